@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iio-usb-bridge: the command table, one handler per command, and the
+ * blocking ioctl entry point.
+ *
+ * Handlers see only the kernel copy of the argument block (struct iub_cmd).
+ * They check every field first (unknown flags and nonzero reserved fields:
+ * -EINVAL) and only then create a request, so that a request, once created,
+ * always ends in iub_req_complete().
+ */
+#include <linux/errno.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/minmax.h>
+#include <linux/nospec.h>
+#include <linux/uaccess.h>
+
+#include "iub_priv.h"
+
+/* Largest output buffer a query accepts: a page is far beyond any version. */
+#define IUB_QUERY_SIZE_MAX	4096
+
+/*
+ * Write @ksize bytes of @kdata to the output buffer of a query and clear
+ * the rest of it. Returns the number of bytes of @kdata written.
+ */
+static int iub_query_copy_out(const struct iub_query *q, const void *kdata,
+			      size_t ksize, size_t min_size)
+{
+	void __user *udata = u64_to_user_ptr(q->data);
+	size_t n;
+
+	if (q->flags)
+		return -EINVAL;
+	if (q->size < min_size || q->size > IUB_QUERY_SIZE_MAX)
+		return -EINVAL;
+	n = min_t(size_t, q->size, ksize);
+	if (copy_to_user(udata, kdata, n))
+		return -EFAULT;
+	if (q->size > n && clear_user(udata + n, q->size - n))
+		return -EFAULT;
+	return n;
+}
+
+static int iub_cmd_get_features(struct iub_cmd *cmd)
+{
+	struct iub_features f = {
+		.uapi_version = IUB_UAPI_VERSION,
+		.size = sizeof(f),
+		.features = IUB_FEAT_URING_CMD | IUB_FEAT_NOP,
+		.max_inflight = iub_max_inflight,
+	};
+
+	return iub_query_copy_out(&cmd->arg.query, &f, sizeof(f),
+				  IUB_FEATURES_SIZE_VER1);
+}
+
+static void iub_nop_work(struct work_struct *work)
+{
+	struct iub_req *req = container_of(work, struct iub_req, work);
+
+	iub_req_complete(req, req->nop_value);
+}
+
+static void iub_nop_park_cancel(struct iub_req *req)
+{
+	iub_req_complete(req, -ECANCELED);
+}
+
+static const struct iub_req_ops iub_nop_async_ops = {
+	/* ends on its own, from the worker, within microseconds */
+};
+
+static const struct iub_req_ops iub_nop_park_ops = {
+	.cancel = iub_nop_park_cancel,
+};
+
+static int iub_cmd_nop(struct iub_cmd *cmd)
+{
+	const struct iub_nop *nop = &cmd->arg.nop;
+	struct iub_req *req;
+
+	if (nop->flags & ~IUB_NOP_FLAGS)
+		return -EINVAL;
+	if ((nop->flags & IUB_NOP_FLAGS) == IUB_NOP_FLAGS)
+		return -EINVAL;
+	if (nop->reserved || nop->value > INT_MAX)
+		return -EINVAL;
+	if (!nop->flags)
+		return nop->value;
+
+	req = iub_req_alloc(cmd, nop->flags & IUB_NOP_PARK ?
+			    &iub_nop_park_ops : &iub_nop_async_ops);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	req->nop_value = nop->value;
+	if (nop->flags & IUB_NOP_ASYNC) {
+		INIT_WORK(&req->work, iub_nop_work);
+		queue_work(iub_wq, &req->work);
+	}
+	/* IUB_NOP_PARK: nothing to start; only a cancel ends it */
+	return -EIOCBQUEUED;
+}
+
+static const struct iub_cmd_desc iub_cmds[] = {
+	[_IOC_NR(IUB_IOC_GET_FEATURES)] = {
+		IUB_IOC_GET_FEATURES, iub_cmd_get_features
+	},
+	[_IOC_NR(IUB_IOC_NOP)] = { IUB_IOC_NOP, iub_cmd_nop },
+};
+
+/**
+ * iub_cmd_lookup() - find the table entry of a command number
+ * @op: the number from ioctl() or sqe->cmd_op
+ *
+ * The whole number must match: type, number, direction and size.
+ *
+ * Return: the entry, or NULL for an unknown command (-ENOTTY).
+ */
+const struct iub_cmd_desc *iub_cmd_lookup(unsigned int op)
+{
+	unsigned int nr = _IOC_NR(op);
+
+	BUILD_BUG_ON(sizeof(union iub_cmd_arg) != IUB_CMD_SIZE_MAX);
+	if (_IOC_TYPE(op) != IUB_IOC_MAGIC || nr >= ARRAY_SIZE(iub_cmds))
+		return NULL;
+	nr = array_index_nospec(nr, ARRAY_SIZE(iub_cmds));
+	if (!iub_cmds[nr].handle || iub_cmds[nr].op != op)
+		return NULL;
+	return &iub_cmds[nr];
+}
+
+/**
+ * iub_ioctl() - the ->unlocked_ioctl file operation
+ * @file: the open /dev/iio-usb-bridge
+ * @op: the command number
+ * @arg: user address of the argument block
+ *
+ * Runs a command to its end: an asynchronous command is waited for, and
+ * cancelled if a signal arrives first.
+ *
+ * Return: the command's result.
+ */
+long iub_ioctl(struct file *file, unsigned int op, unsigned long arg)
+{
+	const struct iub_cmd_desc *desc = iub_cmd_lookup(op);
+	struct iub_cmd cmd = {
+		.ctx = file->private_data,
+		.op = op,
+	};
+	struct iub_req *req;
+	int ret;
+
+	if (!desc)
+		return -ENOTTY;
+	if (copy_from_user(&cmd.arg, (void __user *)arg, _IOC_SIZE(op)))
+		return -EFAULT;
+	ret = desc->handle(&cmd);
+	if (ret != -EIOCBQUEUED)
+		return ret;
+
+	req = cmd.req;
+	ret = iub_req_wait(req);
+	iub_req_free(req);
+	return ret;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iio-usb-bridge: the few kernel interfaces that changed after 6.12.
+ *
+ * The module targets Debian's 6.12 kernel; this header keeps it building on
+ * newer kernels. Each wrapper names the release that changed the interface.
+ */
+#ifndef _IUB_COMPAT_H
+#define _IUB_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/io_uring/cmd.h>
+
+/*
+ * 6.13 dropped the res2 argument of io_uring_cmd_done() for most callers
+ * (io_uring_cmd_done32() carries it); 6.12 still takes it.
+ */
+static inline void iub_uring_cmd_done(struct io_uring_cmd *cmd, ssize_t ret,
+				      unsigned int issue_flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+	io_uring_cmd_done(cmd, ret, issue_flags);
+#else
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+#endif
+}
+
+/* 6.13 turned the namespace argument of MODULE_IMPORT_NS() into a string. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define IUB_IMPORT_NS(ns)	MODULE_IMPORT_NS(#ns)
+#else
+#define IUB_IMPORT_NS(ns)	MODULE_IMPORT_NS(ns)
+#endif
+
+#endif /* _IUB_COMPAT_H */

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iio-usb-bridge: one character device that moves data between DMABUFs,
+ * IIO converters and a USB gadget function, driven by io_uring.
+ *
+ * This file owns the module's lifetime and the misc device: module
+ * parameters, init/exit, and the per-open context.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "iub_priv.h"
+
+unsigned int iub_max_inflight = 256;
+module_param_named(max_inflight, iub_max_inflight, uint, 0444);
+MODULE_PARM_DESC(max_inflight,
+		 "Commands in flight at once per open file (default: 256)");
+
+/* Completion work of asynchronous requests that have no DMA to end them. */
+struct workqueue_struct *iub_wq;
+
+static int iub_open(struct inode *inode, struct file *file)
+{
+	struct iub_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	atomic_set(&ctx->inflight, 0);
+	file->private_data = ctx;
+	return 0;
+}
+
+static int iub_release(struct inode *inode, struct file *file)
+{
+	struct iub_ctx *ctx = file->private_data;
+
+	/* every request holds a reference to the file: none can be left */
+	WARN_ON(atomic_read(&ctx->inflight));
+	kfree(ctx);
+	return 0;
+}
+
+static const struct file_operations iub_fops = {
+	.owner = THIS_MODULE,
+	.open = iub_open,
+	.release = iub_release,
+	.unlocked_ioctl = iub_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = iub_uring_cmd,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice iub_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "iio-usb-bridge",
+	.fops = &iub_fops,
+	.mode = 0600,	/* root only; udev/ grants a group where wanted */
+};
+
+static int __init iub_init(void)
+{
+	int ret;
+
+	if (!iub_max_inflight)
+		return -EINVAL;
+
+	ret = iub_req_init();
+	if (ret)
+		return ret;
+
+	iub_wq = alloc_workqueue("iio-usb-bridge", WQ_UNBOUND, 0);
+	if (!iub_wq) {
+		ret = -ENOMEM;
+		goto err_req_exit;
+	}
+
+	ret = misc_register(&iub_misc);
+	if (ret)
+		goto err_destroy_wq;
+	return 0;
+
+err_destroy_wq:
+	destroy_workqueue(iub_wq);
+err_req_exit:
+	iub_req_exit();
+	return ret;
+}
+
+static void __exit iub_exit(void)
+{
+	misc_deregister(&iub_misc);
+	destroy_workqueue(iub_wq);
+	iub_req_exit();
+}
+
+module_init(iub_init);
+module_exit(iub_exit);
+
+MODULE_DESCRIPTION("Zero-copy DMABUF bridge between IIO converters and USB, over io_uring");
+MODULE_AUTHOR("iio-usb-bridge developers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iio-usb-bridge: the life of a request.
+ *
+ * A request is created by a command handler, ends exactly once in
+ * iub_req_complete() (from any context, including a DMA callback in hard
+ * IRQ), and its result then reaches the submitter: through io_uring task work
+ * (iub_uring_complete()) or by waking the ioctl caller. Cancellation asks the
+ * request's owner to end it early; it never completes the request itself.
+ */
+#include <linux/errno.h>
+#include <linux/err.h>
+#include <linux/io_uring/cmd.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "iub_priv.h"
+
+static struct kmem_cache *iub_req_cache;
+
+/**
+ * iub_req_alloc() - create the request of an asynchronous command
+ * @cmd: the command being dispatched
+ * @ops: what cancelling this kind of request does
+ *
+ * Counts the request against the per-file limit. For io_uring, links the
+ * request to its command and, if it can be cancelled, marks the command
+ * cancelable now: before anything can complete it.
+ *
+ * Return: the request, or ERR_PTR(-EBUSY) when the file has max_inflight
+ * requests already, or ERR_PTR(-ENOMEM).
+ */
+struct iub_req *iub_req_alloc(struct iub_cmd *cmd,
+			      const struct iub_req_ops *ops)
+{
+	struct iub_ctx *ctx = cmd->ctx;
+	struct iub_req *req;
+
+	if (atomic_inc_return(&ctx->inflight) > iub_max_inflight) {
+		atomic_dec(&ctx->inflight);
+		return ERR_PTR(-EBUSY);
+	}
+	req = kmem_cache_zalloc(iub_req_cache, GFP_KERNEL);
+	if (!req) {
+		atomic_dec(&ctx->inflight);
+		return ERR_PTR(-ENOMEM);
+	}
+	req->ctx = ctx;
+	req->ops = ops;
+	req->ioucmd = cmd->ioucmd;
+	init_completion(&req->done);
+	cmd->req = req;
+	if (req->ioucmd)
+		iub_uring_attach(req, cmd->issue_flags);
+	return req;
+}
+
+/**
+ * iub_req_free() - free a request whose result was delivered
+ * @req: the request
+ */
+void iub_req_free(struct iub_req *req)
+{
+	struct iub_ctx *ctx = req->ctx;
+
+	kmem_cache_free(iub_req_cache, req);
+	atomic_dec(&ctx->inflight);
+}
+
+/**
+ * iub_req_complete() - end a request with its result
+ * @req: the request
+ * @result: bytes or value on success, negative errno on failure
+ *
+ * Any context. Only the first call for a request has an effect; later ones
+ * (a cancel racing with a normal completion) are ignored. The request must
+ * not be touched by the caller afterwards: it may already be freed.
+ */
+void iub_req_complete(struct iub_req *req, int result)
+{
+	if (test_and_set_bit(IUB_REQ_COMPLETED, &req->state))
+		return;
+	req->result = result;
+	if (req->ioucmd)
+		iub_uring_complete(req);
+	else
+		complete(&req->done);
+}
+
+/**
+ * iub_req_cancel() - ask a request to end early
+ * @req: a request that was not yet freed
+ *
+ * Process context. The first call runs the request's ->cancel operation,
+ * which makes it reach iub_req_complete() promptly; later calls, and calls
+ * on a request that completed already, do nothing.
+ */
+void iub_req_cancel(struct iub_req *req)
+{
+	if (test_and_set_bit(IUB_REQ_CANCELLED, &req->state))
+		return;
+	if (test_bit(IUB_REQ_COMPLETED, &req->state))
+		return;
+	if (req->ops && req->ops->cancel)
+		req->ops->cancel(req);
+}
+
+/**
+ * iub_req_wait() - wait for the request of a blocking ioctl
+ * @req: the request, not linked to io_uring
+ *
+ * Waits interruptibly. A signal cancels the request, waits for it to end
+ * and returns -EINTR unless the request finished on its own first.
+ *
+ * Return: the request's result, or -EINTR.
+ */
+int iub_req_wait(struct iub_req *req)
+{
+	if (wait_for_completion_interruptible(&req->done)) {
+		iub_req_cancel(req);
+		wait_for_completion(&req->done);
+		if (req->result == -ECANCELED)
+			return -EINTR;
+	}
+	return req->result;
+}
+
+/**
+ * iub_req_init() - create the request cache
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int iub_req_init(void)
+{
+	iub_req_cache = KMEM_CACHE(iub_req, 0);
+	return iub_req_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * iub_req_exit() - destroy the request cache; every request was freed
+ */
+void iub_req_exit(void)
+{
+	kmem_cache_destroy(iub_req_cache);
+}

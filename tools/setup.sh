@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything the project needs on a Debian 12 machine, idempotently:
+# Debian packages, and (in a cache outside the tree) the newest Debian 6.12
+# kernel image, its headers and modules, and the linux-source-6.12 tree.
+#
+# Usage: tools/setup.sh [--print-env]
+#   --print-env  only print the resulting environment (KVER, KDIR, ...)
+#
+# The cache lives in $IUB_CACHE (default: ${XDG_CACHE_HOME:-$HOME/.cache}/iio-usb-bridge).
+# The environment file $IUB_CACHE/env is what the other scripts source.
+set -euo pipefail
+
+IUB_CACHE=${IUB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iio-usb-bridge}
+export DEBIAN_FRONTEND=noninteractive
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+if [ "${1:-}" = "--print-env" ]; then
+	cat "$IUB_CACHE/env"
+	exit 0
+fi
+
+[ "$(id -u)" = 0 ] || { log "run as root (apt-get and the VM need it)"; exit 1; }
+
+PKGS=(
+	build-essential gcc-12 g++ gcc-multilib g++-multilib cmake make
+	pkg-config git ca-certificates
+	qemu-system-x86 busybox-static cpio kmod xz-utils
+	liburing-dev libusb-1.0-0-dev
+	dwarves sparse libelf1 libssl3 zlib1g bc flex bison
+	shellcheck perl python3 usbutils libiio-utils
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+lists_stamp=$IUB_CACHE/apt-updated
+mkdir -p "$IUB_CACHE"
+if [ ${#missing[@]} -gt 0 ] || [ ! -e "$lists_stamp" ] ||
+   [ -n "$(find "$lists_stamp" -mmin +1440 2>/dev/null)" ]; then
+	log "apt-get update"
+	apt-get update -qq
+	touch "$lists_stamp"
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing: ${missing[*]}"
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The newest 6.12 flavour for which both the headers and the unsigned image
+# exist in the archive right now.
+newest_kver() {
+	local h i
+	h=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
+		awk '{print $1}' | sed 's/^linux-headers-//' | sort -V)
+	i=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' |
+		awk '{print $1}' | sed 's/^linux-image-//; s/-unsigned$//' | sort -V)
+	comm -12 <(echo "$h" | sort) <(echo "$i" | sort) | sort -V | tail -n 1
+}
+
+KVER=${IUB_KVER:-$(newest_kver)}
+[ -n "$KVER" ] || { log "no linux-headers/linux-image 6.12 pair found in the archive"; exit 1; }
+KBASE=${KVER%-amd64}			# 6.12.N+deb12
+KROOT=$IUB_CACHE/kernel/$KVER
+KDIR=$KROOT/root/usr/src/linux-headers-$KVER
+
+if [ ! -e "$KROOT/.done" ]; then
+	log "fetching Debian kernel $KVER (headers, kbuild, unsigned image)"
+	rm -rf "$KROOT"
+	mkdir -p "$KROOT/debs" "$KROOT/root"
+	(cd "$KROOT/debs" && apt-get download -qq \
+		"linux-headers-$KVER" "linux-headers-$KBASE-common" \
+		"linux-kbuild-$KBASE" "linux-image-$KVER-unsigned" 2>/dev/null)
+	for d in "$KROOT"/debs/*.deb; do
+		dpkg-deb -x "$d" "$KROOT/root"
+	done
+	rm -rf "$KROOT/debs"
+	# The headers' Makefile includes the common tree by absolute path.
+	sed -i "s|^include /usr/src/|include $KROOT/root/usr/src/|" "$KDIR/Makefile"
+	log "decompressing modules and running depmod"
+	find "$KROOT/root/lib/modules/$KVER" -name '*.ko.xz' -print0 |
+		xargs -0 -r -P "$(nproc)" -n 64 xz -d
+	depmod -b "$KROOT/root" "$KVER"
+	touch "$KROOT/.done"
+fi
+
+# linux-source-6.12: checkpatch, the kselftest harness, the IIO DMA buffer
+# sources. Matched to the newest source package in the archive.
+SRCVER=$(apt-cache policy linux-source-6.12 | awk '/Candidate:/ {print $2}')
+if [ -z "$SRCVER" ] || [ "$SRCVER" = "(none)" ]; then
+	log "linux-source-6.12 not in the archive"
+	exit 1
+fi
+SROOT=$IUB_CACHE/linux-source/$SRCVER
+KSRC=$SROOT/linux-source-6.12
+if [ ! -e "$SROOT/.done" ]; then
+	log "fetching linux-source-6.12 $SRCVER"
+	rm -rf "$SROOT"
+	mkdir -p "$SROOT/deb"
+	(cd "$SROOT/deb" && apt-get download -qq "linux-source-6.12=$SRCVER" 2>/dev/null)
+	dpkg-deb -x "$SROOT"/deb/*.deb "$SROOT/deb/x"
+	tar -C "$SROOT" -xaf "$SROOT"/deb/x/usr/src/linux-source-6.12.tar.*
+	rm -rf "$SROOT/deb"
+	touch "$SROOT/.done"
+fi
+
+cat > "$IUB_CACHE/env.new" <<ENV
+IUB_CACHE=$IUB_CACHE
+KVER=$KVER
+KROOT=$KROOT/root
+KDIR=$KDIR
+KSRC=$KSRC
+ENV
+mv "$IUB_CACHE/env.new" "$IUB_CACHE/env"
+log "ready: kernel $KVER, source $SRCVER (cache $IUB_CACHE)"
