@@ -48,19 +48,37 @@ static int iub_cmd_get_features(struct iub_cmd *cmd)
 	struct iub_features f = {
 		.uapi_version = IUB_UAPI_VERSION,
 		.size = sizeof(f),
-		.features = IUB_FEAT_URING_CMD | IUB_FEAT_NOP,
+		.features = IUB_FEAT_URING_CMD | IUB_FEAT_NOP |
+			    IUB_FEAT_DMABUF | IUB_FEAT_CONVERTER_PORTS |
+			    IUB_FEAT_TRANSFER | IUB_FEAT_CYCLIC |
+			    IUB_FEAT_IMPLICIT_SYNC | IUB_FEAT_USB_PORTS |
+			    IUB_FEAT_ROUTE,
 		.max_inflight = iub_max_inflight,
+		.max_buffers = iub_max_buffers,
+		.nr_ports = iub_ports_count(),
 	};
 
 	return iub_query_copy_out(&cmd->arg.query, &f, sizeof(f),
 				  IUB_FEATURES_SIZE_VER1);
 }
 
+/**
+ * struct iub_nop_req - the request of an asynchronous IUB_IOC_NOP
+ * @req: the request
+ * @work: completes it from a worker (%IUB_NOP_ASYNC)
+ * @value: the value it completes with
+ */
+struct iub_nop_req {
+	struct iub_req req;
+	struct work_struct work;
+	u32 value;
+};
+
 static void iub_nop_work(struct work_struct *work)
 {
-	struct iub_req *req = container_of(work, struct iub_req, work);
+	struct iub_nop_req *n = container_of(work, struct iub_nop_req, work);
 
-	iub_req_complete(req, req->nop_value);
+	iub_req_complete(&n->req, n->value);
 }
 
 static void iub_nop_park_cancel(struct iub_req *req)
@@ -79,6 +97,7 @@ static const struct iub_req_ops iub_nop_park_ops = {
 static int iub_cmd_nop(struct iub_cmd *cmd)
 {
 	const struct iub_nop *nop = &cmd->arg.nop;
+	struct iub_nop_req *n;
 	struct iub_req *req;
 
 	if (nop->flags & ~IUB_NOP_FLAGS)
@@ -91,16 +110,69 @@ static int iub_cmd_nop(struct iub_cmd *cmd)
 		return nop->value;
 
 	req = iub_req_alloc(cmd, nop->flags & IUB_NOP_PARK ?
-			    &iub_nop_park_ops : &iub_nop_async_ops);
+			    &iub_nop_park_ops : &iub_nop_async_ops,
+			    sizeof(*n));
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	req->nop_value = nop->value;
+	n = container_of(req, struct iub_nop_req, req);
+	n->value = nop->value;
+	iub_req_commit(cmd, req);
 	if (nop->flags & IUB_NOP_ASYNC) {
-		INIT_WORK(&req->work, iub_nop_work);
-		queue_work(iub_wq, &req->work);
+		INIT_WORK(&n->work, iub_nop_work);
+		queue_work(iub_wq, &n->work);
 	}
 	/* IUB_NOP_PARK: nothing to start; only a cancel ends it */
 	return -EIOCBQUEUED;
+}
+
+static int iub_cmd_buf_attach(struct iub_cmd *cmd)
+{
+	const struct iub_buf_attach *a = &cmd->arg.attach;
+
+	if (a->flags || a->reserved)
+		return -EINVAL;
+	return iub_buf_attach(cmd->ctx, a->fd);
+}
+
+static int iub_cmd_buf_detach(struct iub_cmd *cmd)
+{
+	const struct iub_buf_detach *d = &cmd->arg.detach;
+
+	if (d->flags || d->reserved)
+		return -EINVAL;
+	return iub_buf_detach(cmd->ctx, d->handle);
+}
+
+static int iub_cmd_get_ports(struct iub_cmd *cmd)
+{
+	return iub_ports_get_info(cmd->ctx, &cmd->arg.query);
+}
+
+static int iub_cmd_port_claim(struct iub_cmd *cmd)
+{
+	const struct iub_port_claim *c = &cmd->arg.claim;
+
+	if (c->flags || c->reserved)
+		return -EINVAL;
+	return iub_port_claim(cmd->ctx, c->port);
+}
+
+static int iub_cmd_port_release(struct iub_cmd *cmd)
+{
+	const struct iub_port_claim *c = &cmd->arg.claim;
+
+	if (c->flags || c->reserved)
+		return -EINVAL;
+	return iub_port_release(cmd->ctx, c->port);
+}
+
+static int iub_cmd_port_cancel(struct iub_cmd *cmd)
+{
+	const struct iub_port_claim *c = &cmd->arg.claim;
+
+	if (c->flags || c->reserved)
+		return -EINVAL;
+	return iub_port_cancel_cmd(cmd->ctx, c->port);
 }
 
 static const struct iub_cmd_desc iub_cmds[] = {
@@ -108,6 +180,24 @@ static const struct iub_cmd_desc iub_cmds[] = {
 		IUB_IOC_GET_FEATURES, iub_cmd_get_features
 	},
 	[_IOC_NR(IUB_IOC_NOP)] = { IUB_IOC_NOP, iub_cmd_nop },
+	[_IOC_NR(IUB_IOC_BUF_ATTACH)] = {
+		IUB_IOC_BUF_ATTACH, iub_cmd_buf_attach
+	},
+	[_IOC_NR(IUB_IOC_BUF_DETACH)] = {
+		IUB_IOC_BUF_DETACH, iub_cmd_buf_detach
+	},
+	[_IOC_NR(IUB_IOC_GET_PORTS)] = { IUB_IOC_GET_PORTS, iub_cmd_get_ports },
+	[_IOC_NR(IUB_IOC_PORT_CLAIM)] = {
+		IUB_IOC_PORT_CLAIM, iub_cmd_port_claim
+	},
+	[_IOC_NR(IUB_IOC_PORT_RELEASE)] = {
+		IUB_IOC_PORT_RELEASE, iub_cmd_port_release
+	},
+	[_IOC_NR(IUB_IOC_PORT_CANCEL)] = {
+		IUB_IOC_PORT_CANCEL, iub_cmd_port_cancel
+	},
+	[_IOC_NR(IUB_IOC_TRANSFER)] = { IUB_IOC_TRANSFER, iub_xfer_submit },
+	[_IOC_NR(IUB_IOC_ROUTE)] = { IUB_IOC_ROUTE, iub_route_submit },
 };
 
 /**

@@ -12,16 +12,16 @@
 #include <linux/io_uring/cmd.h>
 
 /*
- * 6.13 dropped the res2 argument of io_uring_cmd_done() for most callers
- * (io_uring_cmd_done32() carries it); 6.12 still takes it.
+ * 6.18 dropped the res2 argument of io_uring_cmd_done() (commit
+ * ef9f603fd3d4; io_uring_cmd_done32() carries it now); 6.12 still takes it.
  */
 static inline void iub_uring_cmd_done(struct io_uring_cmd *cmd, ssize_t ret,
-				      unsigned int issue_flags)
+				      u64 res2, unsigned int issue_flags)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
-	io_uring_cmd_done(cmd, ret, issue_flags);
+	io_uring_cmd_done32(cmd, ret, res2, issue_flags);
 #else
-	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+	io_uring_cmd_done(cmd, ret, res2, issue_flags);
 #endif
 }
 

@@ -19,7 +19,12 @@ module_param_named(max_inflight, iub_max_inflight, uint, 0444);
 MODULE_PARM_DESC(max_inflight,
 		 "Commands in flight at once per open file (default: 256)");
 
-/* Completion work of asynchronous requests that have no DMA to end them. */
+unsigned int iub_max_buffers = 64;
+module_param_named(max_buffers, iub_max_buffers, uint, 0444);
+MODULE_PARM_DESC(max_buffers,
+		 "DMABUFs attached at once per open file (default: 64)");
+
+/* Deferred work: NOP completions, buffer releases. Drained at exit. */
 struct workqueue_struct *iub_wq;
 
 static int iub_open(struct inode *inode, struct file *file)
@@ -30,6 +35,7 @@ static int iub_open(struct inode *inode, struct file *file)
 	if (!ctx)
 		return -ENOMEM;
 	atomic_set(&ctx->inflight, 0);
+	xa_init_flags(&ctx->bufs, XA_FLAGS_ALLOC);
 	file->private_data = ctx;
 	return 0;
 }
@@ -40,6 +46,9 @@ static int iub_release(struct inode *inode, struct file *file)
 
 	/* every request holds a reference to the file: none can be left */
 	WARN_ON(atomic_read(&ctx->inflight));
+	iub_ports_release_ctx(ctx);
+	iub_buf_detach_all(ctx);
+	xa_destroy(&ctx->bufs);
 	kfree(ctx);
 	return 0;
 }
@@ -65,36 +74,38 @@ static int __init iub_init(void)
 {
 	int ret;
 
-	if (!iub_max_inflight)
+	if (!iub_max_inflight || !iub_max_buffers || iub_max_buffers > U16_MAX)
 		return -EINVAL;
 
-	ret = iub_req_init();
-	if (ret)
-		return ret;
-
 	iub_wq = alloc_workqueue("iio-usb-bridge", WQ_UNBOUND, 0);
-	if (!iub_wq) {
-		ret = -ENOMEM;
-		goto err_req_exit;
-	}
+	if (!iub_wq)
+		return -ENOMEM;
+
+	ret = iub_port_dma_init();
+	if (ret)
+		goto err_destroy_wq;
 
 	ret = misc_register(&iub_misc);
 	if (ret)
-		goto err_destroy_wq;
+		goto err_dma_exit;
 	return 0;
 
+err_dma_exit:
+	iub_port_dma_exit();
+	rcu_barrier();
 err_destroy_wq:
 	destroy_workqueue(iub_wq);
-err_req_exit:
-	iub_req_exit();
 	return ret;
 }
 
 static void __exit iub_exit(void)
 {
 	misc_deregister(&iub_misc);
+	/* buffer releases still queued run before the ports go */
+	drain_workqueue(iub_wq);
+	iub_port_dma_exit();
 	destroy_workqueue(iub_wq);
-	iub_req_exit();
+	rcu_barrier();	/* kfree_rcu() of ports and buffers */
 }
 
 module_init(iub_init);

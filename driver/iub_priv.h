@@ -10,6 +10,12 @@
  *                task work, and cancellation
  *   iub_req.c    the life of one asynchronous command (a request): where it
  *                is counted, completed exactly once, cancelled and waited for
+ *   iub_dmabuf.c DMABUF import: handles, one mapping per DMA device, fences
+ *   iub_port.c   the port registry: names, claims, counters, GET_PORTS
+ *   iub_port_dma.c converter ports: the dmaengine channel of an IIO device
+ *   iub_xfer.c   transfers: checks, implicit sync, start in order, complete
+ *   iub_route.c  routes: two transfers chained by a fence, one completion
+ *   iub_trace.c  tracepoints (iub_trace.h)
  *
  * A command enters through iub_ioctl() or iub_uring_cmd(); both copy its
  * argument block once and call the handler that iub_cmd_lookup() finds. The
@@ -22,37 +28,228 @@
 
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/dma-fence.h>
+#include <linux/dmaengine.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include <linux/iio_usb_bridge.h>
 
+struct dma_buf;
+struct dma_buf_attachment;
 struct io_uring_cmd;
+struct iub_port;
 struct iub_req;
+struct sg_table;
 
 /**
  * struct iub_ctx - state of one open file of /dev/iio-usb-bridge
  * @inflight: requests created on this file and not yet freed; bounded by
  *	the max_inflight module parameter. Atomic, no lock.
+ * @bufs: handle -> struct iub_buf; the xarray's own lock protects it, and
+ *	a buffer is looked up under RCU with a reference taken
  *
  * A context lives from open() to the last close of the file. Every request
  * pins the file (io_uring holds a file reference for each command, an ioctl
  * caller holds one for the duration of the call), so no request outlives
- * its context.
+ * its context. Ports claimed by the context point back to it
+ * (&struct iub_port.owner) and are released in iub_release().
  */
 struct iub_ctx {
 	atomic_t inflight;
+	struct xarray bufs;
+};
+
+/**
+ * struct iub_buf_map - a buffer attached to and mapped for one DMA device
+ * @node: in &struct iub_buf.maps
+ * @dev: the device that performs the DMA (not the converter, not the UDC's
+ *	parent when another device does its DMA)
+ * @attach: the DMABUF attachment to @dev
+ * @sgt: the mapping, made once, bidirectional; walked by DMA entries
+ *	(sg_dma_address/sg_dma_len), never by CPU pages
+ */
+struct iub_buf_map {
+	struct list_head node;
+	struct device *dev;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+};
+
+/**
+ * struct iub_buf - an imported DMABUF
+ * @ref: held by the handle table and by every transfer on the buffer
+ * @dmabuf: the DMABUF, referenced for as long as @ref is nonzero
+ * @size: its size in bytes
+ * @lock: serializes the creation of mappings
+ * @maps: &struct iub_buf_map, one per DMA device; appended under @lock,
+ *	never removed before the buffer is freed, so readers walk it with
+ *	list_for_each_entry_rcu() or under @lock
+ * @release_work: unmaps, detaches and puts the DMABUF in process context
+ *	after the last reference went (that may happen in task work)
+ * @rcu: the buffer is freed after a grace period: handles are looked up
+ *	under RCU
+ * @vaddr: kernel mapping for ports whose hardware copies with the CPU,
+ *	made on first use under @lock (dma_buf_vmap), NULL until then
+ */
+struct iub_buf {
+	struct kref ref;
+	struct dma_buf *dmabuf;
+	size_t size;
+	struct mutex lock;		/* serializes adding to @maps */
+	struct list_head maps;
+	struct work_struct release_work;
+	struct rcu_head rcu;
+	void *vaddr;
+};
+
+/**
+ * struct iub_fence - the fence a transfer publishes in its buffer's dma_resv
+ * @base: the fence; signalled, in submission order per port, when the
+ *	transfer ends (with an error if it failed)
+ * @lock: the fence's own lock, never shared with another fence
+ */
+struct iub_fence {
+	struct dma_fence base;
+	spinlock_t lock;		/* this fence's only */
+};
+
+struct iub_xfer;
+
+/**
+ * struct iub_port_ops - what a kind of port does
+ * @prepare: process context, at submission: check the transfer against the
+ *	port and build what starting it needs (e.g. a DMA vector)
+ * @start: start the transfer's data movement; any context, called with
+ *	&struct iub_port.lock held, so it must not sleep. Returns 0 or -errno
+ *	(the transfer then completes with that error)
+ * @rearm: for a cyclic transfer whose period ended: whether @start must
+ *	be called again (software repetition) or the hardware repeats
+ *	-EAGAIN means "not now": the transfer stays first in line until
+ *	iub_port_kick() (e.g. a USB port that is not configured by the host)
+ * @rearm: for a cyclic transfer whose period ended: whether @start must
+ *	be called again (software repetition) or the hardware repeats
+ * @cancel: process context: stop the hardware; when it returns, no
+ *	completion of a started transfer runs any more
+ * @finish: give back what the transfer borrowed from the hardware side
+ *	(e.g. a USB request) as it ends; any context, no lock held. May be
+ *	NULL
+ * @release: free what @prepare built; process context
+ * @destroy: free the port after its last reference; may be NULL
+ */
+struct iub_port_ops {
+	int (*prepare)(struct iub_xfer *x);
+	int (*start)(struct iub_xfer *x);
+	bool (*rearm)(struct iub_xfer *x);
+	void (*cancel)(struct iub_port *port);
+	void (*finish)(struct iub_xfer *x);
+	void (*release)(struct iub_xfer *x);
+	void (*destroy)(struct iub_port *port);
+};
+
+/**
+ * struct iub_port - one port: a converter's DMA channel (or a USB endpoint)
+ * @node: in the list of the kind's ports (e.g. converter ports), owned by
+ *	the kind
+ * @id: the port's number in the UAPI and its index in the registry
+ * @name: "device:channel"
+ * @kind: %IUB_PORT_CONVERTER or %IUB_PORT_USB
+ * @ref: held by the registry while the port is registered, and by every
+ *	transfer on it; the last put calls @ops->destroy
+ * @direction: %IUB_DIR_TO_MEM or %IUB_DIR_FROM_MEM; valid when present
+ * @ops: the kind's operations
+ * @present: its hardware is there (channel requested, endpoint bound);
+ *	written under iub_ports_lock and @lock
+ * @owner: the context that claimed the port, or NULL; written under both
+ *	iub_ports_lock and @lock, so either protects a read (the transfer
+ *	path also peeks with READ_ONCE())
+ * @dma_dev: the device that performs the DMA, where buffers are attached
+ *	and mapped; NULL for a port whose hardware reaches memory through
+ *	the CPU (see iub_buf_vmap()). Set before @present; stable while the
+ *	port is claimed
+ * @align: required alignment of offsets and lengths
+ * @max_transfer: largest transfer in bytes
+ * @caps: %IUB_PORT_F_DMA_VEC, %IUB_PORT_F_SLAVE_SG, %IUB_PORT_F_CYCLIC,
+ *	%IUB_PORT_F_USB_SG, %IUB_PORT_F_USB_CPU, %IUB_PORT_F_ONLINE; the
+ *	kind may change them later under @lock
+ * @conv_devname: converter ports: name of the converter's device
+ * @conv_chan: converter ports: name of its DMA channel
+ * @conv_dev: converter ports: the converter's device, referenced
+ * @chan: converter ports: the DMA channel, requested by the bridge
+ * @lock: protects @pending, @running, @cancelling, @seqno and the
+ *	counters; taken with interrupts disabled (DMA callbacks take it)
+ * @pending: transfers submitted and not yet started, in submission order
+ * @running: transfers started and not yet ended, in submission order
+ * @cancelling: a cancel is under way: nothing new starts until it is over
+ * @fence_context: the dma_fence context of this port's transfers
+ * @seqno: the last fence sequence number used
+ * @bytes: bytes moved by successful transfers
+ * @transfers: successful transfers
+ * @errors: failed or cancelled transfers
+ * @cancel_lock: serializes cancellations of this port (process context)
+ * @kick_work: starts ready transfers after a fence callback: a callback
+ *	runs under the signalling fence's lock, where starting (which can end
+ *	a transfer and signal its fence) must not happen
+ * @rcu: lookups are lockless: the kind frees the port after a grace period
+ */
+struct iub_port {
+	struct list_head node;
+	u32 id;
+	char name[IUB_PORT_NAME_LEN];
+	u32 kind;
+	struct kref ref;
+	u32 direction;
+	const struct iub_port_ops *ops;
+	bool present;
+	struct iub_ctx *owner;
+	struct device *dma_dev;
+	u32 align;
+	u32 max_transfer;
+	u32 caps;
+
+	char *conv_devname;
+	char *conv_chan;
+	struct device *conv_dev;
+	struct dma_chan *chan;
+
+	spinlock_t lock;		/* queues, state, counters */
+	struct list_head pending;
+	struct list_head running;
+	bool cancelling;
+	u64 fence_context;
+	u64 seqno;
+	u64 bytes;
+	u64 transfers;
+	u64 errors;
+	struct mutex cancel_lock;	/* one cancellation at a time */
+	struct work_struct kick_work;
+	struct rcu_head rcu;
 };
 
 /**
  * union iub_cmd_arg - the argument block of a command, copied from userspace
- * @query: for %IUB_IOC_GET_FEATURES
+ * @query: for %IUB_IOC_GET_FEATURES and %IUB_IOC_GET_PORTS
  * @nop: for %IUB_IOC_NOP
+ * @attach: for %IUB_IOC_BUF_ATTACH
+ * @detach: for %IUB_IOC_BUF_DETACH
+ * @claim: for %IUB_IOC_PORT_CLAIM, _RELEASE and _CANCEL
+ * @xfer: for %IUB_IOC_TRANSFER
+ * @route: for %IUB_IOC_ROUTE
  * @raw: the block as bytes, at most %IUB_CMD_SIZE_MAX
  */
 union iub_cmd_arg {
 	struct iub_query query;
 	struct iub_nop nop;
+	struct iub_buf_attach attach;
+	struct iub_buf_detach detach;
+	struct iub_port_claim claim;
+	struct iub_transfer xfer;
+	struct iub_route route;
 	u8 raw[IUB_CMD_SIZE_MAX];
 };
 
@@ -77,14 +274,17 @@ struct iub_cmd {
 };
 
 /**
- * struct iub_req_ops - what a kind of request does on cancellation
+ * struct iub_req_ops - what a kind of request does
  * @cancel: make the request end promptly; the request must then reach
  *	iub_req_complete() (with -ECANCELED if it did not finish first).
  *	Called at most once, in process context, never from the completion
  *	path. May be NULL for requests that always end on their own quickly.
+ * @release: free what the request holds besides itself, before it is
+ *	freed; process context. May be NULL.
  */
 struct iub_req_ops {
 	void (*cancel)(struct iub_req *req);
+	void (*release)(struct iub_req *req);
 };
 
 /* bits of iub_req.state */
@@ -99,14 +299,16 @@ struct iub_req_ops {
  *	waits on @done
  * @done: completed for an ioctl caller once @result is set
  * @result: the result, set once by iub_req_complete()
+ * @result2: extra result for a 32-byte CQE (routes), 0 otherwise
+ * @parent_done: for a request that is part of another (a route's stage):
+ *	called by iub_req_complete() instead of delivering the result
  * @state: %IUB_REQ_COMPLETED and %IUB_REQ_CANCELLED, each set once with
  *	test_and_set_bit(); they are what makes completion exactly-once
- * @work: for requests that complete from a worker (IUB_IOC_NOP with
- *	%IUB_NOP_ASYNC); a DMA callback would call iub_req_complete() directly
- * @nop_value: the value an IUB_IOC_NOP request completes with
  *
- * Freed by iub_req_free() after the result was delivered: in the task work
- * that posts the CQE, or by the ioctl caller after the wait.
+ * Embedded at the start of the kind's own structure (struct iub_xfer, the
+ * NOP's), which iub_req_alloc() allocates. Freed by iub_req_free() after
+ * the result was delivered: in the task work that posts the CQE, or by the
+ * ioctl caller after the wait.
  */
 struct iub_req {
 	struct iub_ctx *ctx;
@@ -114,13 +316,70 @@ struct iub_req {
 	struct io_uring_cmd *ioucmd;
 	struct completion done;
 	int result;
+	u64 result2;
 	unsigned long state;
-	struct work_struct work;
-	u32 nop_value;
+	void (*parent_done)(struct iub_req *req);
+};
+
+/* states of struct iub_xfer */
+enum iub_xfer_state {
+	IUB_XFER_WAITING,	/* on port->pending, its wait fence not signalled */
+	IUB_XFER_READY,		/* on port->pending, free to start */
+	IUB_XFER_ABORT,		/* on port->pending, to end with @abort_error */
+	IUB_XFER_RUNNING,	/* on port->running */
+	IUB_XFER_ENDED,		/* off both lists, result known */
+};
+
+/**
+ * struct iub_xfer - one transfer: a request that moves a buffer range
+ * @req: the request (first member)
+ * @port: the port, claimed by the request's context
+ * @buf: the buffer, referenced
+ * @map: @buf's mapping for @port's DMA device, NULL for a port without
+ *	one
+ * @offset: byte offset in the buffer
+ * @length: bytes
+ * @flags: %IUB_XFER_* flags
+ * @state: &enum iub_xfer_state; protected by @port->lock
+ * @node: in @port->pending or @port->running; protected by @port->lock
+ * @fence: our fence in @buf's dma_resv, or NULL with %IUB_XFER_NO_SYNC;
+ *	our own reference, dropped when the transfer is freed
+ * @wait: the fence to wait for before starting, referenced, or NULL
+ * @wait_cb: callback on @wait
+ * @cookie: dmaengine cookie of the running descriptor
+ * @dma_priv: what the port's ->prepare built (vector, scatterlist, USB
+ *	request)
+ * @dma_nents: entries in @dma_priv
+ * @t_submit: when the transfer was submitted, for the latency tracepoint
+ * @route: the route this transfer is a stage of, or NULL
+ * @abort_error: set (under @port->lock) before the transfer may start:
+ *	it then ends with this error instead of starting (a route's second
+ *	stage after its first failed)
+ */
+struct iub_xfer {
+	struct iub_req req;
+	struct iub_port *port;
+	struct iub_buf *buf;
+	struct iub_buf_map *map;
+	u32 offset;
+	u32 length;
+	u32 flags;
+	enum iub_xfer_state state;
+	struct list_head node;
+	struct iub_fence *fence;
+	struct dma_fence *wait;
+	struct dma_fence_cb wait_cb;
+	dma_cookie_t cookie;
+	void *dma_priv;
+	unsigned int dma_nents;
+	ktime_t t_submit;
+	struct iub_route_req *route;
+	int abort_error;
 };
 
 /* iub_main.c */
 extern unsigned int iub_max_inflight;
+extern unsigned int iub_max_buffers;
 extern struct workqueue_struct *iub_wq;
 
 /**
@@ -147,13 +406,63 @@ void iub_uring_attach(struct iub_req *req, unsigned int issue_flags);
 void iub_uring_complete(struct iub_req *req);
 
 /* iub_req.c */
-int iub_req_init(void);
-void iub_req_exit(void);
 struct iub_req *iub_req_alloc(struct iub_cmd *cmd,
-			      const struct iub_req_ops *ops);
+			      const struct iub_req_ops *ops, size_t size);
+void iub_req_commit(struct iub_cmd *cmd, struct iub_req *req);
 void iub_req_free(struct iub_req *req);
 void iub_req_complete(struct iub_req *req, int result);
 void iub_req_cancel(struct iub_req *req);
 int iub_req_wait(struct iub_req *req);
+
+/* iub_dmabuf.c */
+int iub_buf_attach(struct iub_ctx *ctx, int fd);
+int iub_buf_detach(struct iub_ctx *ctx, u32 handle);
+void iub_buf_detach_all(struct iub_ctx *ctx);
+struct iub_buf *iub_buf_get(struct iub_ctx *ctx, u32 handle);
+void iub_buf_put(struct iub_buf *buf);
+struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev);
+void *iub_buf_vmap(struct iub_buf *buf);
+struct iub_fence *iub_fence_alloc(void);
+void iub_fence_init(struct iub_fence *fence, struct iub_port *port);
+void iub_fence_signal(struct iub_fence *fence, int error);
+
+/* iub_port.c */
+extern struct mutex iub_ports_lock;
+unsigned int iub_ports_count(void);
+int iub_ports_get_info(struct iub_ctx *ctx, const struct iub_query *q);
+int iub_port_claim(struct iub_ctx *ctx, u32 id);
+int iub_port_release(struct iub_ctx *ctx, u32 id);
+int iub_port_cancel_cmd(struct iub_ctx *ctx, u32 id);
+void iub_ports_release_ctx(struct iub_ctx *ctx);
+struct iub_port *iub_port_get_claimed(struct iub_ctx *ctx, u32 id);
+void iub_port_put(struct iub_port *port);
+int iub_port_add(struct iub_port *port);
+void iub_port_unregister(struct iub_port *port, int error);
+
+/* iub_port_dma.c */
+int iub_port_dma_init(void);
+void iub_port_dma_exit(void);
+int iub_port_dma_resolve(struct iub_port *port);
+
+/* iub_xfer.c */
+int iub_xfer_submit(struct iub_cmd *cmd);
+struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
+				 const struct iub_transfer *t);
+int iub_xfer_queue(struct iub_xfer *x);
+void iub_xfer_destroy(struct iub_xfer *x);
+void iub_xfer_done(struct iub_xfer *x, int result);
+unsigned int iub_xfer_segments(struct iub_xfer *x, struct dma_vec *v);
+int iub_xfer_sgt(struct iub_xfer *x, struct sg_table *sgt);
+unsigned int iub_vec_trim(struct dma_vec *v, unsigned int n, u32 len);
+unsigned int iub_sgt_trim(struct sg_table *sgt, u32 len);
+void iub_xfer_dma_period(struct iub_xfer *x);
+int iub_xfer_end_port(struct iub_port *port, int error);
+void iub_port_kick(struct iub_port *port);
+void iub_port_kick_work(struct work_struct *work);
+
+/* iub_route.c */
+struct iub_route_req;
+int iub_route_submit(struct iub_cmd *cmd);
+void iub_route_stage_end(struct iub_xfer *x, int result);
 
 #endif /* _IUB_PRIV_H */

@@ -16,22 +16,21 @@
 
 #include "iub_priv.h"
 
-static struct kmem_cache *iub_req_cache;
-
 /**
  * iub_req_alloc() - create the request of an asynchronous command
  * @cmd: the command being dispatched
- * @ops: what cancelling this kind of request does
+ * @ops: what cancelling and releasing this kind of request does
+ * @size: size of the kind's structure, which starts with struct iub_req
  *
- * Counts the request against the per-file limit. For io_uring, links the
- * request to its command and, if it can be cancelled, marks the command
- * cancelable now: before anything can complete it.
+ * Counts the request against the per-file limit. The request is not yet
+ * visible to io_uring: iub_req_commit() makes it so; until then it can
+ * still be thrown away with iub_req_free().
  *
  * Return: the request, or ERR_PTR(-EBUSY) when the file has max_inflight
  * requests already, or ERR_PTR(-ENOMEM).
  */
 struct iub_req *iub_req_alloc(struct iub_cmd *cmd,
-			      const struct iub_req_ops *ops)
+			      const struct iub_req_ops *ops, size_t size)
 {
 	struct iub_ctx *ctx = cmd->ctx;
 	struct iub_req *req;
@@ -40,7 +39,7 @@ struct iub_req *iub_req_alloc(struct iub_cmd *cmd,
 		atomic_dec(&ctx->inflight);
 		return ERR_PTR(-EBUSY);
 	}
-	req = kmem_cache_zalloc(iub_req_cache, GFP_KERNEL);
+	req = kzalloc(size, GFP_KERNEL);
 	if (!req) {
 		atomic_dec(&ctx->inflight);
 		return ERR_PTR(-ENOMEM);
@@ -50,9 +49,22 @@ struct iub_req *iub_req_alloc(struct iub_cmd *cmd,
 	req->ioucmd = cmd->ioucmd;
 	init_completion(&req->done);
 	cmd->req = req;
+	return req;
+}
+
+/**
+ * iub_req_commit() - the request is going to run: make it the command's
+ * @cmd: the command being dispatched
+ * @req: its request, from iub_req_alloc() with the same @cmd
+ *
+ * For io_uring, links the request to its command and, if it can be
+ * cancelled, marks the command cancelable: before anything can complete
+ * it. From here on the request ends only through iub_req_complete().
+ */
+void iub_req_commit(struct iub_cmd *cmd, struct iub_req *req)
+{
 	if (req->ioucmd)
 		iub_uring_attach(req, cmd->issue_flags);
-	return req;
 }
 
 /**
@@ -63,7 +75,9 @@ void iub_req_free(struct iub_req *req)
 {
 	struct iub_ctx *ctx = req->ctx;
 
-	kmem_cache_free(iub_req_cache, req);
+	if (req->ops->release)
+		req->ops->release(req);
+	kfree(req);
 	atomic_dec(&ctx->inflight);
 }
 
@@ -81,7 +95,9 @@ void iub_req_complete(struct iub_req *req, int result)
 	if (test_and_set_bit(IUB_REQ_COMPLETED, &req->state))
 		return;
 	req->result = result;
-	if (req->ioucmd)
+	if (req->parent_done)
+		req->parent_done(req);
+	else if (req->ioucmd)
 		iub_uring_complete(req);
 	else
 		complete(&req->done);
@@ -101,7 +117,7 @@ void iub_req_cancel(struct iub_req *req)
 		return;
 	if (test_bit(IUB_REQ_COMPLETED, &req->state))
 		return;
-	if (req->ops && req->ops->cancel)
+	if (req->ops->cancel)
 		req->ops->cancel(req);
 }
 
@@ -123,23 +139,4 @@ int iub_req_wait(struct iub_req *req)
 			return -EINTR;
 	}
 	return req->result;
-}
-
-/**
- * iub_req_init() - create the request cache
- *
- * Return: 0 or -ENOMEM.
- */
-int iub_req_init(void)
-{
-	iub_req_cache = KMEM_CACHE(iub_req, 0);
-	return iub_req_cache ? 0 : -ENOMEM;
-}
-
-/**
- * iub_req_exit() - destroy the request cache; every request was freed
- */
-void iub_req_exit(void)
-{
-	kmem_cache_destroy(iub_req_cache);
 }

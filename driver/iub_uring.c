@@ -41,7 +41,7 @@ static struct iub_uring_pdu *iub_pdu(struct io_uring_cmd *ioucmd)
 void iub_uring_attach(struct iub_req *req, unsigned int issue_flags)
 {
 	iub_pdu(req->ioucmd)->req = req;
-	if (req->ops && req->ops->cancel)
+	if (req->ops->cancel)
 		io_uring_cmd_mark_cancelable(req->ioucmd, issue_flags);
 }
 
@@ -55,7 +55,7 @@ static void iub_uring_task_done(struct io_uring_cmd *ioucmd,
 	 * list, under the ring lock that the cancel path holds: after this,
 	 * no cancel can reach the request, and it can be freed.
 	 */
-	iub_uring_cmd_done(ioucmd, req->result, issue_flags);
+	iub_uring_cmd_done(ioucmd, req->result, req->result2, issue_flags);
 	iub_req_free(req);
 }
 

@@ -56,4 +56,30 @@ static inline void iub_prep_nop(struct io_uring_sqe *sqe, int fd,
 	iub_prep_cmd(sqe, fd, IUB_IOC_NOP, &n, sizeof(n));
 }
 
+/** iub_prep_transfer() - IUB_IOC_TRANSFER of a buffer range through a port */
+static inline void iub_prep_transfer(struct io_uring_sqe *sqe, int fd,
+				     __u16 handle, __u16 port, __u32 offset,
+				     __u32 length, __u32 flags)
+{
+	struct iub_transfer t = {
+		.handle = handle, .port = port, .flags = flags,
+		.offset = offset, .length = length,
+	};
+
+	iub_prep_cmd(sqe, fd, IUB_IOC_TRANSFER, &t, sizeof(t));
+}
+
+/** iub_prep_route() - IUB_IOC_ROUTE: fill through @from, empty through @to */
+static inline void iub_prep_route(struct io_uring_sqe *sqe, int fd,
+				  __u16 handle, __u16 from, __u16 to,
+				  __u32 offset, __u32 length, __u16 flags)
+{
+	struct iub_route r = {
+		.handle = handle, .flags = flags, .from = from, .to = to,
+		.offset = offset, .length = length,
+	};
+
+	iub_prep_cmd(sqe, fd, IUB_IOC_ROUTE, &r, sizeof(r));
+}
+
 #endif /* _IIO_USB_BRIDGE_URING_H */

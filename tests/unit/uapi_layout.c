@@ -25,13 +25,62 @@ CHECK_OFF(iub_query, data, 0);
 CHECK_OFF(iub_query, size, 8);
 CHECK_OFF(iub_query, flags, 12);
 
-CHECK_SIZE(iub_features, 24);
+CHECK_SIZE(iub_features, 32);
 CHECK_SIZE(iub_features, IUB_FEATURES_SIZE_VER1);
 CHECK_OFF(iub_features, uapi_version, 0);
 CHECK_OFF(iub_features, size, 4);
 CHECK_OFF(iub_features, features, 8);
 CHECK_OFF(iub_features, max_inflight, 16);
-CHECK_OFF(iub_features, reserved0, 20);
+CHECK_OFF(iub_features, max_buffers, 20);
+CHECK_OFF(iub_features, nr_ports, 24);
+CHECK_OFF(iub_features, reserved0, 28);
+
+CHECK_SIZE(iub_buf_attach, 16);
+CHECK_OFF(iub_buf_attach, fd, 0);
+CHECK_OFF(iub_buf_attach, flags, 4);
+CHECK_OFF(iub_buf_attach, reserved, 8);
+
+CHECK_SIZE(iub_buf_detach, 16);
+CHECK_OFF(iub_buf_detach, handle, 0);
+CHECK_OFF(iub_buf_detach, flags, 4);
+CHECK_OFF(iub_buf_detach, reserved, 8);
+
+CHECK_SIZE(iub_port_claim, 16);
+CHECK_OFF(iub_port_claim, port, 0);
+CHECK_OFF(iub_port_claim, flags, 4);
+CHECK_OFF(iub_port_claim, reserved, 8);
+
+CHECK_SIZE(iub_transfer, 16);
+CHECK_OFF(iub_transfer, handle, 0);
+CHECK_OFF(iub_transfer, port, 2);
+CHECK_OFF(iub_transfer, flags, 4);
+CHECK_OFF(iub_transfer, offset, 8);
+CHECK_OFF(iub_transfer, length, 12);
+
+CHECK_SIZE(iub_route, 16);
+CHECK_OFF(iub_route, handle, 0);
+CHECK_OFF(iub_route, flags, 2);
+CHECK_OFF(iub_route, from, 4);
+CHECK_OFF(iub_route, to, 6);
+CHECK_OFF(iub_route, offset, 8);
+CHECK_OFF(iub_route, length, 12);
+IUB_STATIC_ASSERT(IUB_ROUTE_INFO_STAGE(0x200000007ULL) == 2);
+IUB_STATIC_ASSERT(IUB_ROUTE_INFO_BYTES(0x200000007ULL) == 7);
+
+/* GET_PORTS entries: fixed forever at 96 bytes */
+CHECK_SIZE(iub_port_info, 96);
+CHECK_OFF(iub_port_info, name, 0);
+CHECK_OFF(iub_port_info, id, 32);
+CHECK_OFF(iub_port_info, kind, 36);
+CHECK_OFF(iub_port_info, direction, 40);
+CHECK_OFF(iub_port_info, flags, 44);
+CHECK_OFF(iub_port_info, align, 48);
+CHECK_OFF(iub_port_info, max_transfer, 52);
+CHECK_OFF(iub_port_info, bytes, 56);
+CHECK_OFF(iub_port_info, transfers, 64);
+CHECK_OFF(iub_port_info, errors, 72);
+CHECK_OFF(iub_port_info, reserved, 80);
+IUB_STATIC_ASSERT(IUB_PORT_NAME_LEN == 32);
 
 CHECK_SIZE(iub_nop, 16);
 CHECK_OFF(iub_nop, flags, 0);
@@ -47,15 +96,33 @@ CHECK_OFF(iub_nop, reserved, 8);
 
 CHECK_CMD(IUB_IOC_GET_FEATURES, iub_query);
 CHECK_CMD(IUB_IOC_NOP, iub_nop);
+CHECK_CMD(IUB_IOC_BUF_ATTACH, iub_buf_attach);
+CHECK_CMD(IUB_IOC_BUF_DETACH, iub_buf_detach);
+CHECK_CMD(IUB_IOC_GET_PORTS, iub_query);
+CHECK_CMD(IUB_IOC_PORT_CLAIM, iub_port_claim);
+CHECK_CMD(IUB_IOC_PORT_RELEASE, iub_port_claim);
+CHECK_CMD(IUB_IOC_PORT_CANCEL, iub_port_claim);
+CHECK_CMD(IUB_IOC_TRANSFER, iub_transfer);
+CHECK_CMD(IUB_IOC_ROUTE, iub_route);
 
+/* command numbers are ABI: never renumbered */
 IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_GET_FEATURES) == 0);
 IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_NOP) == 1);
+IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_BUF_ATTACH) == 2);
+IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_BUF_DETACH) == 3);
+IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_GET_PORTS) == 4);
+IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_PORT_CLAIM) == 5);
+IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_PORT_RELEASE) == 6);
+IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_PORT_CANCEL) == 7);
+IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_TRANSFER) == 8);
+IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_ROUTE) == 9);
 IUB_STATIC_ASSERT((IUB_NOP_FLAGS & (IUB_NOP_ASYNC | IUB_NOP_PARK)) ==
 		  IUB_NOP_FLAGS);
 
 int main(void)
 {
-	printf("ok - UAPI layout (%zu-bit %s): query %zu, features %zu, nop %zu\n",
+	printf("ok - UAPI layout (%zu-bit %s): query %zu, features %zu, nop %zu, "
+	       "transfer %zu, port_info %zu\n",
 	       sizeof(void *) * 8,
 #ifdef __cplusplus
 	       "C++",
@@ -63,7 +130,8 @@ int main(void)
 	       "C",
 #endif
 	       sizeof(struct iub_query), sizeof(struct iub_features),
-	       sizeof(struct iub_nop));
+	       sizeof(struct iub_nop), sizeof(struct iub_transfer),
+	       sizeof(struct iub_port_info));
 	printf("ok - GET_FEATURES 0x%08lx NOP 0x%08lx\n",
 	       (unsigned long)IUB_IOC_GET_FEATURES, (unsigned long)IUB_IOC_NOP);
 	return 0;

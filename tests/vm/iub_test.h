@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -74,6 +76,93 @@ static inline int iub_test_wait_cqe(struct io_uring *ring, unsigned int ms,
 		*user_data = cqe->user_data;
 	io_uring_cqe_seen(ring, cqe);
 	return ret;
+}
+
+/* Find a port by name; fills @info. Returns its id or -1. */
+static inline int iub_test_find_port(int fd, const char *name,
+				     struct iub_port_info *info)
+{
+	struct iub_port_info ports[32];
+	struct iub_query q = { .data = (__u64)(unsigned long)ports,
+			       .size = sizeof(ports) };
+	int n = ioctl(fd, IUB_IOC_GET_PORTS, &q);
+
+	for (int i = 0; i < n && i < 32; i++) {
+		if (!strcmp(ports[i].name, name)) {
+			if (info)
+				*info = ports[i];
+			return ports[i].id;
+		}
+	}
+	return -1;
+}
+
+/* Find and claim a port; returns its id or -errno. */
+static inline int iub_test_claim(int fd, const char *name)
+{
+	int id = iub_test_find_port(fd, name, NULL);
+	struct iub_port_claim c = { 0 };
+
+	if (id < 0)
+		return -ENODEV;
+	c.port = id;
+	return ioctl(fd, IUB_IOC_PORT_CLAIM, &c) ? -errno : id;
+}
+
+/* Attach a DMABUF; returns the handle or -errno. */
+static inline int iub_test_attach(int fd, int dmabuf_fd)
+{
+	struct iub_buf_attach a = { .fd = dmabuf_fd };
+	int ret = ioctl(fd, IUB_IOC_BUF_ATTACH, &a);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/* Queue a transfer SQE (not submitted). Returns 0 or -EBUSY (no SQE). */
+static inline int iub_test_queue_xfer(struct io_uring *ring, int fd,
+				      __u16 handle, __u16 port, __u32 offset,
+				      __u32 length, __u32 flags, __u64 ud)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct iub_transfer t = {
+		.handle = handle, .port = port, .flags = flags,
+		.offset = offset, .length = length,
+	};
+
+	if (!sqe)
+		return -EBUSY;
+	iub_prep_cmd(sqe, fd, IUB_IOC_TRANSFER, &t, sizeof(t));
+	sqe->user_data = ud;
+	return 0;
+}
+
+/* Write a decimal value to a debugfs/sysfs file; returns 0 or -errno. */
+static inline int iub_test_write_file(const char *path, unsigned long long v)
+{
+	char s[32];
+	int fd = open(path, O_WRONLY | O_CLOEXEC), n, ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(s, sizeof(s), "%llu\n", v);
+	if (write(fd, s, n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Read a decimal value from a file; returns it, or ~0ULL on failure. */
+static inline unsigned long long iub_test_read_file(const char *path)
+{
+	char s[64] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return ~0ULL;
+	n = read(fd, s, sizeof(s) - 1);
+	close(fd);
+	return n > 0 ? strtoull(s, NULL, 0) : ~0ULL;
 }
 
 #endif /* _IUB_TEST_H */

@@ -7,6 +7,16 @@ fail() { echo "not ok: $*"; exit 1; }
 ko=$IUB_GUEST_SRC/driver/iio_usb_bridge.ko
 grep -q '^iio_usb_bridge ' /proc/modules || fail "module not loaded at start"
 
+# the DMA provider cannot go while the bridge holds converter channels
+if grep -q '^iub_sim_dma ' /proc/modules; then
+	rmmod iub_sim_dma 2> /dev/null && fail "the DMA provider unloaded under the bridge"
+	echo "ok - DMA provider held by the bridge"
+fi
+
+# the gadget function needs the bridge: it goes first
+rmmod iio_usb_bridge 2> /dev/null && fail "the bridge unloaded under its gadget function"
+rmmod usb_f_iio_usb_bridge || fail "rmmod of the gadget function failed"
+
 exec 3<> /dev/iio-usb-bridge || fail "cannot open the device"
 rmmod iio_usb_bridge 2> /dev/null && fail "rmmod succeeded with a file open"
 grep -q '^iio_usb_bridge .* 1 ' /proc/modules || fail "module not held once: $(grep iio_usb_bridge /proc/modules)"
@@ -26,8 +36,9 @@ insmod "$ko" || fail "insmod again failed"
 [ -c /dev/iio-usb-bridge ] || fail "device node missing after reload"
 echo "ok - loaded again"
 
-# a bad parameter is refused at load time
+# bad parameters are refused at load time
 rmmod iio_usb_bridge || fail "rmmod (2) failed"
 insmod "$ko" max_inflight=0 2>/dev/null && fail "max_inflight=0 accepted"
-insmod "$ko" || fail "insmod (3) failed"
-echo "ok - max_inflight=0 refused"
+insmod "$ko" converters=nocolon 2>/dev/null && fail "converters=nocolon accepted"
+echo "ok - bad parameters refused"
+# the harness loads it again, with the suite's parameters

@@ -56,6 +56,20 @@ struct iub_query {
 #define IUB_FEAT_URING_CMD	_BITULL(0)
 /** IUB_FEAT_NOP - IUB_IOC_NOP with IUB_NOP_ASYNC and IUB_NOP_PARK */
 #define IUB_FEAT_NOP		_BITULL(1)
+/** IUB_FEAT_DMABUF - IUB_IOC_BUF_ATTACH and IUB_IOC_BUF_DETACH */
+#define IUB_FEAT_DMABUF		_BITULL(2)
+/** IUB_FEAT_CONVERTER_PORTS - ports on the DMA channels of IIO converters */
+#define IUB_FEAT_CONVERTER_PORTS _BITULL(3)
+/** IUB_FEAT_TRANSFER - IUB_IOC_TRANSFER and IUB_IOC_PORT_CANCEL */
+#define IUB_FEAT_TRANSFER	_BITULL(4)
+/** IUB_FEAT_CYCLIC - %IUB_XFER_CYCLIC on memory-to-device ports */
+#define IUB_FEAT_CYCLIC		_BITULL(5)
+/** IUB_FEAT_IMPLICIT_SYNC - transfers wait for and publish dma_resv fences */
+#define IUB_FEAT_IMPLICIT_SYNC	_BITULL(6)
+/** IUB_FEAT_USB_PORTS - ports on the bulk endpoints of our gadget function */
+#define IUB_FEAT_USB_PORTS	_BITULL(7)
+/** IUB_FEAT_ROUTE - IUB_IOC_ROUTE */
+#define IUB_FEAT_ROUTE		_BITULL(8)
 
 /**
  * struct iub_features - what this kernel module offers
@@ -65,6 +79,9 @@ struct iub_query {
  * @features: %IUB_FEAT_* bits
  * @max_inflight: commands that may be in flight at once on one open file;
  *	one more fails with EBUSY
+ * @max_buffers: DMABUFs that may be attached at once to one open file;
+ *	one more fails with ENOSPC
+ * @nr_ports: ports the bridge has (IUB_IOC_GET_PORTS lists them)
  * @reserved0: zero
  */
 struct iub_features {
@@ -72,10 +89,12 @@ struct iub_features {
 	__u32 size;
 	__u64 features;
 	__u32 max_inflight;
+	__u32 max_buffers;
+	__u32 nr_ports;
 	__u32 reserved0;
 };
 
-#define IUB_FEATURES_SIZE_VER1	24
+#define IUB_FEATURES_SIZE_VER1	32
 
 /* Flags of struct iub_nop */
 /** IUB_NOP_ASYNC - complete from a worker through io_uring task work */
@@ -99,9 +118,202 @@ struct iub_nop {
 	__u64 reserved;
 };
 
+/**
+ * struct iub_buf_attach - import a DMABUF into the open file
+ * @fd: the DMABUF's file descriptor; the bridge keeps its own reference,
+ *	so @fd may be closed afterwards
+ * @flags: must be 0
+ * @reserved: must be 0
+ *
+ * The result is a handle (>= 0) naming the buffer in later commands of the
+ * same open file only.
+ */
+struct iub_buf_attach {
+	__s32 fd;
+	__u32 flags;
+	__u64 reserved;
+};
+
+/**
+ * struct iub_buf_detach - forget a handle
+ * @handle: from IUB_IOC_BUF_ATTACH
+ * @flags: must be 0
+ * @reserved: must be 0
+ *
+ * Transfers in flight on the buffer complete normally; the bridge lets go
+ * of the DMABUF when the last of them has ended.
+ */
+struct iub_buf_detach {
+	__u32 handle;
+	__u32 flags;
+	__u64 reserved;
+};
+
+/* Kinds of port (struct iub_port_info.kind) */
+#define IUB_PORT_CONVERTER	1	/* the DMA channel of an IIO converter */
+#define IUB_PORT_USB		2	/* a bulk endpoint of our gadget function */
+
+/* Directions (struct iub_port_info.direction) */
+#define IUB_DIR_TO_MEM		1	/* ADC capture, USB bulk OUT */
+#define IUB_DIR_FROM_MEM	2	/* DAC playback, USB bulk IN */
+
+/* Port flags (struct iub_port_info.flags) */
+/** IUB_PORT_F_CLAIMED - claimed by the open file that asked */
+#define IUB_PORT_F_CLAIMED	_BITUL(0)
+/** IUB_PORT_F_BUSY - claimed by another open file */
+#define IUB_PORT_F_BUSY		_BITUL(1)
+/** IUB_PORT_F_ABSENT - its device or channel is not there (now) */
+#define IUB_PORT_F_ABSENT	_BITUL(2)
+/** IUB_PORT_F_DMA_VEC - transfers use prep_peripheral_dma_vec */
+#define IUB_PORT_F_DMA_VEC	_BITUL(3)
+/** IUB_PORT_F_SLAVE_SG - transfers use prep_slave_sg */
+#define IUB_PORT_F_SLAVE_SG	_BITUL(4)
+/** IUB_PORT_F_CYCLIC - %IUB_XFER_CYCLIC is available */
+#define IUB_PORT_F_CYCLIC	_BITUL(5)
+/** IUB_PORT_F_USB_SG - the UDC takes the buffer's mapped scatterlist */
+#define IUB_PORT_F_USB_SG	_BITUL(6)
+/** IUB_PORT_F_USB_CPU - the UDC copies with the CPU from a kernel mapping */
+#define IUB_PORT_F_USB_CPU	_BITUL(7)
+/** IUB_PORT_F_ONLINE - USB: the host has configured the function */
+#define IUB_PORT_F_ONLINE	_BITUL(8)
+
+#define IUB_PORT_NAME_LEN	32
+
+/**
+ * struct iub_port_info - one port, as IUB_IOC_GET_PORTS lists it
+ * @name: "device:channel" (e.g. "iub-sim-adc.0:rx"), NUL-terminated
+ * @id: the port's number in IUB_IOC_PORT_CLAIM and IUB_IOC_TRANSFER
+ * @kind: %IUB_PORT_CONVERTER or %IUB_PORT_USB
+ * @direction: %IUB_DIR_TO_MEM or %IUB_DIR_FROM_MEM
+ * @flags: %IUB_PORT_F_* flags
+ * @align: offset and length of a transfer must be multiples of this
+ * @max_transfer: largest length of one transfer in bytes
+ * @bytes: bytes moved by completed transfers, since the module loaded
+ * @transfers: transfers completed successfully
+ * @errors: transfers that ended with an error (cancellations included)
+ * @reserved: zero
+ */
+struct iub_port_info {
+	char name[IUB_PORT_NAME_LEN];
+	__u32 id;
+	__u32 kind;
+	__u32 direction;
+	__u32 flags;
+	__u32 align;
+	__u32 max_transfer;
+	__u64 bytes;
+	__u64 transfers;
+	__u64 errors;
+	__u64 reserved[2];
+};
+
+/**
+ * struct iub_port_claim - claim or release a port for the open file
+ * @port: &struct iub_port_info.id
+ * @flags: must be 0
+ * @reserved: must be 0
+ */
+struct iub_port_claim {
+	__u32 port;
+	__u32 flags;
+	__u64 reserved;
+};
+
+/* Flags of struct iub_transfer */
+/**
+ * IUB_XFER_CYCLIC - memory-to-device only: repeat the range until the port
+ * is cancelled; the command then completes with ECANCELED
+ */
+#define IUB_XFER_CYCLIC		_BITUL(0)
+/** IUB_XFER_NO_SYNC - neither wait for nor publish dma_resv fences */
+#define IUB_XFER_NO_SYNC	_BITUL(1)
+/**
+ * IUB_XFER_ZLP - USB bulk IN only: end with a zero-length packet when the
+ * length is a multiple of the endpoint's maximum packet size
+ */
+#define IUB_XFER_ZLP		_BITUL(2)
+#define IUB_XFER_FLAGS		(IUB_XFER_CYCLIC | IUB_XFER_NO_SYNC | IUB_XFER_ZLP)
+
+/**
+ * struct iub_transfer - move a range of a buffer through a port
+ * @handle: buffer handle from IUB_IOC_BUF_ATTACH
+ * @port: a port this open file has claimed
+ * @flags: %IUB_XFER_* flags
+ * @offset: byte offset in the buffer, a multiple of the port's align
+ * @length: bytes, a multiple of the port's align, 1 to max_transfer
+ *
+ * The result is the number of bytes transferred. Transfers on one port
+ * complete in the order they were submitted.
+ */
+struct iub_transfer {
+	__u16 handle;
+	__u16 port;
+	__u32 flags;
+	__u32 offset;
+	__u32 length;
+};
+
+/* Flags of struct iub_route */
+/** IUB_ROUTE_ZLP - %IUB_XFER_ZLP on the second stage (a USB bulk IN port) */
+#define IUB_ROUTE_ZLP		_BITUL(0)
+#define IUB_ROUTE_FLAGS		IUB_ROUTE_ZLP
+
+/**
+ * struct iub_route - fill a buffer range from one port, then empty it
+ * through another, in the kernel
+ * @handle: buffer handle from IUB_IOC_BUF_ATTACH
+ * @flags: %IUB_ROUTE_* flags
+ * @from: a claimed port that fills the buffer (%IUB_DIR_TO_MEM: converter
+ *	capture, USB bulk OUT)
+ * @to: a claimed port that then reads it (%IUB_DIR_FROM_MEM: USB bulk IN,
+ *	DAC playback)
+ * @offset: byte offset in the buffer, aligned for both ports
+ * @length: bytes, aligned for both ports
+ *
+ * The second stage starts when the first completes (it waits on the first
+ * stage's fence), with the bytes the first one moved (a short USB OUT
+ * transfer shortens it). One completion at the end: the bytes the second
+ * stage moved, or the errno of the stage that failed. On a ring created
+ * with IORING_SETUP_CQE32, cqe->big_cqe[0] tells more: see
+ * IUB_ROUTE_INFO_STAGE() and IUB_ROUTE_INFO_BYTES().
+ */
+struct iub_route {
+	__u16 handle;
+	__u16 flags;
+	__u16 from;
+	__u16 to;
+	__u32 offset;
+	__u32 length;
+};
+
+/** IUB_ROUTE_INFO_STAGE - 0: both stages succeeded; 1 or 2: that one failed */
+#define IUB_ROUTE_INFO_STAGE(extra)	((__u32)((extra) >> 32))
+/** IUB_ROUTE_INFO_BYTES - bytes the first stage moved */
+#define IUB_ROUTE_INFO_BYTES(extra)	((__u32)(extra))
+
 /** IUB_IOC_GET_FEATURES - fill a struct iub_features; block: struct iub_query */
 #define IUB_IOC_GET_FEATURES	_IOW(IUB_IOC_MAGIC, 0x00, struct iub_query)
 /** IUB_IOC_NOP - do nothing, possibly asynchronously; block: struct iub_nop */
 #define IUB_IOC_NOP		_IOW(IUB_IOC_MAGIC, 0x01, struct iub_nop)
+/** IUB_IOC_BUF_ATTACH - import a DMABUF; result: handle */
+#define IUB_IOC_BUF_ATTACH	_IOW(IUB_IOC_MAGIC, 0x02, struct iub_buf_attach)
+/** IUB_IOC_BUF_DETACH - forget a handle */
+#define IUB_IOC_BUF_DETACH	_IOW(IUB_IOC_MAGIC, 0x03, struct iub_buf_detach)
+/**
+ * IUB_IOC_GET_PORTS - fill an array of struct iub_port_info; block: struct
+ * iub_query whose size is a multiple of sizeof(struct iub_port_info);
+ * result: the number of ports (which may exceed what fit)
+ */
+#define IUB_IOC_GET_PORTS	_IOW(IUB_IOC_MAGIC, 0x04, struct iub_query)
+/** IUB_IOC_PORT_CLAIM - make a port this open file's own */
+#define IUB_IOC_PORT_CLAIM	_IOW(IUB_IOC_MAGIC, 0x05, struct iub_port_claim)
+/** IUB_IOC_PORT_RELEASE - give a claimed, idle port back */
+#define IUB_IOC_PORT_RELEASE	_IOW(IUB_IOC_MAGIC, 0x06, struct iub_port_claim)
+/** IUB_IOC_PORT_CANCEL - end every transfer on a port; result: how many */
+#define IUB_IOC_PORT_CANCEL	_IOW(IUB_IOC_MAGIC, 0x07, struct iub_port_claim)
+/** IUB_IOC_TRANSFER - move data; result: bytes transferred */
+#define IUB_IOC_TRANSFER	_IOW(IUB_IOC_MAGIC, 0x08, struct iub_transfer)
+/** IUB_IOC_ROUTE - fill, then empty, a buffer range; result: bytes */
+#define IUB_IOC_ROUTE		_IOW(IUB_IOC_MAGIC, 0x09, struct iub_route)
 
 #endif /* _UAPI_LINUX_IIO_USB_BRIDGE_H */

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sphinx configuration of the iio-usb-bridge book. Build it with
+# tools/docs.sh (Debian's python3-sphinx, warnings are errors).
+#
+# The UAPI reference is extracted from the kernel-doc comments of
+# uapi/linux/iio_usb_bridge.h by the kernel's own kernel-doc extension and
+# script, used in place from linux-source-6.12 (KSRC, set up by
+# tools/setup.sh): nothing of it is copied into this tree.
+
+import os
+import re
+import sys
+
+from sphinx.errors import ConfigError
+
+srctree = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
+
+
+def _kernel_source():
+    ksrc = os.environ.get('KSRC')
+    if not ksrc:
+        cache = os.environ.get('IUB_CACHE') or os.path.join(
+            os.environ.get('XDG_CACHE_HOME') or
+            os.path.join(os.path.expanduser('~'), '.cache'), 'iio-usb-bridge')
+        try:
+            with open(os.path.join(cache, 'env'), encoding='utf-8') as env:
+                for line in env:
+                    if line.startswith('KSRC='):
+                        ksrc = line.strip().split('=', 1)[1]
+        except OSError:
+            pass
+    if not ksrc or not os.path.isfile(os.path.join(ksrc, 'scripts', 'kernel-doc')):
+        raise ConfigError('linux-source-6.12 not found (KSRC=%s): run '
+                          'tools/setup.sh, or set KSRC to a kernel tree' % ksrc)
+    return ksrc
+
+
+def _project_version():
+    with open(os.path.join(srctree, 'CMakeLists.txt'), encoding='utf-8') as f:
+        m = re.search(r'project\([^)]*VERSION\s+([0-9.]+)', f.read())
+    return m.group(1) if m else 'unknown'
+
+
+ksrc = _kernel_source()
+sys.path.insert(0, os.path.join(ksrc, 'Documentation', 'sphinx'))
+
+project = 'iio-usb-bridge'
+author = 'The iio-usb-bridge developers'
+copyright = 'The iio-usb-bridge developers; GPL-2.0'
+version = release = _project_version()
+
+needs_sphinx = '5.3'
+extensions = ['kerneldoc', 'sphinx.ext.autosectionlabel']
+# :ref:`page:section title` reaches any section of any page.
+autosectionlabel_prefix_document = True
+kerneldoc_bin = os.path.join(ksrc, 'scripts', 'kernel-doc')
+kerneldoc_srctree = srctree
+# kernel-doc's own complaints go to stderr; tools/docs.sh checks them apart.
+kerneldoc_verbosity = 0
+
+master_doc = 'index'
+source_suffix = '.rst'
+exclude_patterns = ['output', '_build']
+primary_domain = 'c'
+highlight_language = 'none'
+pygments_style = 'sphinx'
+
+html_theme = 'alabaster'
+html_theme_options = {
+    'description': 'One fd, io_uring, zero-copy IIO <-> USB',
+    'page_width': '1100px',
+    'sidebar_width': '240px',
+}
+html_title = 'iio-usb-bridge %s' % release
+html_show_sourcelink = False

@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iio-usb-bridge: the USB gadget function whose bulk endpoints are ports.
+ *
+ * configfs creates it on any UDC (functions/iio_usb_bridge.NAME): one
+ * vendor-specific interface with in_eps bulk IN and out_eps bulk OUT
+ * endpoints. While the function is bound to a gadget, each endpoint is a
+ * port of the bridge ("NAME:in0", "NAME:out0", ...); transfers on it are
+ * USB requests. When the host configures the function, the endpoints are
+ * enabled and waiting transfers start; when the function is unbound, the
+ * ports go away and their transfers end with -ESHUTDOWN.
+ *
+ * Zero copy on every UDC: where the UDC does scatter-gather, a request
+ * carries the buffer's scatterlist as already mapped for the UDC's DMA
+ * device (sg_was_mapped); where it does not (dummy_hcd and other UDCs
+ * that move data with the CPU), it carries a kernel mapping of the buffer
+ * (dma_buf_vmap) and the UDC reads or writes the buffer itself.
+ */
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/usb/composite.h>
+#include <linux/wait.h>
+
+#include "iub_priv.h"
+
+#define IUB_USB_MAX_EPS		4	/* per direction */
+#define IUB_USB_NAME_MAX	20	/* of the instance, for port names */
+#define IUB_USB_OUT_ALIGN	1024	/* OUT lengths: whole packets at any speed */
+
+/**
+ * struct f_iub_opts - the configfs instance (functions/iio_usb_bridge.NAME)
+ * @func_inst: the composite function instance
+ * @lock: protects the fields below
+ * @refcnt: functions allocated from this instance; attributes are
+ *	read-only while nonzero
+ * @in_eps: bulk IN endpoints, 0 to %IUB_USB_MAX_EPS
+ * @out_eps: bulk OUT endpoints, 0 to %IUB_USB_MAX_EPS
+ * @ss_burst: bMaxBurst of the SuperSpeed endpoint companions, 0 to 15
+ * @name: the instance's name, the prefix of the port names
+ */
+struct f_iub_opts {
+	struct usb_function_instance func_inst;
+	struct mutex lock;	/* the fields below */
+	int refcnt;
+	u32 in_eps;
+	u32 out_eps;
+	u32 ss_burst;
+	char name[IUB_USB_NAME_MAX + 1];
+};
+
+/**
+ * struct iub_usb_port - a port on one bulk endpoint
+ * @port: the bridge port (first member: freed through it)
+ * @ep: the endpoint; NULL once the function is unbound. Protected by
+ *	@port.lock
+ * @online: the endpoint is enabled (the host configured us); protected
+ *	by @port.lock
+ * @sg: the UDC takes scatterlists; else requests carry a vmap'ed buffer
+ * @free_reqs: requests not in use; protected by @port.lock
+ * @queued: requests the UDC owns now; protected by @port.lock
+ * @idle: woken when @queued drops to zero
+ */
+struct iub_usb_port {
+	struct iub_port port;
+	struct usb_ep *ep;
+	bool online;
+	bool sg;
+	struct list_head free_reqs;
+	unsigned int queued;
+	wait_queue_head_t idle;
+};
+
+/**
+ * struct iub_usb_ep - one endpoint of a bound function
+ * @fs: full-speed descriptor; usb_ep_autoconfig() picks the address
+ * @hs: high-speed descriptor
+ * @ss: SuperSpeed descriptor
+ * @ss_comp: its companion
+ * @ep: the UDC's endpoint
+ * @up: the port on it
+ */
+struct iub_usb_ep {
+	struct usb_endpoint_descriptor fs;
+	struct usb_endpoint_descriptor hs;
+	struct usb_endpoint_descriptor ss;
+	struct usb_ss_ep_comp_descriptor ss_comp;
+	struct usb_ep *ep;
+	struct iub_usb_port *up;
+};
+
+/**
+ * struct f_iub - one function, from bind to free
+ * @func: the composite function
+ * @intf: its interface descriptor
+ * @n_eps: endpoints in @eps, IN endpoints first
+ * @eps: the endpoints
+ */
+struct f_iub {
+	struct usb_function func;
+	struct usb_interface_descriptor intf;
+	unsigned int n_eps;
+	struct iub_usb_ep eps[2 * IUB_USB_MAX_EPS];
+};
+
+/**
+ * struct iub_usb_job - what one USB transfer needs to start
+ * @sgt: the range's DMA segments (SG UDCs)
+ * @vaddr: the range's kernel address (UDCs that copy with the CPU)
+ * @req: the request, borrowed from the port while the transfer runs
+ */
+struct iub_usb_job {
+	struct sg_table sgt;
+	void *vaddr;
+	struct usb_request *req;
+};
+
+static struct usb_string iub_usb_strings[] = {
+	[0].s = "iio-usb-bridge",
+	{ }
+};
+
+static struct usb_gadget_strings iub_usb_stringtab = {
+	.language = 0x0409,	/* en-us */
+	.strings = iub_usb_strings,
+};
+
+static struct usb_gadget_strings *iub_usb_strings_tabs[] = {
+	&iub_usb_stringtab,
+	NULL,
+};
+
+static struct f_iub *to_f_iub(struct usb_function *f)
+{
+	return container_of(f, struct f_iub, func);
+}
+
+static struct iub_usb_port *to_usb_port(struct iub_port *port)
+{
+	return container_of(port, struct iub_usb_port, port);
+}
+
+/* ---- transfers ---- */
+
+static void iub_usb_complete(struct usb_ep *ep, struct usb_request *req)
+{
+	struct iub_xfer *x = req->context;
+	struct iub_usb_port *up = to_usb_port(x->port);
+	unsigned long flags;
+	int res;
+
+	switch (req->status) {
+	case 0:
+		res = req->actual;	/* a short OUT packet ends it early */
+		break;
+	case -ECONNRESET:		/* dequeued by a cancel */
+		res = -ECANCELED;
+		break;
+	default:			/* -ESHUTDOWN: disconnect, disable */
+		res = req->status;
+		break;
+	}
+	iub_xfer_done(x, res);
+
+	/*
+	 * Last: the port lives while requests are queued (unbinding waits for
+	 * @queued to drop to zero under the lock), not a moment longer.
+	 */
+	spin_lock_irqsave(&up->port.lock, flags);
+	if (!--up->queued)
+		wake_up(&up->idle);
+	spin_unlock_irqrestore(&up->port.lock, flags);
+}
+
+static int iub_usb_prepare(struct iub_xfer *x)
+{
+	struct iub_usb_port *up = to_usb_port(x->port);
+	struct iub_usb_job *job;
+	void *vaddr;
+	int ret;
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		return -ENOMEM;
+	if (up->sg) {
+		ret = iub_xfer_sgt(x, &job->sgt);
+		if (ret)
+			goto err_free;
+	} else {
+		vaddr = iub_buf_vmap(x->buf);
+		if (IS_ERR(vaddr)) {
+			ret = PTR_ERR(vaddr);
+			goto err_free;
+		}
+		job->vaddr = vaddr + x->offset;
+	}
+	x->dma_priv = job;
+	return 0;
+
+err_free:
+	kfree(job);
+	return ret;
+}
+
+static int iub_usb_start(struct iub_xfer *x)
+{
+	struct iub_usb_port *up = to_usb_port(x->port);
+	struct iub_usb_job *job = x->dma_priv;
+	struct usb_request *req;
+	int ret;
+
+	lockdep_assert_held(&up->port.lock);
+	if (!up->ep)
+		return -ESHUTDOWN;
+	if (!up->online)
+		return -EAGAIN;		/* waits for the host */
+
+	req = list_first_entry_or_null(&up->free_reqs, struct usb_request,
+				       list);
+	if (req)
+		list_del(&req->list);
+	else
+		req = usb_ep_alloc_request(up->ep, GFP_ATOMIC);
+	if (!req)
+		return -ENOMEM;
+
+	if (up->sg) {
+		/* a route's second stage may have been shortened */
+		unsigned int n = iub_sgt_trim(&job->sgt, x->length);
+
+		req->buf = NULL;
+		req->sg = job->sgt.sgl;
+		req->num_sgs = n;
+		req->num_mapped_sgs = n;
+		req->sg_was_mapped = 1;
+	} else {
+		req->buf = job->vaddr;
+		req->sg = NULL;
+		req->num_sgs = 0;
+		req->sg_was_mapped = 0;
+	}
+	req->length = x->length;
+	req->zero = !!(x->flags & IUB_XFER_ZLP);
+	req->complete = iub_usb_complete;
+	req->context = x;
+	job->req = req;
+
+	up->queued++;
+	ret = usb_ep_queue(up->ep, req, GFP_ATOMIC);
+	if (ret) {
+		up->queued--;
+		job->req = NULL;
+		list_add(&req->list, &up->free_reqs);
+	}
+	return ret;
+}
+
+static bool iub_usb_rearm(struct iub_xfer *x)
+{
+	return false;	/* USB ports have no cyclic transfers */
+}
+
+static bool iub_usb_idle(struct iub_usb_port *up)
+{
+	bool idle;
+
+	spin_lock_irq(&up->port.lock);
+	idle = !up->queued;
+	spin_unlock_irq(&up->port.lock);
+	return idle;
+}
+
+static void iub_usb_cancel(struct iub_port *port)
+{
+	struct iub_usb_port *up = to_usb_port(port);
+	struct usb_request *reqs[32];
+	struct iub_usb_job *job;
+	struct usb_ep *ep;
+	struct iub_xfer *x;
+	unsigned int n, i;
+
+	/*
+	 * Dequeue what the UDC holds, a batch at a time: the completions
+	 * (-ECONNRESET) take the port lock, so none is held while dequeuing.
+	 * A transfer started meanwhile is cancelled in the next pass.
+	 */
+	do {
+		n = 0;
+		spin_lock_irq(&port->lock);
+		ep = up->ep;
+		list_for_each_entry(x, &port->running, node) {
+			job = x->dma_priv;
+			if (job->req && n < ARRAY_SIZE(reqs))
+				reqs[n++] = job->req;
+		}
+		spin_unlock_irq(&port->lock);
+		for (i = 0; i < n && ep; i++)
+			usb_ep_dequeue(ep, reqs[i]);
+		if (!wait_event_timeout(up->idle, iub_usb_idle(up), 5 * HZ))
+			pr_warn("%s: the UDC did not give requests back\n",
+				port->name);
+	} while (n == ARRAY_SIZE(reqs));
+}
+
+static void iub_usb_finish(struct iub_xfer *x)
+{
+	struct iub_usb_port *up = to_usb_port(x->port);
+	struct iub_usb_job *job = x->dma_priv;
+	unsigned long flags;
+
+	if (!job || !job->req)
+		return;
+	spin_lock_irqsave(&up->port.lock, flags);
+	list_add(&job->req->list, &up->free_reqs);
+	job->req = NULL;
+	spin_unlock_irqrestore(&up->port.lock, flags);
+}
+
+static void iub_usb_release(struct iub_xfer *x)
+{
+	struct iub_usb_job *job = x->dma_priv;
+
+	if (!job)
+		return;
+	if (job->sgt.sgl)
+		sg_free_table(&job->sgt);
+	kfree(job);
+}
+
+static void iub_usb_destroy(struct iub_port *port)
+{
+	kfree_rcu(to_usb_port(port), port.rcu);
+}
+
+static const struct iub_port_ops iub_usb_port_ops = {
+	.prepare = iub_usb_prepare,
+	.start = iub_usb_start,
+	.rearm = iub_usb_rearm,
+	.cancel = iub_usb_cancel,
+	.finish = iub_usb_finish,
+	.release = iub_usb_release,
+	.destroy = iub_usb_destroy,
+};
+
+/* ---- ports come and go with bind/unbind ---- */
+
+/*
+ * The device that performs the UDC's DMA: the first device up from the
+ * gadget's parent that has a DMA mask. That is the UDC's own device on
+ * most controllers; on dwc3 configured with a separate system device, the
+ * parent's. Buffers are attached and mapped for it.
+ */
+static struct device *iub_usb_dma_dev(struct usb_gadget *gadget)
+{
+	struct device *dev = gadget->dev.parent;
+
+	while (dev && !dev->dma_mask)
+		dev = dev->parent;
+	return dev;
+}
+
+static int iub_usb_port_create(struct f_iub *fi, struct iub_usb_ep *e,
+			       struct usb_gadget *gadget, const char *inst,
+			       bool in, unsigned int index)
+{
+	struct iub_usb_port *up;
+	struct iub_port *port;
+	int ret;
+
+	up = kzalloc(sizeof(*up), GFP_KERNEL);
+	if (!up)
+		return -ENOMEM;
+	port = &up->port;
+	up->ep = e->ep;
+	up->sg = gadget->sg_supported && iub_usb_dma_dev(gadget);
+	INIT_LIST_HEAD(&up->free_reqs);
+	init_waitqueue_head(&up->idle);
+
+	snprintf(port->name, sizeof(port->name), "%s:%s%u", inst,
+		 in ? "in" : "out", index);
+	port->kind = IUB_PORT_USB;
+	port->direction = in ? IUB_DIR_FROM_MEM : IUB_DIR_TO_MEM;
+	port->ops = &iub_usb_port_ops;
+	port->dma_dev = up->sg ? iub_usb_dma_dev(gadget) : NULL;
+	port->align = in ? 1 : IUB_USB_OUT_ALIGN;
+	port->max_transfer = rounddown(INT_MAX, IUB_USB_OUT_ALIGN);
+	port->caps = up->sg ? IUB_PORT_F_USB_SG : IUB_PORT_F_USB_CPU;
+	port->present = true;
+
+	ret = iub_port_add(port);
+	if (ret) {
+		kfree(up);
+		return ret;
+	}
+	e->up = up;
+	return 0;
+}
+
+static void iub_usb_port_destroy(struct iub_usb_ep *e)
+{
+	struct iub_usb_port *up = e->up;
+	struct usb_request *req, *tmp;
+	struct usb_ep *ep;
+
+	if (!up)
+		return;
+	spin_lock_irq(&up->port.lock);
+	ep = up->ep;
+	up->ep = NULL;		/* nothing starts any more */
+	up->online = false;
+	spin_unlock_irq(&up->port.lock);
+
+	/* hold the port: its transfers end (-ESHUTDOWN), requests come back */
+	kref_get(&up->port.ref);
+	iub_port_unregister(&up->port, -ESHUTDOWN);
+	list_for_each_entry_safe(req, tmp, &up->free_reqs, list) {
+		list_del(&req->list);
+		usb_ep_free_request(ep, req);
+	}
+	iub_port_put(&up->port);
+	e->up = NULL;
+}
+
+/* ---- the composite function ---- */
+
+static void iub_usb_disable_eps(struct f_iub *fi)
+{
+	unsigned int i;
+
+	for (i = 0; i < fi->n_eps; i++) {
+		struct iub_usb_port *up = fi->eps[i].up;
+
+		spin_lock_irq(&up->port.lock);
+		up->online = false;
+		up->port.caps &= ~IUB_PORT_F_ONLINE;
+		spin_unlock_irq(&up->port.lock);
+		/* requests still queued complete with -ESHUTDOWN */
+		usb_ep_disable(fi->eps[i].ep);
+	}
+}
+
+static int iub_usb_set_alt(struct usb_function *f, unsigned int intf,
+			   unsigned int alt)
+{
+	struct usb_gadget *gadget = f->config->cdev->gadget;
+	struct f_iub *fi = to_f_iub(f);
+	unsigned int i;
+	int ret;
+
+	if (alt)
+		return -EINVAL;
+	iub_usb_disable_eps(fi);
+	for (i = 0; i < fi->n_eps; i++) {
+		struct usb_ep *ep = fi->eps[i].ep;
+
+		ret = config_ep_by_speed(gadget, f, ep);
+		if (!ret)
+			ret = usb_ep_enable(ep);
+		if (ret) {
+			while (i--)
+				usb_ep_disable(fi->eps[i].ep);
+			return ret;
+		}
+	}
+	for (i = 0; i < fi->n_eps; i++) {
+		struct iub_usb_port *up = fi->eps[i].up;
+
+		spin_lock_irq(&up->port.lock);
+		up->online = true;
+		up->port.caps |= IUB_PORT_F_ONLINE;
+		spin_unlock_irq(&up->port.lock);
+		iub_port_kick(&up->port);	/* waiting transfers start */
+	}
+	return 0;
+}
+
+static void iub_usb_disable(struct usb_function *f)
+{
+	iub_usb_disable_eps(to_f_iub(f));
+}
+
+static void iub_usb_init_ep(struct iub_usb_ep *e, bool in, u32 burst)
+{
+	u8 addr = in ? USB_DIR_IN : USB_DIR_OUT;
+
+	e->fs = (struct usb_endpoint_descriptor) {
+		.bLength = USB_DT_ENDPOINT_SIZE,
+		.bDescriptorType = USB_DT_ENDPOINT,
+		.bEndpointAddress = addr,
+		.bmAttributes = USB_ENDPOINT_XFER_BULK,
+		.wMaxPacketSize = cpu_to_le16(64),
+	};
+	e->hs = e->fs;
+	e->hs.wMaxPacketSize = cpu_to_le16(512);
+	e->ss = e->fs;
+	e->ss.wMaxPacketSize = cpu_to_le16(1024);
+	e->ss_comp = (struct usb_ss_ep_comp_descriptor) {
+		.bLength = USB_DT_SS_EP_COMP_SIZE,
+		.bDescriptorType = USB_DT_SS_ENDPOINT_COMP,
+		.bMaxBurst = burst,
+	};
+}
+
+static int iub_usb_bind(struct usb_configuration *c, struct usb_function *f)
+{
+	struct f_iub_opts *opts = container_of(f->fi, struct f_iub_opts,
+					       func_inst);
+	struct usb_composite_dev *cdev = c->cdev;
+	struct usb_gadget *gadget = cdev->gadget;
+	struct usb_descriptor_header **fs, **hs, **ss;
+	struct f_iub *fi = to_f_iub(f);
+	struct usb_string *us;
+	unsigned int i, n_in;
+	int id, ret;
+
+	mutex_lock(&opts->lock);
+	n_in = opts->in_eps;
+	fi->n_eps = opts->in_eps + opts->out_eps;
+	for (i = 0; i < fi->n_eps; i++)
+		iub_usb_init_ep(&fi->eps[i], i < n_in, opts->ss_burst);
+	mutex_unlock(&opts->lock);
+
+	us = usb_gstrings_attach(cdev, iub_usb_strings_tabs,
+				 ARRAY_SIZE(iub_usb_strings) - 1);
+	if (IS_ERR(us))
+		return PTR_ERR(us);
+	id = usb_interface_id(c, f);
+	if (id < 0)
+		return id;
+	fi->intf = (struct usb_interface_descriptor) {
+		.bLength = USB_DT_INTERFACE_SIZE,
+		.bDescriptorType = USB_DT_INTERFACE,
+		.bInterfaceNumber = id,
+		.bNumEndpoints = fi->n_eps,
+		.bInterfaceClass = USB_CLASS_VENDOR_SPEC,
+		.iInterface = us[0].id,
+	};
+
+	for (i = 0; i < fi->n_eps; i++) {
+		struct iub_usb_ep *e = &fi->eps[i];
+
+		e->ep = usb_ep_autoconfig(gadget, &e->fs);
+		if (!e->ep) {
+			dev_err(&gadget->dev, "%s: no endpoint for %s%u\n",
+				f->name, i < n_in ? "in" : "out",
+				i < n_in ? i : i - n_in);
+			return -ENODEV;
+		}
+		e->hs.bEndpointAddress = e->fs.bEndpointAddress;
+		e->ss.bEndpointAddress = e->fs.bEndpointAddress;
+	}
+
+	/* descriptor lists: interface, then each endpoint (+ companion) */
+	fs = kcalloc(3 * (2 + 2 * fi->n_eps), sizeof(*fs), GFP_KERNEL);
+	if (!fs)
+		return -ENOMEM;
+	hs = fs + 2 + 2 * fi->n_eps;
+	ss = hs + 2 + 2 * fi->n_eps;
+	fs[0] = (struct usb_descriptor_header *)&fi->intf;
+	hs[0] = fs[0];
+	ss[0] = fs[0];
+	for (i = 0; i < fi->n_eps; i++) {
+		fs[1 + i] = (struct usb_descriptor_header *)&fi->eps[i].fs;
+		hs[1 + i] = (struct usb_descriptor_header *)&fi->eps[i].hs;
+		ss[1 + 2 * i] = (struct usb_descriptor_header *)&fi->eps[i].ss;
+		ss[2 + 2 * i] =
+			(struct usb_descriptor_header *)&fi->eps[i].ss_comp;
+	}
+	ret = usb_assign_descriptors(f, fs, hs, ss, ss);
+	kfree(fs);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < fi->n_eps; i++) {
+		ret = iub_usb_port_create(fi, &fi->eps[i], gadget, opts->name,
+					  i < n_in, i < n_in ? i : i - n_in);
+		if (ret)
+			goto err_ports;
+	}
+	return 0;
+
+err_ports:
+	while (i--)
+		iub_usb_port_destroy(&fi->eps[i]);
+	usb_free_all_descriptors(f);
+	return ret;
+}
+
+static void iub_usb_unbind(struct usb_configuration *c,
+			   struct usb_function *f)
+{
+	struct f_iub *fi = to_f_iub(f);
+	unsigned int i;
+
+	for (i = 0; i < fi->n_eps; i++)
+		iub_usb_port_destroy(&fi->eps[i]);
+	usb_free_all_descriptors(f);
+}
+
+static void iub_usb_free_func(struct usb_function *f)
+{
+	struct f_iub_opts *opts = container_of(f->fi, struct f_iub_opts,
+					       func_inst);
+
+	mutex_lock(&opts->lock);
+	opts->refcnt--;
+	mutex_unlock(&opts->lock);
+	kfree(to_f_iub(f));
+}
+
+static struct usb_function *iub_usb_alloc_func(struct usb_function_instance *i)
+{
+	struct f_iub_opts *opts = container_of(i, struct f_iub_opts,
+					       func_inst);
+	struct f_iub *fi;
+
+	mutex_lock(&opts->lock);
+	if (!opts->in_eps && !opts->out_eps) {
+		mutex_unlock(&opts->lock);
+		return ERR_PTR(-EINVAL);
+	}
+	opts->refcnt++;
+	mutex_unlock(&opts->lock);
+
+	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
+	if (!fi) {
+		mutex_lock(&opts->lock);
+		opts->refcnt--;
+		mutex_unlock(&opts->lock);
+		return ERR_PTR(-ENOMEM);
+	}
+	fi->func.name = "iio_usb_bridge";
+	fi->func.bind = iub_usb_bind;
+	fi->func.unbind = iub_usb_unbind;
+	fi->func.set_alt = iub_usb_set_alt;
+	fi->func.disable = iub_usb_disable;
+	fi->func.free_func = iub_usb_free_func;
+	return &fi->func;
+}
+
+/* ---- configfs attributes ---- */
+
+static struct f_iub_opts *to_opts(struct config_item *item)
+{
+	return container_of(to_config_group(item), struct f_iub_opts,
+			    func_inst.group);
+}
+
+static void iub_usb_attr_release(struct config_item *item)
+{
+	usb_put_function_instance(&to_opts(item)->func_inst);
+}
+
+static struct configfs_item_operations iub_usb_item_ops = {
+	.release = iub_usb_attr_release,
+};
+
+static ssize_t iub_usb_show_u32(struct config_item *item, char *page,
+				size_t offset)
+{
+	struct f_iub_opts *opts = to_opts(item);
+	ssize_t ret;
+
+	mutex_lock(&opts->lock);
+	ret = sysfs_emit(page, "%u\n", *(u32 *)((char *)opts + offset));
+	mutex_unlock(&opts->lock);
+	return ret;
+}
+
+static ssize_t iub_usb_store_u32(struct config_item *item, const char *page,
+				 size_t len, size_t offset, u32 max)
+{
+	struct f_iub_opts *opts = to_opts(item);
+	u32 val;
+	int ret;
+
+	ret = kstrtou32(page, 0, &val);
+	if (ret)
+		return ret;
+	if (val > max)
+		return -EINVAL;
+	mutex_lock(&opts->lock);
+	if (opts->refcnt) {
+		ret = -EBUSY;	/* bound: the descriptors are fixed */
+	} else {
+		*(u32 *)((char *)opts + offset) = val;
+		ret = len;
+	}
+	mutex_unlock(&opts->lock);
+	return ret;
+}
+
+#define IUB_USB_ATTR(_name, _max)					\
+static ssize_t f_iub_opts_##_name##_show(struct config_item *item,	\
+					 char *page)			\
+{									\
+	return iub_usb_show_u32(item, page,				\
+				offsetof(struct f_iub_opts, _name));	\
+}									\
+static ssize_t f_iub_opts_##_name##_store(struct config_item *item,	\
+					  const char *page, size_t len)	\
+{									\
+	return iub_usb_store_u32(item, page, len,			\
+				 offsetof(struct f_iub_opts, _name),	\
+				 _max);					\
+}									\
+CONFIGFS_ATTR(f_iub_opts_, _name)
+
+IUB_USB_ATTR(in_eps, IUB_USB_MAX_EPS);
+IUB_USB_ATTR(out_eps, IUB_USB_MAX_EPS);
+IUB_USB_ATTR(ss_burst, 15);
+
+static struct configfs_attribute *iub_usb_attrs[] = {
+	&f_iub_opts_attr_in_eps,
+	&f_iub_opts_attr_out_eps,
+	&f_iub_opts_attr_ss_burst,
+	NULL,
+};
+
+static const struct config_item_type iub_usb_func_type = {
+	.ct_item_ops = &iub_usb_item_ops,
+	.ct_attrs = iub_usb_attrs,
+	.ct_owner = THIS_MODULE,
+};
+
+static int iub_usb_set_inst_name(struct usb_function_instance *fi,
+				 const char *name)
+{
+	struct f_iub_opts *opts = container_of(fi, struct f_iub_opts,
+					       func_inst);
+
+	if (strlen(name) > IUB_USB_NAME_MAX)
+		return -ENAMETOOLONG;
+	strscpy(opts->name, name, sizeof(opts->name));
+	return 0;
+}
+
+static void iub_usb_free_inst(struct usb_function_instance *fi)
+{
+	struct f_iub_opts *opts = container_of(fi, struct f_iub_opts,
+					       func_inst);
+
+	mutex_destroy(&opts->lock);
+	kfree(opts);
+}
+
+static struct usb_function_instance *iub_usb_alloc_inst(void)
+{
+	struct f_iub_opts *opts;
+
+	opts = kzalloc(sizeof(*opts), GFP_KERNEL);
+	if (!opts)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&opts->lock);
+	opts->in_eps = 1;
+	opts->out_eps = 1;
+	opts->ss_burst = 15;
+	opts->func_inst.set_inst_name = iub_usb_set_inst_name;
+	opts->func_inst.free_func_inst = iub_usb_free_inst;
+	config_group_init_type_name(&opts->func_inst.group, "",
+				    &iub_usb_func_type);
+	return &opts->func_inst;
+}
+
+DECLARE_USB_FUNCTION_INIT(iio_usb_bridge, iub_usb_alloc_inst,
+			  iub_usb_alloc_func);
+
+MODULE_DESCRIPTION("iio-usb-bridge USB function: bulk endpoints as bridge ports");
+MODULE_AUTHOR("iio-usb-bridge developers");
+MODULE_LICENSE("GPL");

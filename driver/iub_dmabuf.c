@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iio-usb-bridge: DMABUF import and the fences of transfers.
+ *
+ * An open file attaches DMABUFs and names them by handle. A buffer is
+ * attached and mapped once per DMA device that will access it (the device
+ * that really performs the DMA: a dmaengine channel's device, a UDC's DMA
+ * device), on the first transfer through that device, and stays mapped
+ * until the buffer is released. Release happens in a worker, because the
+ * last reference may go in io_uring task work or in a fence callback.
+ */
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
+#include <linux/err.h>
+#include <linux/iosys-map.h>
+#include <linux/module.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+
+#include "iub_compat.h"
+#include "iub_priv.h"
+
+IUB_IMPORT_NS(DMA_BUF);
+
+static void iub_buf_release_work(struct work_struct *work)
+{
+	struct iub_buf *buf = container_of(work, struct iub_buf, release_work);
+	struct iub_buf_map *map, *tmp;
+
+	if (buf->vaddr) {
+		struct iosys_map vmap = IOSYS_MAP_INIT_VADDR(buf->vaddr);
+
+		dma_buf_vunmap_unlocked(buf->dmabuf, &vmap);
+	}
+	list_for_each_entry_safe(map, tmp, &buf->maps, node) {
+		dma_buf_unmap_attachment_unlocked(map->attach, map->sgt,
+						  DMA_BIDIRECTIONAL);
+		dma_buf_detach(buf->dmabuf, map->attach);
+		put_device(map->dev);
+		kfree(map);
+	}
+	dma_buf_put(buf->dmabuf);
+	mutex_destroy(&buf->lock);
+	kfree_rcu(buf, rcu);
+	/* module exit drains iub_wq, so this function can still return */
+	module_put(THIS_MODULE);
+}
+
+static void iub_buf_release(struct kref *ref)
+{
+	struct iub_buf *buf = container_of(ref, struct iub_buf, ref);
+
+	queue_work(iub_wq, &buf->release_work);
+}
+
+/**
+ * iub_buf_put() - drop a reference to a buffer
+ * @buf: the buffer
+ *
+ * Any context but hard IRQ; the last reference schedules the release.
+ */
+void iub_buf_put(struct iub_buf *buf)
+{
+	kref_put(&buf->ref, iub_buf_release);
+}
+
+/**
+ * iub_buf_get() - look a handle up and take a reference
+ * @ctx: the open file
+ * @handle: the handle
+ *
+ * Return: the buffer, referenced, or NULL if @handle names none.
+ */
+struct iub_buf *iub_buf_get(struct iub_ctx *ctx, u32 handle)
+{
+	struct iub_buf *buf;
+
+	rcu_read_lock();
+	buf = xa_load(&ctx->bufs, handle);
+	if (buf && !kref_get_unless_zero(&buf->ref))
+		buf = NULL;
+	rcu_read_unlock();
+	return buf;
+}
+
+/**
+ * iub_buf_attach() - import a DMABUF and give it a handle
+ * @ctx: the open file
+ * @fd: the DMABUF's file descriptor
+ *
+ * Return: the handle (>= 0), -EBADF if @fd is no DMABUF, -ENOSPC at the
+ * max_buffers limit, -ENOMEM.
+ */
+int iub_buf_attach(struct iub_ctx *ctx, int fd)
+{
+	struct dma_buf *dmabuf;
+	struct iub_buf *buf;
+	u32 handle;
+	int ret;
+
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return -EBADF;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto err_put_dmabuf;
+	}
+	kref_init(&buf->ref);
+	buf->dmabuf = dmabuf;
+	buf->size = dmabuf->size;
+	mutex_init(&buf->lock);
+	INIT_LIST_HEAD(&buf->maps);
+	INIT_WORK(&buf->release_work, iub_buf_release_work);
+
+	/* the release worker runs our code after the file may be closed */
+	__module_get(THIS_MODULE);
+	ret = xa_alloc(&ctx->bufs, &handle, buf,
+		       XA_LIMIT(0, iub_max_buffers - 1), GFP_KERNEL);
+	if (ret) {
+		iub_buf_put(buf);
+		return ret == -EBUSY ? -ENOSPC : ret;
+	}
+	return handle;
+
+err_put_dmabuf:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+/**
+ * iub_buf_detach() - forget a handle
+ * @ctx: the open file
+ * @handle: the handle
+ *
+ * Transfers in flight keep the buffer until they end.
+ *
+ * Return: 0, or -ENOENT if @handle names no buffer.
+ */
+int iub_buf_detach(struct iub_ctx *ctx, u32 handle)
+{
+	struct iub_buf *buf = xa_erase(&ctx->bufs, handle);
+
+	if (!buf)
+		return -ENOENT;
+	iub_buf_put(buf);
+	return 0;
+}
+
+/**
+ * iub_buf_detach_all() - forget every handle of a closing file
+ * @ctx: the open file
+ */
+void iub_buf_detach_all(struct iub_ctx *ctx)
+{
+	struct iub_buf *buf;
+	unsigned long handle;
+
+	xa_for_each(&ctx->bufs, handle, buf) {
+		xa_erase(&ctx->bufs, handle);
+		iub_buf_put(buf);
+	}
+}
+
+static struct iub_buf_map *iub_buf_find_map(struct iub_buf *buf,
+					    struct device *dev)
+{
+	struct iub_buf_map *map;
+
+	list_for_each_entry_rcu(map, &buf->maps, node,
+				lockdep_is_held(&buf->lock)) {
+		if (map->dev == dev)
+			return map;
+	}
+	return NULL;
+}
+
+/**
+ * iub_buf_map() - the buffer's mapping for a DMA device, made on first use
+ * @buf: the buffer, referenced by the caller
+ * @dev: the device that will perform the DMA
+ *
+ * Process context; may sleep the first time a device is seen. The mapping
+ * is made under the buffer's reservation lock by the DMABUF core
+ * (dma_buf_map_attachment_unlocked() takes it) and lives as long as @buf.
+ *
+ * Return: the mapping, or an ERR_PTR() from the exporter.
+ */
+struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev)
+{
+	struct iub_buf_map *map;
+	int ret;
+
+	rcu_read_lock();
+	map = iub_buf_find_map(buf, dev);
+	rcu_read_unlock();
+	if (map)
+		return map;
+
+	mutex_lock(&buf->lock);
+	map = iub_buf_find_map(buf, dev);
+	if (map)
+		goto out_unlock;
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map) {
+		map = ERR_PTR(-ENOMEM);
+		goto out_unlock;
+	}
+	map->dev = get_device(dev);
+	map->attach = dma_buf_attach(buf->dmabuf, dev);
+	if (IS_ERR(map->attach)) {
+		ret = PTR_ERR(map->attach);
+		goto err_free_map;
+	}
+	map->sgt = dma_buf_map_attachment_unlocked(map->attach,
+						   DMA_BIDIRECTIONAL);
+	if (IS_ERR(map->sgt)) {
+		ret = PTR_ERR(map->sgt);
+		goto err_detach;
+	}
+	list_add_tail_rcu(&map->node, &buf->maps);
+	goto out_unlock;
+
+err_detach:
+	dma_buf_detach(buf->dmabuf, map->attach);
+err_free_map:
+	put_device(map->dev);
+	kfree(map);
+	map = ERR_PTR(ret);
+out_unlock:
+	mutex_unlock(&buf->lock);
+	return map;
+}
+
+/**
+ * iub_buf_vmap() - a kernel address of the buffer, for CPU-driven ports
+ * @buf: the buffer, referenced by the caller
+ *
+ * For hardware that moves data with the CPU (a UDC without DMA, like
+ * dummy_hcd), made once per buffer and kept until it is released. Process
+ * context.
+ *
+ * Return: the address, or an ERR_PTR() (-EOPNOTSUPP for I/O memory).
+ */
+void *iub_buf_vmap(struct iub_buf *buf)
+{
+	struct iosys_map map;
+	void *vaddr;
+	int ret;
+
+	mutex_lock(&buf->lock);
+	vaddr = buf->vaddr;
+	if (vaddr)
+		goto out_unlock;
+	ret = dma_buf_vmap_unlocked(buf->dmabuf, &map);
+	if (ret) {
+		vaddr = ERR_PTR(ret);
+		goto out_unlock;
+	}
+	if (map.is_iomem) {
+		dma_buf_vunmap_unlocked(buf->dmabuf, &map);
+		vaddr = ERR_PTR(-EOPNOTSUPP);
+		goto out_unlock;
+	}
+	vaddr = map.vaddr;
+	WRITE_ONCE(buf->vaddr, vaddr);
+out_unlock:
+	mutex_unlock(&buf->lock);
+	return vaddr;
+}
+EXPORT_SYMBOL_GPL(iub_buf_vmap);
+
+static const char *iub_fence_driver_name(struct dma_fence *fence)
+{
+	return "iio-usb-bridge";
+}
+
+static const char *iub_fence_timeline_name(struct dma_fence *fence)
+{
+	return "transfer";
+}
+
+static const struct dma_fence_ops iub_fence_ops = {
+	.get_driver_name = iub_fence_driver_name,
+	.get_timeline_name = iub_fence_timeline_name,
+};
+
+/**
+ * iub_fence_alloc() - allocate the fence of a transfer
+ *
+ * Process context. Until iub_fence_init(), free it with kfree().
+ *
+ * Return: the fence, or NULL.
+ */
+struct iub_fence *iub_fence_alloc(void)
+{
+	return kzalloc(sizeof(struct iub_fence), GFP_KERNEL);
+}
+
+/**
+ * iub_fence_init() - give a transfer's fence its place on the port's timeline
+ * @fence: from iub_fence_alloc()
+ * @port: the port; the fence gets its context and next sequence number
+ *
+ * Called with @port->lock held, at the moment the transfer takes its place
+ * in the port's queue, so that sequence numbers follow completion order.
+ * The fence then holds one reference: the transfer's.
+ */
+void iub_fence_init(struct iub_fence *fence, struct iub_port *port)
+{
+	lockdep_assert_held(&port->lock);
+	spin_lock_init(&fence->lock);
+	dma_fence_init(&fence->base, &iub_fence_ops, &fence->lock,
+		       port->fence_context, ++port->seqno);
+}
+
+/**
+ * iub_fence_signal() - signal the fence of an ended transfer
+ * @fence: the fence
+ * @error: 0, or the transfer's negative errno
+ *
+ * Any context, no port lock held: callbacks on the fence run from here and
+ * may start transfers on other ports.
+ */
+void iub_fence_signal(struct iub_fence *fence, int error)
+{
+	bool cookie = dma_fence_begin_signalling();
+
+	if (error)
+		dma_fence_set_error(&fence->base, error);
+	dma_fence_signal(&fence->base);
+	dma_fence_end_signalling(cookie);
+}

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iio-usb-bridge: the port registry.
+ *
+ * A port is a place data goes to or comes from: the DMA channel of an IIO
+ * converter (iub_port_dma.c) or, later, a bulk endpoint of our USB gadget
+ * function. Ports are global; an open file claims the ones it uses, and
+ * only the claiming file can transfer through a port.
+ */
+#include <linux/err.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "iub_priv.h"
+
+/*
+ * Serializes changes to the registry and to the owner of every port. The
+ * xarray (id -> port) is also read under RCU alone, on the transfer path.
+ */
+DEFINE_MUTEX(iub_ports_lock);
+static DEFINE_XARRAY_ALLOC(iub_ports);
+static unsigned int iub_nr_ports;	/* protected by iub_ports_lock */
+
+/* GET_PORTS accepts this many entries at most, far above any board. */
+#define IUB_PORTS_QUERY_MAX	256
+
+/**
+ * iub_port_add() - register a port and give it an id
+ * @port: a port whose name, kind, direction and ops are set
+ *
+ * Return: 0 or -errno.
+ */
+int iub_port_add(struct iub_port *port)
+{
+	int ret;
+
+	kref_init(&port->ref);
+	spin_lock_init(&port->lock);
+	mutex_init(&port->cancel_lock);
+	INIT_LIST_HEAD(&port->pending);
+	INIT_LIST_HEAD(&port->running);
+	INIT_WORK(&port->kick_work, iub_port_kick_work);
+	port->fence_context = dma_fence_context_alloc(1);
+
+	mutex_lock(&iub_ports_lock);
+	ret = xa_alloc(&iub_ports, &port->id, port, XA_LIMIT(0, U16_MAX),
+		       GFP_KERNEL);
+	if (!ret)
+		iub_nr_ports++;
+	mutex_unlock(&iub_ports_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iub_port_add);
+
+static void iub_port_free(struct kref *ref)
+{
+	struct iub_port *port = container_of(ref, struct iub_port, ref);
+
+	WARN_ON(!list_empty(&port->pending) || !list_empty(&port->running));
+	mutex_destroy(&port->cancel_lock);
+	if (port->ops->destroy)
+		port->ops->destroy(port);
+}
+
+/**
+ * iub_port_put() - drop a reference to a port
+ * @port: the port
+ *
+ * Process context. The last reference frees the port (->destroy); the
+ * kind must free it after an RCU grace period, lookups are lockless.
+ */
+void iub_port_put(struct iub_port *port)
+{
+	kref_put(&port->ref, iub_port_free);
+}
+EXPORT_SYMBOL_GPL(iub_port_put);
+
+/**
+ * iub_port_unregister() - take a port away
+ * @port: a registered port
+ * @error: what its transfers end with (-ESHUTDOWN when its hardware went)
+ *
+ * Process context. The port disappears from the registry, its claim is
+ * dropped, every transfer on it ends with @error, and the registry's
+ * reference goes; transfers not yet freed keep the port's memory until
+ * they are.
+ */
+void iub_port_unregister(struct iub_port *port, int error)
+{
+	mutex_lock(&iub_ports_lock);
+	xa_erase(&iub_ports, port->id);
+	iub_nr_ports--;
+	spin_lock_irq(&port->lock);
+	port->present = false;
+	WRITE_ONCE(port->owner, NULL);
+	spin_unlock_irq(&port->lock);
+	mutex_unlock(&iub_ports_lock);
+
+	iub_xfer_end_port(port, error);
+	flush_work(&port->kick_work);
+	iub_port_put(port);
+}
+EXPORT_SYMBOL_GPL(iub_port_unregister);
+
+/**
+ * iub_ports_count() - number of registered ports
+ *
+ * Return: the number.
+ */
+unsigned int iub_ports_count(void)
+{
+	unsigned int n;
+
+	mutex_lock(&iub_ports_lock);
+	n = iub_nr_ports;
+	mutex_unlock(&iub_ports_lock);
+	return n;
+}
+
+static struct iub_port *iub_port_find(u32 id)
+{
+	lockdep_assert_held(&iub_ports_lock);
+	return xa_load(&iub_ports, id);
+}
+
+static void iub_port_fill_info(struct iub_port *port, struct iub_ctx *ctx,
+			       struct iub_port_info *info)
+{
+	unsigned long flags;
+
+	lockdep_assert_held(&iub_ports_lock);
+	memset(info, 0, sizeof(*info));
+	strscpy(info->name, port->name, sizeof(info->name));
+	info->id = port->id;
+	info->kind = port->kind;
+	info->direction = port->direction;
+	info->align = port->align;
+	info->max_transfer = port->max_transfer;
+	if (port->owner == ctx)
+		info->flags |= IUB_PORT_F_CLAIMED;
+	else if (port->owner)
+		info->flags |= IUB_PORT_F_BUSY;
+	spin_lock_irqsave(&port->lock, flags);
+	info->flags |= port->caps;
+	if (!port->present)
+		info->flags |= IUB_PORT_F_ABSENT;
+	info->bytes = port->bytes;
+	info->transfers = port->transfers;
+	info->errors = port->errors;
+	spin_unlock_irqrestore(&port->lock, flags);
+}
+
+/**
+ * iub_ports_get_info() - IUB_IOC_GET_PORTS
+ * @ctx: the asking file (for %IUB_PORT_F_CLAIMED)
+ * @q: the query: room for whole struct iub_port_info entries
+ *
+ * Absent converter ports are looked for again first, so that a converter
+ * loaded after the bridge shows up.
+ *
+ * Return: the number of ports, or -errno.
+ */
+int iub_ports_get_info(struct iub_ctx *ctx, const struct iub_query *q)
+{
+	struct iub_port_info __user *uinfo = u64_to_user_ptr(q->data);
+	struct iub_port_info info;
+	struct iub_port *port;
+	unsigned int room, n = 0;
+	unsigned long id;
+	int ret = 0;
+
+	if (q->flags || q->size % sizeof(info) ||
+	    q->size / sizeof(info) > IUB_PORTS_QUERY_MAX)
+		return -EINVAL;
+	room = q->size / sizeof(info);
+
+	mutex_lock(&iub_ports_lock);
+	xa_for_each(&iub_ports, id, port) {
+		if (!port->present && port->kind == IUB_PORT_CONVERTER)
+			iub_port_dma_resolve(port);
+		if (n < room) {
+			iub_port_fill_info(port, ctx, &info);
+			if (copy_to_user(&uinfo[n], &info, sizeof(info))) {
+				ret = -EFAULT;
+				break;
+			}
+		}
+		n++;
+	}
+	mutex_unlock(&iub_ports_lock);
+	return ret ? ret : n;
+}
+
+/**
+ * iub_port_claim() - IUB_IOC_PORT_CLAIM
+ * @ctx: the claiming file
+ * @id: the port
+ *
+ * Return: 0; -ENODEV for no such port; -ENXIO if its device or channel is
+ * absent; -EBUSY if another file holds it; -EALREADY if @ctx does.
+ */
+int iub_port_claim(struct iub_ctx *ctx, u32 id)
+{
+	struct iub_port *port;
+	int ret = 0;
+
+	mutex_lock(&iub_ports_lock);
+	port = iub_port_find(id);
+	if (!port) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (port->owner) {
+		ret = port->owner == ctx ? -EALREADY : -EBUSY;
+		goto out;
+	}
+	if (!port->present && port->kind == IUB_PORT_CONVERTER)
+		iub_port_dma_resolve(port);
+	if (!port->present) {
+		ret = -ENXIO;
+		goto out;
+	}
+	spin_lock_irq(&port->lock);
+	WRITE_ONCE(port->owner, ctx);
+	spin_unlock_irq(&port->lock);
+out:
+	mutex_unlock(&iub_ports_lock);
+	return ret;
+}
+
+static bool iub_port_idle(struct iub_port *port)
+{
+	lockdep_assert_held(&port->lock);
+	return list_empty(&port->pending) && list_empty(&port->running);
+}
+
+/**
+ * iub_port_release() - IUB_IOC_PORT_RELEASE
+ * @ctx: the file that claimed the port
+ * @id: the port
+ *
+ * Return: 0; -ENODEV for no such port; -EPERM if @ctx does not hold it;
+ * -EBUSY while transfers are in flight on it.
+ */
+int iub_port_release(struct iub_ctx *ctx, u32 id)
+{
+	struct iub_port *port;
+	int ret = 0;
+
+	mutex_lock(&iub_ports_lock);
+	port = iub_port_find(id);
+	if (!port) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (port->owner != ctx) {
+		ret = -EPERM;
+		goto out;
+	}
+	spin_lock_irq(&port->lock);
+	if (iub_port_idle(port))
+		WRITE_ONCE(port->owner, NULL);
+	else
+		ret = -EBUSY;
+	spin_unlock_irq(&port->lock);
+out:
+	mutex_unlock(&iub_ports_lock);
+	return ret;
+}
+
+/**
+ * iub_ports_release_ctx() - release every port a closing file holds
+ * @ctx: the file; it has no request left, so its ports are idle
+ */
+void iub_ports_release_ctx(struct iub_ctx *ctx)
+{
+	struct iub_port *port;
+	unsigned long id;
+
+	mutex_lock(&iub_ports_lock);
+	xa_for_each(&iub_ports, id, port) {
+		if (port->owner != ctx)
+			continue;
+		spin_lock_irq(&port->lock);
+		WARN_ON(!iub_port_idle(port));
+		WRITE_ONCE(port->owner, NULL);
+		spin_unlock_irq(&port->lock);
+	}
+	mutex_unlock(&iub_ports_lock);
+}
+
+/**
+ * iub_port_get_claimed() - the port a transfer names, if the file holds it
+ * @ctx: the file
+ * @id: the port
+ *
+ * Lockless. The owner may change right after (release, unregistration):
+ * a transfer queues itself only after checking it again under the port's
+ * lock.
+ *
+ * Return: the port with a reference (iub_port_put()), ERR_PTR(-ENODEV) for
+ * no such port, ERR_PTR(-EPERM) if @ctx has not claimed it.
+ */
+struct iub_port *iub_port_get_claimed(struct iub_ctx *ctx, u32 id)
+{
+	struct iub_port *port;
+
+	rcu_read_lock();
+	port = xa_load(&iub_ports, id);
+	if (!port || !kref_get_unless_zero(&port->ref)) {
+		port = ERR_PTR(-ENODEV);
+	} else if (READ_ONCE(port->owner) != ctx) {
+		rcu_read_unlock();
+		iub_port_put(port);
+		return ERR_PTR(-EPERM);
+	}
+	rcu_read_unlock();
+	return port;
+}
+
+/**
+ * iub_port_cancel_cmd() - IUB_IOC_PORT_CANCEL
+ * @ctx: the file that claimed the port
+ * @id: the port
+ *
+ * Return: the number of transfers that ended cancelled, or -ENODEV/-EPERM.
+ */
+int iub_port_cancel_cmd(struct iub_ctx *ctx, u32 id)
+{
+	struct iub_port *port = iub_port_get_claimed(ctx, id);
+	int ret;
+
+	if (IS_ERR(port))
+		return PTR_ERR(port);
+	ret = iub_xfer_end_port(port, -ECANCELED);
+	iub_port_put(port);
+	return ret;
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iio-usb-bridge: converter ports, the dmaengine channels of IIO converters.
+ *
+ * Which channels belong to the bridge is the administrator's decision, made
+ * with the "converters" module parameter: a list of "device:channel" pairs
+ * (platform device name, dma-names entry). The bridge requests each channel
+ * with dma_request_chan() on the converter's device, exactly as the
+ * converter's own driver would, and keeps it until the module unloads; a
+ * converter that is not there yet is looked for again when the ports are
+ * listed or claimed.
+ *
+ * Data moves with prep_peripheral_dma_vec() where the channel has it and
+ * prep_slave_sg() otherwise, over the buffer's mapping for the channel's DMA
+ * device. Cyclic playback uses prep_dma_cyclic() when the range is one DMA
+ * segment, and otherwise re-arms the same range from the completion
+ * callback.
+ */
+#include <linux/device.h>
+#include <linux/dmaengine.h>
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "iub_priv.h"
+
+static char *iub_converters;
+module_param_named(converters, iub_converters, charp, 0444);
+MODULE_PARM_DESC(converters,
+		 "DMA channels of IIO converters owned by the bridge: device:channel[,...] (default: none)");
+
+static bool iub_dma_vec = true;
+module_param_named(dma_vec, iub_dma_vec, bool, 0444);
+MODULE_PARM_DESC(dma_vec,
+		 "Use prep_peripheral_dma_vec where a channel has it, else prep_slave_sg (default: Y)");
+
+/* Every converter port; changed only at module init and exit. */
+static LIST_HEAD(iub_dma_ports);
+
+/**
+ * struct iub_dma_job - what ->prepare built for one transfer
+ * @vec: start with prep_peripheral_dma_vec() on @v, else prep_slave_sg()
+ *	on @sgt
+ * @hw_cyclic: one segment, repeated by prep_dma_cyclic()
+ * @nents: number of segments
+ * @sgt: the segments for prep_slave_sg() (only if !@vec): DMA addresses
+ *	and lengths only
+ * @v: the segments
+ */
+struct iub_dma_job {
+	bool vec;
+	bool hw_cyclic;
+	unsigned int nents;
+	struct sg_table sgt;
+	struct dma_vec v[] __counted_by(nents);
+};
+
+static void iub_dma_callback(void *param, const struct dmaengine_result *r)
+{
+	struct iub_xfer *x = param;
+
+	if (r->result != DMA_TRANS_NOERROR)
+		iub_xfer_done(x, -EIO);
+	else if (x->flags & IUB_XFER_CYCLIC)
+		iub_xfer_dma_period(x);
+	else
+		iub_xfer_done(x, x->length - r->residue);
+}
+
+static int iub_dma_prepare(struct iub_xfer *x)
+{
+	struct iub_port *port = x->port;
+	struct iub_dma_job *job;
+	unsigned int n;
+	int ret;
+
+	n = iub_xfer_segments(x, NULL);
+	if (!n)
+		return -EINVAL;
+	job = kzalloc(struct_size(job, v, n), GFP_KERNEL);
+	if (!job)
+		return -ENOMEM;
+	job->nents = n;
+	iub_xfer_segments(x, job->v);
+	job->hw_cyclic = (x->flags & IUB_XFER_CYCLIC) && n == 1 &&
+			 port->chan->device->device_prep_dma_cyclic;
+	job->vec = job->hw_cyclic || (port->caps & IUB_PORT_F_DMA_VEC);
+	if (!job->vec) {
+		/* prep_slave_sg() reads DMA addresses and lengths only */
+		ret = iub_xfer_sgt(x, &job->sgt);
+		if (ret) {
+			kfree(job);
+			return ret;
+		}
+	}
+	x->dma_priv = job;
+	return 0;
+}
+
+static enum dma_transfer_direction iub_dma_dir(struct iub_port *port)
+{
+	return port->direction == IUB_DIR_TO_MEM ? DMA_DEV_TO_MEM :
+						   DMA_MEM_TO_DEV;
+}
+
+static int iub_dma_start(struct iub_xfer *x)
+{
+	struct iub_port *port = x->port;
+	struct iub_dma_job *job = x->dma_priv;
+	struct dma_async_tx_descriptor *desc;
+	enum dma_transfer_direction dir = iub_dma_dir(port);
+	unsigned long flags = DMA_PREP_INTERRUPT;
+	unsigned int nents = job->nents;
+
+	lockdep_assert_held(&port->lock);
+	/* a route's second stage may have been shortened since prepare */
+	if (job->vec)
+		nents = iub_vec_trim(job->v, nents, x->length);
+	else
+		nents = iub_sgt_trim(&job->sgt, x->length);
+	if (job->hw_cyclic)
+		desc = dmaengine_prep_dma_cyclic(port->chan, job->v[0].addr,
+						 x->length, x->length, dir,
+						 flags);
+	else if (job->vec)
+		desc = dmaengine_prep_peripheral_dma_vec(port->chan, job->v,
+							 nents, dir, flags);
+	else
+		desc = dmaengine_prep_slave_sg(port->chan, job->sgt.sgl,
+					       nents, dir, flags);
+	if (!desc)
+		return -ENOMEM;
+	desc->callback_result = iub_dma_callback;
+	desc->callback_param = x;
+	x->cookie = dmaengine_submit(desc);
+	if (dma_submit_error(x->cookie))
+		return -EIO;
+	dma_async_issue_pending(port->chan);
+	return 0;
+}
+
+static bool iub_dma_rearm(struct iub_xfer *x)
+{
+	struct iub_dma_job *job = x->dma_priv;
+
+	/* a hardware cyclic descriptor repeats by itself */
+	return !job->hw_cyclic;
+}
+
+static void iub_dma_cancel(struct iub_port *port)
+{
+	/* no callback of ours runs after this returns */
+	if (port->chan)
+		dmaengine_terminate_sync(port->chan);
+}
+
+static void iub_dma_release(struct iub_xfer *x)
+{
+	struct iub_dma_job *job = x->dma_priv;
+
+	if (!job)
+		return;
+	if (!job->vec)
+		sg_free_table(&job->sgt);
+	kfree(job);
+}
+
+static void iub_port_dma_free(struct iub_port *port)
+{
+	if (port->chan)
+		dma_release_channel(port->chan);
+	put_device(port->conv_dev);
+	kfree(port->conv_devname);
+	kfree_rcu(port, rcu);
+}
+
+static const struct iub_port_ops iub_dma_port_ops = {
+	.prepare = iub_dma_prepare,
+	.start = iub_dma_start,
+	.rearm = iub_dma_rearm,
+	.cancel = iub_dma_cancel,
+	.release = iub_dma_release,
+	.destroy = iub_port_dma_free,
+};
+
+/**
+ * iub_port_dma_resolve() - find a converter port's device and channel
+ * @port: a converter port without a channel
+ *
+ * Called with iub_ports_lock held. On success the port is present: its
+ * direction, alignment, capabilities and DMA device are known.
+ *
+ * Return: 0 or -errno (the port stays absent).
+ */
+int iub_port_dma_resolve(struct iub_port *port)
+{
+	struct dma_slave_caps caps;
+	struct dma_chan *chan;
+	struct device *dev;
+	u32 widths, dir;
+	int ret;
+
+	lockdep_assert_held(&iub_ports_lock);
+	dev = bus_find_device_by_name(&platform_bus_type, NULL,
+				      port->conv_devname);
+	if (!dev)
+		return -ENXIO;
+	chan = dma_request_chan(dev, port->conv_chan);
+	if (IS_ERR(chan)) {
+		ret = PTR_ERR(chan);
+		goto err_put_dev;
+	}
+	ret = dma_get_slave_caps(chan, &caps);
+	if (ret)
+		goto err_release;
+
+	/* a channel that can do both: its name says which way it is used */
+	if (caps.directions & BIT(DMA_DEV_TO_MEM) &&
+	    caps.directions & BIT(DMA_MEM_TO_DEV))
+		dir = !strcmp(port->conv_chan, "tx") ? IUB_DIR_FROM_MEM :
+						      IUB_DIR_TO_MEM;
+	else if (caps.directions & BIT(DMA_DEV_TO_MEM))
+		dir = IUB_DIR_TO_MEM;
+	else if (caps.directions & BIT(DMA_MEM_TO_DEV))
+		dir = IUB_DIR_FROM_MEM;
+	else
+		dir = 0;
+	if (!dir || (!chan->device->device_prep_slave_sg &&
+		     !chan->device->device_prep_peripheral_dma_vec)) {
+		ret = -EOPNOTSUPP;
+		goto err_release;
+	}
+
+	port->direction = dir;
+	widths = dir == IUB_DIR_TO_MEM ? caps.src_addr_widths :
+					 caps.dst_addr_widths;
+	/* bit n of the mask: a bus width of n bytes */
+	port->align = widths ? __fls(widths) : 1;
+	port->max_transfer = rounddown(INT_MAX, port->align);
+	if (iub_dma_vec && chan->device->device_prep_peripheral_dma_vec)
+		port->caps = IUB_PORT_F_DMA_VEC;
+	else if (chan->device->device_prep_slave_sg)
+		port->caps = IUB_PORT_F_SLAVE_SG;
+	else
+		port->caps = IUB_PORT_F_DMA_VEC;
+	if (dir == IUB_DIR_FROM_MEM)
+		port->caps |= IUB_PORT_F_CYCLIC;
+	port->conv_dev = dev;
+	port->chan = chan;
+	port->dma_dev = dmaengine_get_dma_device(chan);
+	spin_lock_irq(&port->lock);
+	port->present = true;
+	spin_unlock_irq(&port->lock);
+	return 0;
+
+err_release:
+	dma_release_channel(chan);
+err_put_dev:
+	put_device(dev);
+	return ret;
+}
+
+static int iub_port_dma_create(const char *devname, const char *chan)
+{
+	struct iub_port *port;
+	int ret;
+
+	if (!*devname || !*chan ||
+	    strlen(devname) + 1 + strlen(chan) >= IUB_PORT_NAME_LEN)
+		return -EINVAL;
+	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	if (!port)
+		return -ENOMEM;
+	/* one allocation holds both names: "device\0channel\0" */
+	port->conv_devname = kasprintf(GFP_KERNEL, "%s%c%s", devname, 0, chan);
+	if (!port->conv_devname) {
+		kfree(port);
+		return -ENOMEM;
+	}
+	port->conv_chan = port->conv_devname + strlen(devname) + 1;
+	snprintf(port->name, sizeof(port->name), "%s:%s", devname, chan);
+	port->kind = IUB_PORT_CONVERTER;
+	port->ops = &iub_dma_port_ops;
+	ret = iub_port_add(port);
+	if (ret) {
+		kfree(port->conv_devname);
+		kfree(port);
+		return ret;
+	}
+	list_add_tail(&port->node, &iub_dma_ports);
+
+	mutex_lock(&iub_ports_lock);
+	ret = iub_port_dma_resolve(port);
+	mutex_unlock(&iub_ports_lock);
+	if (ret)
+		pr_info("port %s: not available yet (%d)\n", port->name, ret);
+	return 0;
+}
+
+/**
+ * iub_port_dma_init() - create the converter ports named by "converters"
+ *
+ * Return: 0, or -EINVAL for a malformed list, or -ENOMEM.
+ */
+int iub_port_dma_init(void)
+{
+	char *spec, *p, *entry, *colon;
+	int ret = 0;
+
+	if (!iub_converters || !*iub_converters)
+		return 0;
+	spec = kstrdup(iub_converters, GFP_KERNEL);
+	if (!spec)
+		return -ENOMEM;
+	p = spec;
+	while ((entry = strsep(&p, ",")) != NULL) {
+		entry = strim(entry);
+		if (!*entry)
+			continue;
+		colon = strchr(entry, ':');
+		if (!colon) {
+			ret = -EINVAL;
+			break;
+		}
+		*colon = '\0';
+		ret = iub_port_dma_create(entry, colon + 1);
+		if (ret)
+			break;
+	}
+	kfree(spec);
+	if (ret) {
+		pr_err("converters=\"%s\": %d\n", iub_converters, ret);
+		iub_port_dma_exit();
+	}
+	return ret;
+}
+
+/**
+ * iub_port_dma_exit() - remove every converter port and free its channel
+ *
+ * No file is open any more, so no port is claimed or busy.
+ */
+void iub_port_dma_exit(void)
+{
+	struct iub_port *port, *tmp;
+
+	list_for_each_entry_safe(port, tmp, &iub_dma_ports, node) {
+		list_del(&port->node);
+		iub_port_unregister(port, -ESHUTDOWN);
+	}
+}

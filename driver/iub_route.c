@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iio-usb-bridge: routes.
+ *
+ * A route is two transfers of the same buffer range, submitted as one
+ * command: the first fills the buffer (converter capture, USB bulk OUT),
+ * the second empties it (USB bulk IN, DAC playback). Both are queued on
+ * their ports at once; the second waits, in the kernel, on the first one's
+ * fence in the buffer's dma_resv (the same implicit synchronization any
+ * two transfers get), so nothing returns to userspace in between. Before
+ * that fence is signalled, the first stage's outcome is passed on: a
+ * failure aborts the second stage, a short first stage shortens it. The
+ * route completes once, when both stages have ended.
+ */
+#include <linux/err.h>
+#include <linux/slab.h>
+
+#include "iub_priv.h"
+
+/**
+ * struct iub_route_req - the request of a route
+ * @req: the route's own request, the one userspace sees complete
+ * @stage: the two transfers; their requests complete into
+ *	iub_route_stage_done() instead of reaching userspace
+ * @ended: stages ended so far; the second to end completes the route
+ */
+struct iub_route_req {
+	struct iub_req req;
+	struct iub_xfer *stage[2];
+	atomic_t ended;
+};
+
+static struct iub_route_req *to_route(struct iub_req *req)
+{
+	return container_of(req, struct iub_route_req, req);
+}
+
+/**
+ * iub_route_stage_end() - pass a stage's outcome on, before its fence
+ * @x: a transfer that is a stage of a route, ending
+ * @result: its result
+ *
+ * Any context, no lock held; called before @x's fence is signalled, so the
+ * second stage, which waits on that fence, has not started yet.
+ */
+void iub_route_stage_end(struct iub_xfer *x, int result)
+{
+	struct iub_xfer *next = x->route->stage[1];
+	unsigned long flags;
+	u32 len;
+
+	if (x != x->route->stage[0])
+		return;
+	len = result > 0 ? rounddown(result, next->port->align) : 0;
+	spin_lock_irqsave(&next->port->lock, flags);
+	if (result < 0)
+		next->abort_error = -ECANCELED;
+	else if (!len)
+		next->abort_error = -ENODATA;	/* nothing arrived to pass on */
+	else if (len < next->length)
+		next->length = len;
+	spin_unlock_irqrestore(&next->port->lock, flags);
+}
+
+/* A stage's request completed (any context): the second one ends the route. */
+static void iub_route_stage_done(struct iub_req *sreq)
+{
+	struct iub_route_req *r = container_of(sreq, struct iub_xfer, req)->route;
+	int r0, r1, res;
+	u32 failed;
+
+	if (atomic_inc_return(&r->ended) < 2)
+		return;
+	r0 = r->stage[0]->req.result;
+	r1 = r->stage[1]->req.result;
+	if (r0 < 0) {
+		res = r0;
+		failed = 1;
+	} else if (r1 == -ENODATA && r0 == 0) {
+		res = 0;		/* an empty first stage: nothing to do */
+		failed = 0;
+	} else if (r1 < 0) {
+		res = r1;
+		failed = 2;
+	} else {
+		res = r1;
+		failed = 0;
+	}
+	r->req.result2 = (u64)failed << 32 | (u32)max(r0, 0);
+	iub_req_complete(&r->req, res);
+}
+
+static void iub_route_cancel(struct iub_req *req)
+{
+	struct iub_route_req *r = to_route(req);
+
+	iub_xfer_end_port(r->stage[0]->port, -ECANCELED);
+	iub_xfer_end_port(r->stage[1]->port, -ECANCELED);
+}
+
+static void iub_route_release(struct iub_req *req)
+{
+	struct iub_route_req *r = to_route(req);
+
+	iub_req_free(&r->stage[0]->req);
+	iub_req_free(&r->stage[1]->req);
+}
+
+static const struct iub_req_ops iub_route_ops = {
+	.cancel = iub_route_cancel,
+	.release = iub_route_release,
+};
+
+/* A stage that will not be queued ends right away with @error. */
+static void iub_route_stage_fail(struct iub_xfer *x, int error)
+{
+	kfree(x->fence);	/* never initialized */
+	x->fence = NULL;
+	iub_req_complete(&x->req, error);
+}
+
+/**
+ * iub_route_submit() - IUB_IOC_ROUTE
+ * @cmd: the command
+ *
+ * Process context. Both stages are checked and built before anything is
+ * queued; a refusal then leaves nothing behind.
+ *
+ * Return: -EIOCBQUEUED, or -errno before the route was queued.
+ */
+int iub_route_submit(struct iub_cmd *cmd)
+{
+	const struct iub_route *rt = &cmd->arg.route;
+	struct iub_cmd scmd = { .ctx = cmd->ctx, .op = cmd->op };
+	struct iub_transfer t = {
+		.handle = rt->handle,
+		.offset = rt->offset,
+		.length = rt->length,
+	};
+	struct iub_route_req *r;
+	struct iub_xfer *x0, *x1;
+	struct iub_req *req;
+	int ret;
+
+	if (rt->flags & ~IUB_ROUTE_FLAGS)
+		return -EINVAL;
+
+	/* the stages are requests of the route, not of io_uring */
+	t.port = rt->from;
+	x0 = iub_xfer_create(&scmd, &t);
+	if (IS_ERR(x0))
+		return PTR_ERR(x0);
+	t.port = rt->to;
+	t.flags = rt->flags & IUB_ROUTE_ZLP ? IUB_XFER_ZLP : 0;
+	x1 = iub_xfer_create(&scmd, &t);
+	if (IS_ERR(x1)) {
+		ret = PTR_ERR(x1);
+		goto err_destroy_x0;
+	}
+	if (x0->port->direction != IUB_DIR_TO_MEM ||
+	    x1->port->direction != IUB_DIR_FROM_MEM) {
+		ret = -EINVAL;
+		goto err_destroy_x1;
+	}
+
+	req = iub_req_alloc(cmd, &iub_route_ops, sizeof(*r));
+	if (IS_ERR(req)) {
+		ret = PTR_ERR(req);
+		goto err_destroy_x1;
+	}
+	r = to_route(req);
+	r->stage[0] = x0;
+	r->stage[1] = x1;
+	x0->route = r;
+	x1->route = r;
+	x0->req.parent_done = iub_route_stage_done;
+	x1->req.parent_done = iub_route_stage_done;
+	iub_req_commit(cmd, req);
+
+	/* the first stage's fence goes into dma_resv first: the second waits */
+	ret = iub_xfer_queue(x0);
+	if (ret) {
+		iub_route_stage_fail(x0, ret);
+		iub_route_stage_fail(x1, -ECANCELED);
+		return -EIOCBQUEUED;
+	}
+	ret = iub_xfer_queue(x1);
+	if (ret)
+		iub_route_stage_fail(x1, ret);	/* the route ends after x0 */
+	return -EIOCBQUEUED;
+
+err_destroy_x1:
+	iub_xfer_destroy(x1);
+err_destroy_x0:
+	iub_xfer_destroy(x0);
+	return ret;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iio-usb-bridge: tracepoints of the transfer path.
+ *
+ *   iub_xfer_submit    a transfer was accepted and queued
+ *   iub_xfer_start     it was handed to the port's hardware
+ *   iub_xfer_complete  it ended; latency is from submission
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM iio_usb_bridge
+
+#if !defined(_IUB_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _IUB_TRACE_H
+
+#include <linux/tracepoint.h>
+
+#include "iub_priv.h"
+
+TRACE_EVENT(iub_xfer_submit,
+	TP_PROTO(struct iub_xfer *x, u32 handle),
+	TP_ARGS(x, handle),
+	TP_STRUCT__entry(
+		__field(u32, port)
+		__field(u32, handle)
+		__field(u32, offset)
+		__field(u32, length)
+		__field(u32, flags)
+	),
+	TP_fast_assign(
+		__entry->port = x->port->id;
+		__entry->handle = handle;
+		__entry->offset = x->offset;
+		__entry->length = x->length;
+		__entry->flags = x->flags;
+	),
+	TP_printk("port=%u handle=%u offset=%u length=%u flags=0x%x",
+		  __entry->port, __entry->handle, __entry->offset,
+		  __entry->length, __entry->flags)
+);
+
+TRACE_EVENT(iub_xfer_start,
+	TP_PROTO(struct iub_xfer *x),
+	TP_ARGS(x),
+	TP_STRUCT__entry(
+		__field(u32, port)
+		__field(u32, length)
+	),
+	TP_fast_assign(
+		__entry->port = x->port->id;
+		__entry->length = x->length;
+	),
+	TP_printk("port=%u length=%u", __entry->port, __entry->length)
+);
+
+TRACE_EVENT(iub_xfer_complete,
+	TP_PROTO(struct iub_xfer *x, int result, s64 latency_ns),
+	TP_ARGS(x, result, latency_ns),
+	TP_STRUCT__entry(
+		__field(u32, port)
+		__field(int, result)
+		__field(s64, latency_ns)
+	),
+	TP_fast_assign(
+		__entry->port = x->port->id;
+		__entry->result = result;
+		__entry->latency_ns = latency_ns;
+	),
+	TP_printk("port=%u result=%d latency_ns=%lld", __entry->port,
+		  __entry->result, __entry->latency_ns)
+);
+
+#endif /* _IUB_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE iub_trace
+#include <trace/define_trace.h>

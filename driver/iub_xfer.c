@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iio-usb-bridge: transfers.
+ *
+ * Where a transfer starts: iub_xfer_submit() checks it, takes its place in
+ * the port's queue and in the buffer's dma_resv (implicit sync), and
+ * iub_port_start_ready() hands it to the port's hardware once the fences it
+ * waits for have signalled. Where it completes: the port's completion
+ * (iub_xfer_done(), from the DMA or USB completion) signals our fence and
+ * ends the request; iub_xfer_end_port() ends everything on a port early.
+ *
+ * Transfers on one port start, and end, in submission order. A transfer
+ * whose fences are not signalled yet holds back the ones behind it.
+ *
+ * Locking: port->lock (irqsave) protects the port's queues and each
+ * transfer's state. Fences are never signalled and fence callbacks never
+ * added or removed under it: a fence callback takes port->lock, possibly of
+ * another port, from inside the signalling fence's lock.
+ */
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
+#include <linux/err.h>
+#include <linux/ktime.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+#include "iub_priv.h"
+#include "iub_trace.h"
+
+static struct iub_xfer *to_xfer(struct iub_req *req)
+{
+	return container_of(req, struct iub_xfer, req);
+}
+
+/*
+ * End a transfer that is off the port's lists: count it, signal its fence,
+ * complete its request. No lock held.
+ */
+static void iub_xfer_end(struct iub_xfer *x, int result)
+{
+	struct iub_port *port = x->port;
+	unsigned long flags;
+
+	spin_lock_irqsave(&port->lock, flags);
+	if (result >= 0) {
+		port->bytes += result;
+		port->transfers++;
+	} else {
+		port->errors++;
+	}
+	spin_unlock_irqrestore(&port->lock, flags);
+
+	trace_iub_xfer_complete(x, result,
+				ktime_to_ns(ktime_sub(ktime_get(), x->t_submit)));
+	if (port->ops->finish)
+		port->ops->finish(x);
+	/* a route learns the outcome before the next stage can start */
+	if (x->route)
+		iub_route_stage_end(x, result);
+	if (x->fence)
+		iub_fence_signal(x->fence, result < 0 ? result : 0);
+	iub_req_complete(&x->req, result);
+}
+
+static void iub_xfer_end_list(struct list_head *list, int result)
+{
+	struct iub_xfer *x, *tmp;
+
+	list_for_each_entry_safe(x, tmp, list, node) {
+		list_del_init(&x->node);
+		iub_xfer_end(x, result);
+	}
+}
+
+/*
+ * Start the transfers at the head of the pending queue that are ready.
+ * Called with port->lock held; those whose start failed are moved to
+ * @failed, to be ended by the caller once the lock is dropped.
+ */
+static void iub_port_start_ready(struct iub_port *port,
+				 struct list_head *failed)
+{
+	struct iub_xfer *x, *tmp;
+	int ret;
+
+	lockdep_assert_held(&port->lock);
+	if (port->cancelling)
+		return;
+	list_for_each_entry_safe(x, tmp, &port->pending, node) {
+		if (x->state == IUB_XFER_ABORT) {
+			x->state = IUB_XFER_ENDED;
+			x->req.result = x->abort_error;
+			list_move_tail(&x->node, failed);
+			continue;
+		}
+		if (x->state != IUB_XFER_READY)
+			break;
+		ret = port->ops->start(x);
+		if (ret == -EAGAIN)
+			break;	/* the port is not ready: iub_port_kick() later */
+		trace_iub_xfer_start(x);
+		if (ret) {
+			x->state = IUB_XFER_ENDED;
+			x->req.result = ret;	/* for the caller; not final */
+			list_move_tail(&x->node, failed);
+			continue;
+		}
+		x->state = IUB_XFER_RUNNING;
+		list_move_tail(&x->node, &port->running);
+	}
+}
+
+/**
+ * iub_port_kick() - start what can start on a port
+ * @port: the port
+ *
+ * Any context, no port lock held. Called when a transfer became ready and
+ * when a port became able to take transfers (a USB port got configured).
+ */
+void iub_port_kick(struct iub_port *port)
+{
+	struct iub_xfer *x, *tmp;
+	unsigned long flags;
+	LIST_HEAD(failed);
+
+	spin_lock_irqsave(&port->lock, flags);
+	iub_port_start_ready(port, &failed);
+	spin_unlock_irqrestore(&port->lock, flags);
+	list_for_each_entry_safe(x, tmp, &failed, node) {
+		list_del_init(&x->node);
+		iub_xfer_end(x, x->req.result);
+	}
+}
+EXPORT_SYMBOL_GPL(iub_port_kick);
+
+/**
+ * iub_port_kick_work() - iub_port_kick() from a worker
+ * @work: &struct iub_port.kick_work
+ */
+void iub_port_kick_work(struct work_struct *work)
+{
+	iub_port_kick(container_of(work, struct iub_port, kick_work));
+}
+
+/*
+ * The fences the transfer waited for have signalled. Any context, under
+ * the signalling fence's lock: the start itself is left to a worker.
+ */
+static void iub_xfer_wait_done(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	struct iub_xfer *x = container_of(cb, struct iub_xfer, wait_cb);
+	struct iub_port *port = x->port;
+	unsigned long flags;
+	bool kick = false;
+
+	spin_lock_irqsave(&port->lock, flags);
+	if (x->state == IUB_XFER_WAITING) {
+		x->state = x->abort_error ? IUB_XFER_ABORT : IUB_XFER_READY;
+		kick = true;
+	}
+	spin_unlock_irqrestore(&port->lock, flags);
+	if (kick)
+		queue_work(iub_wq, &port->kick_work);
+}
+
+/**
+ * iub_xfer_done() - a started transfer ended
+ * @x: the transfer
+ * @result: bytes transferred, or -errno
+ *
+ * Any context (the DMA or USB completion). Does nothing if a cancel took
+ * the transfer off the port first.
+ */
+void iub_xfer_done(struct iub_xfer *x, int result)
+{
+	struct iub_port *port = x->port;
+	unsigned long flags;
+
+	spin_lock_irqsave(&port->lock, flags);
+	if (x->state != IUB_XFER_RUNNING) {
+		spin_unlock_irqrestore(&port->lock, flags);
+		return;
+	}
+	x->state = IUB_XFER_ENDED;
+	list_del_init(&x->node);
+	spin_unlock_irqrestore(&port->lock, flags);
+	iub_xfer_end(x, result);
+}
+EXPORT_SYMBOL_GPL(iub_xfer_done);
+
+/**
+ * iub_xfer_dma_period() - one period of a cyclic transfer was played
+ * @x: the cyclic transfer; it goes on until the port is cancelled
+ *
+ * Any context. Counts the bytes and, where the hardware does not repeat
+ * the range by itself, starts it again.
+ */
+void iub_xfer_dma_period(struct iub_xfer *x)
+{
+	struct iub_port *port = x->port;
+	unsigned long flags;
+	int ret = 0;
+
+	spin_lock_irqsave(&port->lock, flags);
+	if (x->state != IUB_XFER_RUNNING) {
+		spin_unlock_irqrestore(&port->lock, flags);
+		return;
+	}
+	port->bytes += x->length;
+	if (!port->cancelling && port->ops->rearm(x))
+		ret = port->ops->start(x);
+	if (ret) {
+		x->state = IUB_XFER_ENDED;
+		list_del_init(&x->node);
+	}
+	spin_unlock_irqrestore(&port->lock, flags);
+	if (ret)
+		iub_xfer_end(x, ret);
+}
+
+/**
+ * iub_xfer_end_port() - end every transfer submitted on a port so far
+ * @port: the port
+ * @error: what they end with: -ECANCELED, or -ESHUTDOWN when the port's
+ *	hardware goes away
+ *
+ * Process context. Transfers not started yet end at once; the hardware is
+ * stopped, and the started transfers that did not finish before it stopped
+ * end too. Transfers submitted while this runs start afterwards.
+ *
+ * Return: the number of transfers that ended with @error.
+ */
+int iub_xfer_end_port(struct iub_port *port, int error)
+{
+	struct iub_xfer *x;
+	LIST_HEAD(pending);
+	LIST_HEAD(running);
+	int n = 0;
+
+	mutex_lock(&port->cancel_lock);
+	spin_lock_irq(&port->lock);
+	port->cancelling = true;
+	list_splice_init(&port->pending, &pending);
+	list_for_each_entry(x, &pending, node) {
+		x->state = IUB_XFER_ENDED;
+		n++;
+	}
+	spin_unlock_irq(&port->lock);
+
+	/* not started: forget their wait (a running callback sees ENDED) */
+	list_for_each_entry(x, &pending, node) {
+		if (x->wait)
+			dma_fence_remove_callback(x->wait, &x->wait_cb);
+	}
+	iub_xfer_end_list(&pending, error);
+
+	port->ops->cancel(port);
+
+	spin_lock_irq(&port->lock);
+	list_splice_init(&port->running, &running);
+	list_for_each_entry(x, &running, node) {
+		x->state = IUB_XFER_ENDED;
+		n++;
+	}
+	port->cancelling = false;
+	spin_unlock_irq(&port->lock);
+	iub_xfer_end_list(&running, error);
+
+	iub_port_kick(port);
+	mutex_unlock(&port->cancel_lock);
+	return n;
+}
+
+static void iub_xfer_req_cancel(struct iub_req *req)
+{
+	iub_xfer_end_port(to_xfer(req)->port, -ECANCELED);
+}
+
+static void iub_xfer_req_release(struct iub_req *req)
+{
+	struct iub_xfer *x = to_xfer(req);
+
+	if (x->wait)
+		dma_fence_put(x->wait);
+	if (x->fence)
+		dma_fence_put(&x->fence->base);
+	if (x->port->ops->release)
+		x->port->ops->release(x);
+	iub_buf_put(x->buf);
+	iub_port_put(x->port);
+}
+
+static const struct iub_req_ops iub_xfer_req_ops = {
+	.cancel = iub_xfer_req_cancel,
+	.release = iub_xfer_req_release,
+};
+
+/*
+ * Take the transfer's place in the buffer's dma_resv and in the port's
+ * queue, in one step as seen from other submitters on the same buffer: the
+ * fences to wait for are the ones published before ours. A device that
+ * writes the buffer waits for every earlier reader and writer; a device
+ * that reads it waits for earlier writers.
+ */
+static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence)
+{
+	struct iub_port *port = x->port;
+	struct dma_resv *resv = x->buf->dmabuf->resv;
+	bool to_mem = port->direction == IUB_DIR_TO_MEM;
+	struct dma_fence *wait = NULL;
+	int ret;
+
+	ret = dma_resv_lock_interruptible(resv, NULL);
+	if (ret)
+		return ret;
+	ret = dma_resv_reserve_fences(resv, 1);
+	if (ret)
+		goto out_unlock;
+	ret = dma_resv_get_singleton(resv, to_mem ? DMA_RESV_USAGE_READ :
+						    DMA_RESV_USAGE_WRITE,
+				     &wait);
+	if (ret)
+		goto out_unlock;
+
+	spin_lock_irq(&port->lock);
+	if (port->owner != x->req.ctx) {
+		spin_unlock_irq(&port->lock);
+		ret = -EPERM;
+		goto out_put_wait;
+	}
+	iub_fence_init(fence, port);
+	x->fence = fence;
+	x->wait = wait;
+	x->state = wait ? IUB_XFER_WAITING : IUB_XFER_READY;
+	list_add_tail(&x->node, &port->pending);
+	spin_unlock_irq(&port->lock);
+
+	dma_resv_add_fence(resv, &fence->base, to_mem ? DMA_RESV_USAGE_WRITE :
+							DMA_RESV_USAGE_READ);
+	dma_resv_unlock(resv);
+
+	if (wait && dma_fence_add_callback(wait, &x->wait_cb,
+					   iub_xfer_wait_done))
+		iub_xfer_wait_done(wait, &x->wait_cb);	/* already signalled */
+	return 0;
+
+out_put_wait:
+	dma_fence_put(wait);
+out_unlock:
+	dma_resv_unlock(resv);
+	return ret;
+}
+
+static int iub_xfer_queue_nosync(struct iub_xfer *x)
+{
+	struct iub_port *port = x->port;
+
+	spin_lock_irq(&port->lock);
+	if (port->owner != x->req.ctx) {
+		spin_unlock_irq(&port->lock);
+		return -EPERM;
+	}
+	x->state = IUB_XFER_READY;
+	list_add_tail(&x->node, &port->pending);
+	spin_unlock_irq(&port->lock);
+	return 0;
+}
+
+/**
+ * iub_xfer_segments() - the DMA segments of a transfer's range
+ * @x: the transfer, with its buffer's mapping (@x->map)
+ * @v: NULL to count, else an array of the counted size to fill
+ *
+ * Walks the mapping by DMA entries (sg_dma_address/sg_dma_len), never by
+ * CPU pages.
+ *
+ * Return: the number of segments, 0 if the mapping is shorter than the
+ * range.
+ */
+unsigned int iub_xfer_segments(struct iub_xfer *x, struct dma_vec *v)
+{
+	u64 skip = x->offset, left = x->length;
+	struct scatterlist *sg;
+	unsigned int i, n = 0;
+
+	for_each_sgtable_dma_sg(x->map->sgt, sg, i) {
+		u64 len = sg_dma_len(sg);
+
+		if (!left)
+			break;
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		len = min(len - skip, left);
+		if (v) {
+			v[n].addr = sg_dma_address(sg) + skip;
+			v[n].len = len;
+		}
+		skip = 0;
+		left -= len;
+		n++;
+	}
+	return left ? 0 : n;
+}
+EXPORT_SYMBOL_GPL(iub_xfer_segments);
+
+/**
+ * iub_xfer_sgt() - a scatterlist of a transfer's range, DMA side only
+ * @x: the transfer, with its buffer's mapping
+ * @sgt: the table to allocate and fill (sg_free_table() frees it)
+ *
+ * For hardware that takes an already-mapped scatterlist (prep_slave_sg,
+ * a USB request with sg_was_mapped): each entry has its DMA address and
+ * length set and no page.
+ *
+ * Return: 0 or -errno.
+ */
+int iub_xfer_sgt(struct iub_xfer *x, struct sg_table *sgt)
+{
+	unsigned int n = iub_xfer_segments(x, NULL), i;
+	struct scatterlist *sg;
+	struct dma_vec *v;
+	int ret;
+
+	if (!n)
+		return -EINVAL;
+	v = kmalloc_array(n, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	iub_xfer_segments(x, v);
+	ret = sg_alloc_table(sgt, n, GFP_KERNEL);
+	if (!ret) {
+		for_each_sgtable_sg(sgt, sg, i) {
+			sg_dma_address(sg) = v[i].addr;
+			sg_dma_len(sg) = v[i].len;
+			sg->length = v[i].len;
+		}
+	}
+	kfree(v);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iub_xfer_sgt);
+
+/**
+ * iub_vec_trim() - shorten a segment vector to @len bytes
+ * @v: the segments, of at least @len bytes in all
+ * @n: their number
+ * @len: the new total
+ *
+ * For a transfer whose length was cut after it was prepared (the second
+ * stage of a route). The last segment kept is shortened in place.
+ *
+ * Return: the number of segments kept.
+ */
+unsigned int iub_vec_trim(struct dma_vec *v, unsigned int n, u32 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < n && len; i++) {
+		if (v[i].len >= len) {
+			v[i].len = len;
+			return i + 1;
+		}
+		len -= v[i].len;
+	}
+	return i;
+}
+
+/**
+ * iub_sgt_trim() - the same for a DMA-side scatterlist
+ * @sgt: built by iub_xfer_sgt()
+ * @len: the new total
+ *
+ * Return: the number of entries kept.
+ */
+unsigned int iub_sgt_trim(struct sg_table *sgt, u32 len)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (sg_dma_len(sg) >= len) {
+			sg_dma_len(sg) = len;
+			sg->length = len;
+			sg_mark_end(sg);
+			return i + 1;
+		}
+		len -= sg_dma_len(sg);
+	}
+	return sgt->nents;
+}
+EXPORT_SYMBOL_GPL(iub_sgt_trim);
+
+static int iub_xfer_check(const struct iub_transfer *t, struct iub_port *port)
+{
+	if (t->flags & ~IUB_XFER_FLAGS)
+		return -EINVAL;
+	if ((t->flags & IUB_XFER_CYCLIC) && !(port->caps & IUB_PORT_F_CYCLIC))
+		return -EINVAL;
+	if ((t->flags & IUB_XFER_ZLP) &&
+	    (port->kind != IUB_PORT_USB || port->direction != IUB_DIR_FROM_MEM))
+		return -EINVAL;
+	if (!t->length || !IS_ALIGNED(t->offset, port->align) ||
+	    !IS_ALIGNED(t->length, port->align))
+		return -EINVAL;
+	if (t->length > port->max_transfer)
+		return -E2BIG;
+	return 0;
+}
+
+/**
+ * iub_xfer_create() - check a transfer and build it, not queued yet
+ * @cmd: the command it belongs to (its file, its io_uring command if the
+ *	transfer is the command's own request)
+ * @t: what to transfer
+ *
+ * Process context. Everything that can be refused is refused here.
+ *
+ * Return: the transfer, or an ERR_PTR().
+ */
+struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
+				 const struct iub_transfer *t)
+{
+	struct iub_fence *fence = NULL;
+	struct iub_buf_map *map = NULL;
+	struct iub_port *port;
+	struct iub_buf *buf;
+	struct iub_xfer *x;
+	struct iub_req *req;
+	int ret;
+
+	port = iub_port_get_claimed(cmd->ctx, t->port);
+	if (IS_ERR(port))
+		return ERR_CAST(port);
+	ret = iub_xfer_check(t, port);
+	if (ret)
+		goto err_put_port;
+	buf = iub_buf_get(cmd->ctx, t->handle);
+	if (!buf) {
+		ret = -ENOENT;
+		goto err_put_port;
+	}
+	if ((u64)t->offset + t->length > buf->size) {
+		ret = -EINVAL;
+		goto err_put_buf;
+	}
+	if (port->dma_dev) {
+		map = iub_buf_map(buf, port->dma_dev);
+		if (IS_ERR(map)) {
+			ret = PTR_ERR(map);
+			goto err_put_buf;
+		}
+	}
+	if (!(t->flags & IUB_XFER_NO_SYNC)) {
+		fence = iub_fence_alloc();
+		if (!fence) {
+			ret = -ENOMEM;
+			goto err_put_buf;
+		}
+	}
+
+	req = iub_req_alloc(cmd, &iub_xfer_req_ops, sizeof(*x));
+	if (IS_ERR(req)) {
+		ret = PTR_ERR(req);
+		goto err_free_fence;
+	}
+	x = to_xfer(req);
+	x->port = port;
+	x->buf = buf;
+	x->map = map;
+	x->offset = t->offset;
+	x->length = t->length;
+	x->flags = t->flags;
+	x->fence = fence;	/* not initialized before it is queued */
+	x->t_submit = ktime_get();
+	INIT_LIST_HEAD(&x->node);
+	ret = port->ops->prepare(x);
+	if (ret) {
+		iub_xfer_destroy(x);
+		return ERR_PTR(ret);
+	}
+	trace_iub_xfer_submit(x, t->handle);
+	return x;
+
+err_free_fence:
+	kfree(fence);
+err_put_buf:
+	iub_buf_put(buf);
+err_put_port:
+	iub_port_put(port);
+	return ERR_PTR(ret);
+}
+
+/**
+ * iub_xfer_destroy() - free a transfer that was never queued
+ * @x: from iub_xfer_create()
+ */
+void iub_xfer_destroy(struct iub_xfer *x)
+{
+	kfree(x->fence);	/* never initialized: not a live fence yet */
+	x->fence = NULL;
+	iub_req_free(&x->req);
+}
+
+/**
+ * iub_xfer_queue() - queue a created transfer on its port
+ * @x: from iub_xfer_create()
+ *
+ * Process context. On success the transfer ends through iub_xfer_end()
+ * like every other; on failure it was not queued and the caller ends or
+ * destroys it.
+ *
+ * Return: 0 or -errno (-EPERM: the port was released meanwhile).
+ */
+int iub_xfer_queue(struct iub_xfer *x)
+{
+	struct iub_fence *fence = x->fence;
+	int ret;
+
+	if (fence) {
+		x->fence = NULL;	/* set again once initialized */
+		ret = iub_xfer_queue_synced(x, fence);
+		if (ret) {
+			x->fence = fence;
+			return ret;
+		}
+	} else {
+		ret = iub_xfer_queue_nosync(x);
+		if (ret)
+			return ret;
+	}
+	iub_port_kick(x->port);
+	return 0;
+}
+
+/**
+ * iub_xfer_submit() - IUB_IOC_TRANSFER
+ * @cmd: the command
+ *
+ * Process context. Everything that can be refused is refused before the
+ * request exists; after that the result goes through iub_req_complete().
+ *
+ * Return: -EIOCBQUEUED, or -errno before the transfer was queued.
+ */
+int iub_xfer_submit(struct iub_cmd *cmd)
+{
+	struct iub_xfer *x = iub_xfer_create(cmd, &cmd->arg.xfer);
+	int ret;
+
+	if (IS_ERR(x))
+		return PTR_ERR(x);
+	iub_req_commit(cmd, &x->req);
+	ret = iub_xfer_queue(x);
+	if (ret) {
+		/* the request exists (and may be cancelable): end it */
+		kfree(x->fence);
+		x->fence = NULL;
+		iub_req_complete(&x->req, ret);
+	}
+	return -EIOCBQUEUED;
+}

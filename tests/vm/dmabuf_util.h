@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * DMABUFs for the in-VM tests: from udmabuf (a sealed memfd) or from the
+ * system dma-heap, mapped for the CPU, with DMA_BUF_IOCTL_SYNC brackets and
+ * a count of the DMABUFs alive in the system (for leak checks).
+ */
+#ifndef _DMABUF_UTIL_H
+#define _DMABUF_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+
+enum dmabuf_kind { DMABUF_UDMABUF, DMABUF_HEAP };
+
+struct dmabuf {
+	int fd;		/* the DMABUF */
+	size_t size;
+	void *map;	/* CPU mapping of the DMABUF */
+};
+
+static inline const char *dmabuf_kind_name(enum dmabuf_kind kind)
+{
+	return kind == DMABUF_UDMABUF ? "udmabuf" : "dma-heap";
+}
+
+/* Returns 0 or -errno. */
+static inline int dmabuf_create(struct dmabuf *b, enum dmabuf_kind kind,
+				size_t size)
+{
+	int dev, memfd, err = 0;
+
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	b->size = size;
+	if (kind == DMABUF_UDMABUF) {
+		struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC,
+					    .size = size };
+
+		memfd = memfd_create("iub-test", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+		if (memfd < 0)
+			return -errno;
+		if (ftruncate(memfd, size) ||
+		    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
+			err = -errno;
+			close(memfd);
+			return err;
+		}
+		dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+		if (dev < 0) {
+			err = -errno;
+			close(memfd);
+			return err;
+		}
+		c.memfd = memfd;
+		b->fd = ioctl(dev, UDMABUF_CREATE, &c);
+		if (b->fd < 0)
+			err = -errno;
+		close(dev);
+		close(memfd);
+	} else {
+		struct dma_heap_allocation_data a = {
+			.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
+		};
+
+		dev = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+		if (dev < 0)
+			return -errno;
+		if (ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &a) < 0)
+			err = -errno;
+		else
+			b->fd = a.fd;
+		close(dev);
+	}
+	if (err)
+		return err;
+	b->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
+	if (b->map == MAP_FAILED) {
+		err = -errno;
+		close(b->fd);
+		b->fd = -1;
+		b->map = NULL;
+	}
+	return err;
+}
+
+static inline void dmabuf_destroy(struct dmabuf *b)
+{
+	if (b->map)
+		munmap(b->map, b->size);
+	if (b->fd >= 0)
+		close(b->fd);
+	b->map = NULL;
+	b->fd = -1;
+}
+
+/* Bracket CPU access; START waits for the DMABUF's fences. */
+static inline int dmabuf_sync(struct dmabuf *b, __u64 flags)
+{
+	struct dma_buf_sync s = { .flags = flags };
+
+	return ioctl(b->fd, DMA_BUF_IOCTL_SYNC, &s) ? -errno : 0;
+}
+
+/*
+ * DMABUFs alive in the system, from debugfs (bufinfo's "Total N objects"),
+ * or -1 if it cannot be read.
+ */
+static inline int dmabuf_count(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+	char line[256];
+	int n = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Total %d objects", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Wait up to @ms for the count to drop to @want; returns the last count. */
+static inline int dmabuf_count_settle(int want, unsigned int ms)
+{
+	int n = dmabuf_count();
+
+	for (unsigned int t = 0; n != want && t < ms; t += 20) {
+		usleep(20000);
+		n = dmabuf_count();
+	}
+	return n;
+}
+
+#endif /* _DMABUF_UTIL_H */

@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Shared by the USB tests: set up a gadget with the bridge's function on a
+# UDC, run the device side (usb-stream) against the host side
+# (iub-usb-recv), tear it all down.
+# shellcheck disable=SC2034
+fail() { echo "not ok - $*"; usb_teardown; exit 1; }
+GADGET="sh $IUB_GUEST_SRC/tools/iub-gadget.sh"
+STREAM=$IUB_GUEST_BUILD/tests/vm/usb-stream
+# the receiver runs in the host root (chroot): its path there
+RECV=${IUB_GUEST_BUILD#/host}/tools/usb-receiver/iub-usb-recv
+
+# usb_setup dummy|sim [module params]: a UDC and a bound gadget, configured
+usb_setup() {
+	usb_udc_kind=$1
+	shift
+	if [ "$usb_udc_kind" = dummy ]; then
+		modprobe dummy_hcd "$@" || return 1
+		udc=dummy_udc.0
+	else
+		insmod "$IUB_GUEST_SRC/sim/udc/iub_sim_udc.ko" "$@" || return 1
+		udc=iub-sim-udc.0
+	fi
+	$GADGET create usb0 1 1 || return 1
+	$GADGET bind "$udc" || return 1
+	# wait until the host configured us (the port is online)
+	for _ in $(seq 50); do
+		usb_port_flags usb0:in0 | grep -q ONLINE && return 0
+		sleep 0.2
+	done
+	echo "usb0:in0 never came online"
+	return 1
+}
+
+usb_teardown() {
+	$GADGET remove 2>/dev/null
+	if [ "${usb_udc_kind:-}" = dummy ]; then
+		rmmod dummy_hcd 2>/dev/null
+	elif [ "${usb_udc_kind:-}" = sim ]; then
+		rmmod iub_sim_udc 2>/dev/null
+	fi
+	usb_udc_kind=
+	return 0
+}
+
+usb_lsusb() {
+	chroot /host lsusb -v -d 1d6b:0104
+}
+
+# usb_port_flags NAME: the port's flags, by name (from iub-ports)
+usb_port_flags() {
+	"$IUB_GUEST_BUILD/tests/vm/iub-ports" | awk -v n="$1" '$2 == n { print $0 }'
+}
+
+# usb_in PORT BYTES [SIZE QUEUE]: bridge -> host, verified by the receiver
+usb_in() {
+	"$STREAM" in "$1" "$2" "${3:-1048576}" "${4:-8}" > /tmp/stream.out 2>&1 &
+	spid=$!
+	TMPDIR=/run chroot /host "$RECV" --quiet --bytes "$2" --seconds 300 \
+		> /tmp/recv.out 2>&1
+	rc=$?
+	[ $rc = 0 ] || kill $spid 2>/dev/null
+	wait $spid || rc=1
+	cat /tmp/stream.out /tmp/recv.out
+	[ $rc = 0 ] && grep -q "verified: yes" /tmp/recv.out
+}
+
+# usb_out PORT BYTES [SIZE QUEUE]: host -> bridge, verified by usb-stream
+usb_out() {
+	"$STREAM" out "$1" "$2" "${3:-1048576}" "${4:-8}" > /tmp/stream.out 2>&1 &
+	spid=$!
+	TMPDIR=/run chroot /host "$RECV" --quiet --send --bytes "$2" --seconds 300 ||
+		{ kill $spid; return 1; }
+	wait $spid
+	rc=$?
+	cat /tmp/stream.out
+	[ $rc = 0 ] && grep -q "verified: yes" /tmp/stream.out
+}
