@@ -134,15 +134,16 @@ static int cmd_ports(void)
 	int fd = open_bridge(), n = get_ports(fd, p, 256);
 	char fl[128];
 
-	printf("%-4s %-26s %-10s %-5s %-34s %14s %10s %6s\n", "id", "name",
-	       "kind", "dir", "flags", "bytes", "transfers", "errors");
+	/* "fills" buffers: capture, bulk OUT; "drains" them: playback, bulk IN */
+	printf("%-4s %-26s %-10s %-7s %-34s %14s %10s %6s\n", "id", "name",
+	       "kind", "buffers", "flags", "bytes", "transfers", "errors");
 	for (int i = 0; i < n; i++) {
 		flags_str(p[i].flags, fl, sizeof(fl));
-		printf("%-4u %-26s %-10s %-5s %-34s %14" PRIu64 " %10" PRIu64 " %6" PRIu64 "\n",
+		printf("%-4u %-26s %-10s %-7s %-34s %14" PRIu64 " %10" PRIu64 " %6" PRIu64 "\n",
 		       p[i].id, p[i].name,
 		       p[i].kind == IUB_PORT_USB ? "usb" : "converter",
 		       p[i].flags & IUB_PORT_F_ABSENT ? "-" :
-		       p[i].direction == IUB_DIR_TO_MEM ? "in" : "out",
+		       p[i].direction == IUB_DIR_TO_MEM ? "fills" : "drains",
 		       fl, (uint64_t)p[i].bytes, (uint64_t)p[i].transfers,
 		       (uint64_t)p[i].errors);
 	}
@@ -227,11 +228,14 @@ static int find_claim(int fd, const char *name, struct iub_port_info *info)
 	exit(3);
 }
 
+/* the report goes to stdout, unless the data does */
+static FILE *report;
+
 static void progress(double t0, unsigned long long bytes, bool final)
 {
 	double dt = now() - t0;
 
-	fprintf(final ? stdout : stderr, "%s%llu bytes in %.2f s: %.1f MiB/s%s",
+	fprintf(final ? report : stderr, "%s%llu bytes in %.2f s: %.1f MiB/s%s",
 		final ? "" : "\r", bytes, dt, dt > 0 ? bytes / dt / 1048576 : 0.0,
 		final ? "" : "   ");
 }
@@ -277,6 +281,7 @@ static int cmd_stream(int argc, char **argv)
 		return 2;
 	}
 	dest = argv[optind + 1];
+	report = strcmp(dest, "-") ? stdout : stderr;
 	fd = open_bridge();
 	from = find_claim(fd, argv[optind], &from_info);
 	if (from_info.direction != IUB_DIR_TO_MEM) {
@@ -306,7 +311,8 @@ static int cmd_stream(int argc, char **argv)
 		fprintf(stderr, "iub: the buffer size must be a multiple of %u\n", align);
 		return 2;
 	}
-	if (io_uring_queue_init(2 * MAX_BUFS, &ring, 0)) {
+	/* 32-byte CQEs: a failed route says which stage failed */
+	if (io_uring_queue_init(2 * MAX_BUFS, &ring, IORING_SETUP_CQE32)) {
 		fprintf(stderr, "iub: io_uring: %s\n", strerror(errno));
 		return 1;
 	}
@@ -338,8 +344,8 @@ static int cmd_stream(int argc, char **argv)
 	t0 = now();
 	for (;;) {
 		struct io_uring_cqe *cqe;
+		unsigned int i, stage;
 		struct buf *b;
-		unsigned int i;
 		int res;
 
 		/*
@@ -376,14 +382,19 @@ static int cmd_stream(int argc, char **argv)
 		io_uring_submit_and_wait(&ring, 1);
 		while (io_uring_peek_cqe(&ring, &cqe) == 0) {
 			res = cqe->res;
+			stage = IUB_ROUTE_INFO_STAGE(cqe->big_cqe[0]);
 			b = &bufs[cqe->user_data];
 			queued -= lens[cqe->user_data];
 			io_uring_cqe_seen(&ring, cqe);
 			inflight--;
 			if (res < 0) {
 				if (!rc && res != -ECANCELED) {
-					fprintf(stderr, "\niub: %s failed after %llu bytes: %s\n",
+					fprintf(stderr, "\niub: %s failed after %llu bytes: %s",
 						to >= 0 ? "route" : "transfer", done, strerror(-res));
+					if (to >= 0 && stage)
+						fprintf(stderr, " (stage %u: %s)", stage,
+							stage == 1 ? argv[optind] : dest);
+					fprintf(stderr, "\n");
 					rc = 1;
 				}
 				stop = 1;
@@ -422,16 +433,16 @@ static int cmd_stream(int argc, char **argv)
 	}
 	if (!quiet)
 		fprintf(stderr, "\n");
-	printf("%s -> %s: ", argv[optind], dest);
+	fprintf(report, "%s -> %s: ", argv[optind], dest);
 	progress(t0, done, true);
 	if (verify) {
-		printf(", verified: %s (%" PRIu64 " mismatches)",
+		fprintf(report, ", verified: %s (%" PRIu64 " mismatches)",
 		       chk.mismatches || chk.words * 4 != done ? "no" : "yes",
 		       (uint64_t)chk.mismatches);
 		if (chk.mismatches || chk.words * 4 != done)
 			rc = rc ? rc : 4;
 	}
-	printf("\n");
+	fprintf(report, "\n");
 	io_uring_queue_exit(&ring);
 	close(fd);
 	return rc;
