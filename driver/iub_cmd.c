@@ -252,6 +252,6 @@ long iub_ioctl(struct file *file, unsigned int op, unsigned long arg)
 
 	req = cmd.req;
 	ret = iub_req_wait(req);
-	iub_req_free(req);
+	iub_req_put(req);
 	return ret;
 }

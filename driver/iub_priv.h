@@ -33,6 +33,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -304,9 +305,11 @@ struct iub_req_ops {
  *	called by iub_req_complete() instead of delivering the result
  * @state: %IUB_REQ_COMPLETED and %IUB_REQ_CANCELLED, each set once with
  *	test_and_set_bit(); they are what makes completion exactly-once
+ * @ref: the request's own reference, dropped when its result was
+ *	delivered, plus one held by a submitter that still uses it
  *
  * Embedded at the start of the kind's own structure (struct iub_xfer, the
- * NOP's), which iub_req_alloc() allocates. Freed by iub_req_free() after
+ * NOP's), which iub_req_alloc() allocates. Freed by iub_req_put() after
  * the result was delivered: in the task work that posts the CQE, or by the
  * ioctl caller after the wait.
  */
@@ -318,6 +321,7 @@ struct iub_req {
 	int result;
 	u64 result2;
 	unsigned long state;
+	refcount_t ref;
 	void (*parent_done)(struct iub_req *req);
 };
 
@@ -409,7 +413,8 @@ void iub_uring_complete(struct iub_req *req);
 struct iub_req *iub_req_alloc(struct iub_cmd *cmd,
 			      const struct iub_req_ops *ops, size_t size);
 void iub_req_commit(struct iub_cmd *cmd, struct iub_req *req);
-void iub_req_free(struct iub_req *req);
+void iub_req_get(struct iub_req *req);
+void iub_req_put(struct iub_req *req);
 void iub_req_complete(struct iub_req *req, int result);
 void iub_req_cancel(struct iub_req *req);
 int iub_req_wait(struct iub_req *req);

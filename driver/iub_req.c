@@ -24,7 +24,7 @@
  *
  * Counts the request against the per-file limit. The request is not yet
  * visible to io_uring: iub_req_commit() makes it so; until then it can
- * still be thrown away with iub_req_free().
+ * still be thrown away with iub_req_put().
  *
  * Return: the request, or ERR_PTR(-EBUSY) when the file has max_inflight
  * requests already, or ERR_PTR(-ENOMEM).
@@ -48,6 +48,7 @@ struct iub_req *iub_req_alloc(struct iub_cmd *cmd,
 	req->ops = ops;
 	req->ioucmd = cmd->ioucmd;
 	init_completion(&req->done);
+	refcount_set(&req->ref, 1);
 	cmd->req = req;
 	return req;
 }
@@ -68,17 +69,35 @@ void iub_req_commit(struct iub_cmd *cmd, struct iub_req *req)
 }
 
 /**
- * iub_req_free() - free a request whose result was delivered
+ * iub_req_put() - drop a reference to a request; the last one frees it
  * @req: the request
+ *
+ * The request's own reference goes once its result was delivered (task
+ * work after the CQE, the ioctl caller after the wait, a route when it is
+ * freed). A submitter that still uses the request after it became
+ * visible holds another one (iub_req_get()), so that a completion racing
+ * with the submission (io_uring issuing from io-wq while the task runs
+ * the completion) cannot free it under the submitter. Process context.
  */
-void iub_req_free(struct iub_req *req)
+void iub_req_put(struct iub_req *req)
 {
 	struct iub_ctx *ctx = req->ctx;
 
+	if (!refcount_dec_and_test(&req->ref))
+		return;
 	if (req->ops->release)
 		req->ops->release(req);
 	kfree(req);
 	atomic_dec(&ctx->inflight);
+}
+
+/**
+ * iub_req_get() - hold a request while submitting it
+ * @req: the request
+ */
+void iub_req_get(struct iub_req *req)
+{
+	refcount_inc(&req->ref);
 }
 
 /**

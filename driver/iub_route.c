@@ -102,8 +102,8 @@ static void iub_route_release(struct iub_req *req)
 {
 	struct iub_route_req *r = to_route(req);
 
-	iub_req_free(&r->stage[0]->req);
-	iub_req_free(&r->stage[1]->req);
+	iub_req_put(&r->stage[0]->req);
+	iub_req_put(&r->stage[1]->req);
 }
 
 static const struct iub_req_ops iub_route_ops = {

@@ -56,7 +56,7 @@ static void iub_uring_task_done(struct io_uring_cmd *ioucmd,
 	 * no cancel can reach the request, and it can be freed.
 	 */
 	iub_uring_cmd_done(ioucmd, req->result, req->result2, issue_flags);
-	iub_req_free(req);
+	iub_req_put(req);
 }
 
 /**

@@ -340,8 +340,18 @@ static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence)
 	dma_resv_unlock(resv);
 
 	if (wait && dma_fence_add_callback(wait, &x->wait_cb,
-					   iub_xfer_wait_done))
+					   iub_xfer_wait_done)) {
 		iub_xfer_wait_done(wait, &x->wait_cb);	/* already signalled */
+	} else if (wait) {
+		bool ended;
+
+		/* a cancel before the callback was added could not remove it */
+		spin_lock_irq(&port->lock);
+		ended = x->state == IUB_XFER_ENDED;
+		spin_unlock_irq(&port->lock);
+		if (ended)
+			dma_fence_remove_callback(wait, &x->wait_cb);
+	}
 	return 0;
 
 out_put_wait:
@@ -575,6 +585,8 @@ struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 	x->fence = fence;	/* not initialized before it is queued */
 	x->t_submit = ktime_get();
 	INIT_LIST_HEAD(&x->node);
+	/* a cancel may remove the callback before it is added: keep it sane */
+	INIT_LIST_HEAD(&x->wait_cb.node);
 	ret = port->ops->prepare(x);
 	if (ret) {
 		iub_xfer_destroy(x);
@@ -600,7 +612,7 @@ void iub_xfer_destroy(struct iub_xfer *x)
 {
 	kfree(x->fence);	/* never initialized: not a live fence yet */
 	x->fence = NULL;
-	iub_req_free(&x->req);
+	iub_req_put(&x->req);
 }
 
 /**
@@ -616,22 +628,23 @@ void iub_xfer_destroy(struct iub_xfer *x)
 int iub_xfer_queue(struct iub_xfer *x)
 {
 	struct iub_fence *fence = x->fence;
+	struct iub_port *port = x->port;
 	int ret;
 
+	/* once queued, @x may end and be freed at any time: hold it */
+	iub_req_get(&x->req);
 	if (fence) {
 		x->fence = NULL;	/* set again once initialized */
 		ret = iub_xfer_queue_synced(x, fence);
-		if (ret) {
+		if (ret)
 			x->fence = fence;
-			return ret;
-		}
 	} else {
 		ret = iub_xfer_queue_nosync(x);
-		if (ret)
-			return ret;
 	}
-	iub_port_kick(x->port);
-	return 0;
+	if (!ret)
+		iub_port_kick(port);
+	iub_req_put(&x->req);
+	return ret;
 }
 
 /**

@@ -243,4 +243,48 @@ TEST_F(t, stall_then_cancel)
 	}
 }
 
+/*
+ * Submissions issued from io-wq (IOSQE_ASYNC) racing with cancels: every
+ * transfer ends exactly once, and the file's budget is whole afterwards.
+ * (Run on the debug kernel, KASAN watches the submitter and the
+ * completion touching the same request.)
+ */
+TEST_F(t, async_issue_races_cancel)
+{
+	struct iub_port_claim c = { .port = self->adc };
+	int got = 0;
+
+	for (int round = 0; round < 100; round++) {
+		/* a terminate ends the stall: stall again every round */
+		ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "stall", 1));
+		for (int i = 0; i < 4; i++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&self->ring);
+			struct iub_transfer x = { .handle = self->h[i], .port = self->adc,
+						  .length = SIZE };
+
+			ASSERT_NE(NULL, sqe);
+			iub_prep_cmd(sqe, self->fd, IUB_IOC_TRANSFER, &x, sizeof(x));
+			sqe->flags |= IOSQE_ASYNC;
+			sqe->user_data = i;
+		}
+		ASSERT_EQ(4, io_uring_submit(&self->ring));
+		iub_test_ioctl(self->fd, IUB_IOC_PORT_CANCEL, &c);
+		for (int i = 0; i < 4; i++) {
+			int res = iub_test_wait_cqe(&self->ring, 5000, NULL);
+
+			if (res == -ETIME) {
+				/* issued after the cancel: cancel again */
+				iub_test_ioctl(self->fd, IUB_IOC_PORT_CANCEL, &c);
+				res = iub_test_wait_cqe(&self->ring, 5000, NULL);
+			}
+			/* a transfer issued after the cancel may be the one
+			 * that the second cancel ends, or it may finish */
+			ASSERT_TRUE(res == -ECANCELED || res == SIZE) TH_LOG("res %d", res);
+			got++;
+		}
+	}
+	EXPECT_EQ(400, got);
+	EXPECT_EQ(-ETIME, iub_test_wait_cqe(&self->ring, 100, NULL));
+}
+
 TEST_HARNESS_MAIN
