@@ -45,6 +45,16 @@ TEST_F(dev, same_answer_ioctl_and_uring)
 	EXPECT_EQ(sizeof(a), a.size);
 	EXPECT_TRUE(a.features & IUB_FEAT_URING_CMD);
 	EXPECT_TRUE(a.features & IUB_FEAT_NOP);
+	EXPECT_TRUE(a.features & IUB_FEAT_DMABUF);
+	EXPECT_TRUE(a.features & IUB_FEAT_CONVERTER_PORTS);
+	EXPECT_TRUE(a.features & IUB_FEAT_TRANSFER);
+	EXPECT_TRUE(a.features & IUB_FEAT_CYCLIC);
+	EXPECT_TRUE(a.features & IUB_FEAT_IMPLICIT_SYNC);
+	EXPECT_TRUE(a.features & IUB_FEAT_USB_PORTS);
+	EXPECT_TRUE(a.features & IUB_FEAT_ROUTE);
+	EXPECT_EQ(0, a.features >> 9);	/* no bit the header does not know */
+	EXPECT_LT(0, a.max_buffers);
+	EXPECT_LE(4, a.nr_ports);
 	EXPECT_LT(0, a.max_inflight);
 	EXPECT_EQ(0, a.reserved0);
 	TH_LOG("uapi %u, features 0x%llx, max_inflight %u", a.uapi_version,

@@ -48,6 +48,15 @@ $IUB stream -q -b $MiB -n 8 -B $((64 * MiB)) iub-sim-adc.0:rx usb0:in0 || fail "
 	fail "route: $(ep_sum in bytes) bytes, $(ep_sum in mismatches) mismatches"
 echo "ok - 64 MiB ADC -> bulk IN routes on the SG path, verified by the UDC"
 
+# IUB_ROUTE_ZLP: every 64 KiB route ends with a zero-length packet
+ep_reset
+$IUB stream -q -z -b 65536 -n 4 -B $MiB iub-sim-adc.0:rx usb0:in0 || fail "ZLP routes"
+[ "$(ep_sum in zlps)" = 16 ] || fail "$(ep_sum in zlps) ZLPs for 16 routes"
+ep_reset
+$IUB stream -q -b 65536 -n 4 -B $MiB iub-sim-adc.0:rx usb0:in0 || fail "routes"
+[ "$(ep_sum in zlps)" = 0 ] || fail "ZLPs without the flag"
+echo "ok - IUB_ROUTE_ZLP: one zero-length packet per route, none without it"
+
 # unbind mid-stream (the host pauses, so requests stay queued)
 for f in "$DBG"/ep*in/pause; do echo 1 > "$f"; done
 "$STREAM" in usb0:in0 $((64 * MiB)) 65536 16 > /tmp/stream.out 2>&1 &
