@@ -40,6 +40,7 @@ int iub_port_add(struct iub_port *port)
 	mutex_init(&port->cancel_lock);
 	INIT_LIST_HEAD(&port->pending);
 	INIT_LIST_HEAD(&port->running);
+	INIT_LIST_HEAD(&port->failed);
 	INIT_WORK(&port->kick_work, iub_port_kick_work);
 	port->fence_context = dma_fence_context_alloc(1);
 

@@ -193,9 +193,11 @@ struct iub_port_ops {
  * @transfers: successful transfers
  * @errors: failed or cancelled transfers
  * @cancel_lock: serializes cancellations of this port (process context)
- * @kick_work: starts ready transfers after a fence callback: a callback
- *	runs under the signalling fence's lock, where starting (which can end
- *	a transfer and signal its fence) must not happen
+ * @failed: transfers that could not start from a fence callback, to be
+ *	ended by @kick_work; protected by @lock
+ * @kick_work: ends @failed and starts what is ready: a fence callback
+ *	runs under the signalling fence's lock, where ending a transfer
+ *	(signalling its fence) must not happen
  * @rcu: lookups are lockless: the kind frees the port after a grace period
  */
 struct iub_port {
@@ -228,6 +230,7 @@ struct iub_port {
 	u64 transfers;
 	u64 errors;
 	struct mutex cancel_lock;	/* one cancellation at a time */
+	struct list_head failed;
 	struct work_struct kick_work;
 	struct rcu_head rcu;
 };

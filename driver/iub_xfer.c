@@ -125,6 +125,7 @@ void iub_port_kick(struct iub_port *port)
 
 	spin_lock_irqsave(&port->lock, flags);
 	iub_port_start_ready(port, &failed);
+	list_splice_init(&port->failed, &failed);
 	spin_unlock_irqrestore(&port->lock, flags);
 	list_for_each_entry_safe(x, tmp, &failed, node) {
 		list_del_init(&x->node);
@@ -144,22 +145,26 @@ void iub_port_kick_work(struct work_struct *work)
 
 /*
  * The fences the transfer waited for have signalled. Any context, under
- * the signalling fence's lock: the start itself is left to a worker.
+ * the signalling fence's lock. What is ready starts right here (starting
+ * takes no fence lock); what cannot start must end, and ending signals a
+ * fence, which must not happen under another fence's lock: that part is
+ * left to the port's worker.
  */
 static void iub_xfer_wait_done(struct dma_fence *fence, struct dma_fence_cb *cb)
 {
 	struct iub_xfer *x = container_of(cb, struct iub_xfer, wait_cb);
 	struct iub_port *port = x->port;
 	unsigned long flags;
-	bool kick = false;
+	bool defer = false;
 
 	spin_lock_irqsave(&port->lock, flags);
 	if (x->state == IUB_XFER_WAITING) {
 		x->state = x->abort_error ? IUB_XFER_ABORT : IUB_XFER_READY;
-		kick = true;
+		iub_port_start_ready(port, &port->failed);
+		defer = !list_empty(&port->failed);
 	}
 	spin_unlock_irqrestore(&port->lock, flags);
-	if (kick)
+	if (defer)
 		queue_work(iub_wq, &port->kick_work);
 }
 
