@@ -44,8 +44,9 @@ echo "ok - 256 MiB bulk OUT, premapped scatterlists, verified by the bridge side
 
 ep_reset
 $IUB stream -q -b $MiB -n 8 -B $((64 * MiB)) iub-sim-adc.0:rx usb0:in0 || fail "route"
-[ "$(ep_sum in bytes)" = $((64 * MiB)) ] && [ "$(ep_sum in mismatches)" = 0 ] ||
+if [ "$(ep_sum in bytes)" != $((64 * MiB)) ] || [ "$(ep_sum in mismatches)" != 0 ]; then
 	fail "route: $(ep_sum in bytes) bytes, $(ep_sum in mismatches) mismatches"
+fi
 echo "ok - 64 MiB ADC -> bulk IN routes on the SG path, verified by the UDC"
 
 # IUB_ROUTE_ZLP: every 64 KiB route ends with a zero-length packet
