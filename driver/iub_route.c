@@ -56,7 +56,7 @@ void iub_route_stage_end(struct iub_xfer *x, int result)
 	if (result < 0)
 		next->abort_error = -ECANCELED;
 	else if (!len)
-		next->abort_error = -ENODATA;	/* nothing arrived to pass on */
+		next->abort_error = -ENODATA;	/* the route completes with 0 */
 	else if (len < next->length)
 		next->length = len;
 	spin_unlock_irqrestore(&next->port->lock, flags);
@@ -76,8 +76,9 @@ static void iub_route_stage_done(struct iub_req *sreq)
 	if (r0 < 0) {
 		res = r0;
 		failed = 1;
-	} else if (r1 == -ENODATA && r0 == 0) {
-		res = 0;		/* an empty first stage: nothing to do */
+	} else if (r1 == -ENODATA) {
+		/* less than the second port's alignment arrived: nothing to pass */
+		res = 0;
 		failed = 0;
 	} else if (r1 < 0) {
 		res = r1;
