@@ -61,6 +61,9 @@ struct f_iub_opts {
  * @sg: the UDC takes scatterlists; else requests carry a vmap'ed buffer
  * @free_reqs: requests not in use; protected by @port.lock
  * @queued: requests the UDC owns now; protected by @port.lock
+ * @queuing: the request being passed to usb_ep_queue(), if any; written
+ *	under @port.lock, read without it by the completion (which, on some
+ *	UDCs, runs inside usb_ep_queue())
  * @idle: woken when @queued drops to zero
  */
 struct iub_usb_port {
@@ -70,6 +73,7 @@ struct iub_usb_port {
 	bool sg;
 	struct list_head free_reqs;
 	unsigned int queued;
+	struct usb_request *queuing;
 	wait_queue_head_t idle;
 };
 
@@ -110,11 +114,14 @@ struct f_iub {
  * @sgt: the range's DMA segments (SG UDCs)
  * @vaddr: the range's kernel address (UDCs that copy with the CPU)
  * @req: the request, borrowed from the port while the transfer runs
+ * @done_work: completes a request that the UDC gave back from inside
+ *	usb_ep_queue(); the job lives until the request is given back
  */
 struct iub_usb_job {
 	struct sg_table sgt;
 	void *vaddr;
 	struct usb_request *req;
+	struct work_struct done_work;
 };
 
 static struct usb_string iub_usb_strings[] = {
@@ -144,7 +151,8 @@ static struct iub_usb_port *to_usb_port(struct iub_port *port)
 
 /* ---- transfers ---- */
 
-static void iub_usb_complete(struct usb_ep *ep, struct usb_request *req)
+/* A request was given back: end its transfer. Any context. */
+static void iub_usb_req_done(struct usb_request *req)
 {
 	struct iub_xfer *x = req->context;
 	struct iub_usb_port *up = to_usb_port(x->port);
@@ -174,6 +182,34 @@ static void iub_usb_complete(struct usb_ep *ep, struct usb_request *req)
 	spin_unlock_irqrestore(&up->port.lock, flags);
 }
 
+static void iub_usb_complete(struct usb_ep *ep, struct usb_request *req)
+{
+	struct iub_xfer *x = req->context;
+	struct iub_usb_job *job = x->dma_priv;
+
+	/*
+	 * The gadget API forbids giving a request back from inside
+	 * usb_ep_queue(), but dummy_hcd does it for short IN requests: we
+	 * would take the port lock that iub_usb_start() holds, and the
+	 * transfer is not running yet. Finish from a worker instead; @queued
+	 * keeps the port, and the transfer keeps the job, alive until then.
+	 */
+	if (READ_ONCE(to_usb_port(x->port)->queuing) == req) {
+		queue_work(system_unbound_wq, &job->done_work);
+		return;
+	}
+	iub_usb_req_done(req);
+}
+
+static void iub_usb_done_work(struct work_struct *work)
+{
+	struct iub_usb_job *job = container_of(work, struct iub_usb_job,
+					       done_work);
+
+	/* @job may be gone once this returns */
+	iub_usb_req_done(job->req);
+}
+
 static int iub_usb_prepare(struct iub_xfer *x)
 {
 	struct iub_usb_port *up = to_usb_port(x->port);
@@ -184,6 +220,7 @@ static int iub_usb_prepare(struct iub_xfer *x)
 	job = kzalloc(sizeof(*job), GFP_KERNEL);
 	if (!job)
 		return -ENOMEM;
+	INIT_WORK(&job->done_work, iub_usb_done_work);
 	if (up->sg) {
 		ret = iub_xfer_sgt(x, &job->sgt);
 		if (ret)
@@ -248,7 +285,9 @@ static int iub_usb_start(struct iub_xfer *x)
 	job->req = req;
 
 	up->queued++;
+	WRITE_ONCE(up->queuing, req);
 	ret = usb_ep_queue(up->ep, req, GFP_ATOMIC);
+	WRITE_ONCE(up->queuing, NULL);
 	if (ret) {
 		up->queued--;
 		job->req = NULL;
@@ -342,6 +381,7 @@ static const struct iub_port_ops iub_usb_port_ops = {
 	.finish = iub_usb_finish,
 	.release = iub_usb_release,
 	.destroy = iub_usb_destroy,
+	.start_in_worker = true,
 };
 
 /* ---- ports come and go with bind/unbind ---- */

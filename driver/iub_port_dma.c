@@ -6,9 +6,11 @@
  * with the "converters" module parameter: a list of "device:channel" pairs
  * (platform device name, dma-names entry). The bridge requests each channel
  * with dma_request_chan() on the converter's device, exactly as the
- * converter's own driver would, and keeps it until the module unloads; a
- * converter that is not there yet is looked for again when the ports are
- * listed or claimed.
+ * converter's own driver would, and keeps it until the module unloads or
+ * the converter goes away (its driver unbinds, its device is deleted: a
+ * platform bus notifier ends the port's transfers with -ESHUTDOWN, drops
+ * its claim and gives the channel back). A converter that is not there
+ * (yet, or again) is looked for when the ports are listed or claimed.
  *
  * Data moves with prep_peripheral_dma_vec() where the channel has it and
  * prep_slave_sg() otherwise, over the buffer's mapping for the channel's DMA
@@ -116,6 +118,8 @@ static int iub_dma_start(struct iub_xfer *x)
 	unsigned int nents = job->nents;
 
 	lockdep_assert_held(&port->lock);
+	if (!port->present)
+		return -ESHUTDOWN;	/* the converter went away */
 	/* a route's second stage may have been shortened since prepare */
 	if (job->vec)
 		nents = iub_vec_trim(job->v, nents, x->length);
@@ -204,10 +208,17 @@ int iub_port_dma_resolve(struct iub_port *port)
 	int ret;
 
 	lockdep_assert_held(&iub_ports_lock);
+	if (port->chan)
+		return -EBUSY;	/* still being taken away (iub_port_dma_gone()) */
 	dev = bus_find_device_by_name(&platform_bus_type, NULL,
 				      port->conv_devname);
 	if (!dev)
 		return -ENXIO;
+	/* without its driver the converter is not there either */
+	if (!device_is_bound(dev)) {
+		ret = -ENXIO;
+		goto err_put_dev;
+	}
 	chan = dma_request_chan(dev, port->conv_chan);
 	if (IS_ERR(chan)) {
 		ret = PTR_ERR(chan);
@@ -262,6 +273,66 @@ err_put_dev:
 	put_device(dev);
 	return ret;
 }
+
+/*
+ * @port's converter is going away: end its transfers with -ESHUTDOWN, drop
+ * its claim (the owner's next transfer gets -EPERM) and give the channel
+ * and the device back. The port stays registered, absent, and comes back
+ * when the converter does. Process context.
+ */
+static void iub_port_dma_gone(struct iub_port *port, struct device *gone)
+{
+	struct dma_chan *chan;
+	struct device *dev;
+
+	/* nothing new is queued (no owner) or started (not present) */
+	mutex_lock(&iub_ports_lock);
+	if (!port->present || port->conv_dev != gone) {
+		mutex_unlock(&iub_ports_lock);
+		return;
+	}
+	spin_lock_irq(&port->lock);
+	port->present = false;
+	WRITE_ONCE(port->owner, NULL);
+	spin_unlock_irq(&port->lock);
+	mutex_unlock(&iub_ports_lock);
+
+	iub_xfer_end_port(port, -ESHUTDOWN);
+	flush_work(&port->kick_work);
+
+	mutex_lock(&iub_ports_lock);
+	spin_lock_irq(&port->lock);
+	chan = port->chan;
+	dev = port->conv_dev;
+	port->chan = NULL;
+	port->conv_dev = NULL;
+	spin_unlock_irq(&port->lock);
+	mutex_unlock(&iub_ports_lock);
+	dma_release_channel(chan);
+	put_device(dev);
+	pr_info("port %s: converter gone\n", port->name);
+}
+
+/*
+ * The platform bus tells us about drivers unbinding and devices going;
+ * whichever comes first takes the converter's ports away.
+ */
+static int iub_port_dma_notify(struct notifier_block *nb,
+			       unsigned long action, void *data)
+{
+	struct iub_port *port;
+
+	if (action != BUS_NOTIFY_UNBIND_DRIVER &&
+	    action != BUS_NOTIFY_DEL_DEVICE)
+		return NOTIFY_DONE;
+	list_for_each_entry(port, &iub_dma_ports, node)
+		iub_port_dma_gone(port, data);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block iub_port_dma_nb = {
+	.notifier_call = iub_port_dma_notify,
+};
 
 static int iub_port_dma_create(const char *devname, const char *chan)
 {
@@ -331,6 +402,9 @@ int iub_port_dma_init(void)
 			break;
 	}
 	kfree(spec);
+	if (!ret)
+		ret = bus_register_notifier(&platform_bus_type,
+					    &iub_port_dma_nb);
 	if (ret) {
 		pr_err("converters=\"%s\": %d\n", iub_converters, ret);
 		iub_port_dma_exit();
@@ -347,6 +421,8 @@ void iub_port_dma_exit(void)
 {
 	struct iub_port *port, *tmp;
 
+	/* harmless if it was never registered */
+	bus_unregister_notifier(&platform_bus_type, &iub_port_dma_nb);
 	list_for_each_entry_safe(port, tmp, &iub_dma_ports, node) {
 		list_del(&port->node);
 		iub_port_unregister(port, -ESHUTDOWN);

@@ -127,10 +127,9 @@ struct iub_xfer;
  * @prepare: process context, at submission: check the transfer against the
  *	port and build what starting it needs (e.g. a DMA vector)
  * @start: start the transfer's data movement; any context, called with
- *	&struct iub_port.lock held, so it must not sleep. Returns 0 or -errno
- *	(the transfer then completes with that error)
- * @rearm: for a cyclic transfer whose period ended: whether @start must
- *	be called again (software repetition) or the hardware repeats
+ *	&struct iub_port.lock held, so it must not sleep, and the transfer's
+ *	completion must not run inside it (it would take that lock).
+ *	Returns 0 or -errno (the transfer then completes with that error);
  *	-EAGAIN means "not now": the transfer stays first in line until
  *	iub_port_kick() (e.g. a USB port that is not configured by the host)
  * @rearm: for a cyclic transfer whose period ended: whether @start must
@@ -142,6 +141,10 @@ struct iub_xfer;
  *	NULL
  * @release: free what @prepare built; process context
  * @destroy: free the port after its last reference; may be NULL
+ * @start_in_worker: a transfer that waited for a fence starts from a
+ *	worker, never from the fence callback: @start takes locks (a UDC's)
+ *	that are not safe under a fence's lock, which may be taken in hard
+ *	interrupt context (a dma_fence_array signals from irq_work)
  */
 struct iub_port_ops {
 	int (*prepare)(struct iub_xfer *x);
@@ -151,6 +154,7 @@ struct iub_port_ops {
 	void (*finish)(struct iub_xfer *x);
 	void (*release)(struct iub_xfer *x);
 	void (*destroy)(struct iub_port *port);
+	bool start_in_worker;
 };
 
 /**
@@ -353,6 +357,9 @@ enum iub_xfer_state {
  *	our own reference, dropped when the transfer is freed
  * @wait: the fence to wait for before starting, referenced, or NULL
  * @wait_cb: callback on @wait
+ * @wait_work: takes @wait's signal from the callback to process context
+ *	(&struct iub_port_ops.start_in_worker, hard interrupt context); holds
+ *	a reference to the request while queued
  * @cookie: dmaengine cookie of the running descriptor
  * @dma_priv: what the port's ->prepare built (vector, scatterlist, USB
  *	request)
@@ -376,6 +383,7 @@ struct iub_xfer {
 	struct iub_fence *fence;
 	struct dma_fence *wait;
 	struct dma_fence_cb wait_cb;
+	struct work_struct wait_work;
 	dma_cookie_t cookie;
 	void *dma_priv;
 	unsigned int dma_nents;
@@ -463,6 +471,13 @@ unsigned int iub_xfer_segments(struct iub_xfer *x, struct dma_vec *v);
 int iub_xfer_sgt(struct iub_xfer *x, struct sg_table *sgt);
 unsigned int iub_vec_trim(struct dma_vec *v, unsigned int n, u32 len);
 unsigned int iub_sgt_trim(struct sg_table *sgt, u32 len);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* stateless checks, visible to the KUnit tests (tests/kunit/) */
+int iub_xfer_check(const struct iub_transfer *t, const struct iub_port *port);
+int iub_route_pass_on(int result, u32 align, u32 *length);
+int iub_route_outcome(int r0, int r1, u64 *info);
+#endif
 void iub_xfer_dma_period(struct iub_xfer *x);
 int iub_xfer_end_port(struct iub_port *port, int error);
 void iub_port_kick(struct iub_port *port);

@@ -13,7 +13,11 @@
  * route completes once, when both stages have ended.
  */
 #include <linux/err.h>
+#include <linux/math.h>
+#include <linux/minmax.h>
 #include <linux/slab.h>
+
+#include <kunit/visibility.h>
 
 #include "iub_priv.h"
 
@@ -36,6 +40,68 @@ static struct iub_route_req *to_route(struct iub_req *req)
 }
 
 /**
+ * iub_route_pass_on() - what the first stage's outcome does to the second
+ * @result: the first stage's result, bytes or -errno
+ * @align: the second stage's port alignment
+ * @length: the second stage's length; shortened to the bytes that arrived,
+ *	rounded down to @align, when fewer arrived
+ *
+ * No state.
+ *
+ * Return: 0 when the second stage runs, -ECANCELED when the first failed,
+ * -ENODATA when less than @align bytes arrived (the route then completes
+ * with 0).
+ */
+VISIBLE_IF_KUNIT int iub_route_pass_on(int result, u32 align, u32 *length)
+{
+	u32 len;
+
+	if (result < 0)
+		return -ECANCELED;
+	len = rounddown((u32)result, align);
+	if (!len)
+		return -ENODATA;
+	if (len < *length)
+		*length = len;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(iub_route_pass_on);
+
+/**
+ * iub_route_outcome() - a route's result from the results of its stages
+ * @r0: the first stage's result
+ * @r1: the second stage's result
+ * @info: set to the CQE's extra word: the failed stage (1, 2 or 0) in the
+ *	upper 32 bits, the bytes of the first stage in the lower
+ *
+ * No state.
+ *
+ * Return: the route's result: the second stage's bytes, 0 when the first
+ * moved too little to pass on, or the errno of the stage that failed.
+ */
+VISIBLE_IF_KUNIT int iub_route_outcome(int r0, int r1, u64 *info)
+{
+	u32 failed = 0;
+	int res;
+
+	if (r0 < 0) {
+		res = r0;
+		failed = 1;
+	} else if (r1 == -ENODATA) {
+		/* less than the second port's alignment arrived: nothing to pass */
+		res = 0;
+	} else if (r1 < 0) {
+		res = r1;
+		failed = 2;
+	} else {
+		res = r1;
+	}
+	*info = (u64)failed << 32 | (u32)max(r0, 0);
+	return res;
+}
+EXPORT_SYMBOL_IF_KUNIT(iub_route_outcome);
+
+/**
  * iub_route_stage_end() - pass a stage's outcome on, before its fence
  * @x: a transfer that is a stage of a route, ending
  * @result: its result
@@ -47,18 +113,12 @@ void iub_route_stage_end(struct iub_xfer *x, int result)
 {
 	struct iub_xfer *next = x->route->stage[1];
 	unsigned long flags;
-	u32 len;
 
 	if (x != x->route->stage[0])
 		return;
-	len = result > 0 ? rounddown(result, next->port->align) : 0;
 	spin_lock_irqsave(&next->port->lock, flags);
-	if (result < 0)
-		next->abort_error = -ECANCELED;
-	else if (!len)
-		next->abort_error = -ENODATA;	/* the route completes with 0 */
-	else if (len < next->length)
-		next->length = len;
+	next->abort_error = iub_route_pass_on(result, next->port->align,
+					      &next->length);
 	spin_unlock_irqrestore(&next->port->lock, flags);
 }
 
@@ -66,28 +126,12 @@ void iub_route_stage_end(struct iub_xfer *x, int result)
 static void iub_route_stage_done(struct iub_req *sreq)
 {
 	struct iub_route_req *r = container_of(sreq, struct iub_xfer, req)->route;
-	int r0, r1, res;
-	u32 failed;
+	int res;
 
 	if (atomic_inc_return(&r->ended) < 2)
 		return;
-	r0 = r->stage[0]->req.result;
-	r1 = r->stage[1]->req.result;
-	if (r0 < 0) {
-		res = r0;
-		failed = 1;
-	} else if (r1 == -ENODATA) {
-		/* less than the second port's alignment arrived: nothing to pass */
-		res = 0;
-		failed = 0;
-	} else if (r1 < 0) {
-		res = r1;
-		failed = 2;
-	} else {
-		res = r1;
-		failed = 0;
-	}
-	r->req.result2 = (u64)failed << 32 | (u32)max(r0, 0);
+	res = iub_route_outcome(r->stage[0]->req.result,
+				r->stage[1]->req.result, &r->req.result2);
 	iub_req_complete(&r->req, res);
 }
 

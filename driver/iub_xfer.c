@@ -21,8 +21,11 @@
 #include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/ktime.h>
+#include <linux/preempt.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+
+#include <kunit/visibility.h>
 
 #include "iub_priv.h"
 #include "iub_trace.h"
@@ -144,15 +147,14 @@ void iub_port_kick_work(struct work_struct *work)
 }
 
 /*
- * The fences the transfer waited for have signalled. Any context, under
- * the signalling fence's lock. What is ready starts right here (starting
- * takes no fence lock); what cannot start must end, and ending signals a
- * fence, which must not happen under another fence's lock: that part is
- * left to the port's worker.
+ * The fence the transfer waited for has signalled: start it, with what is
+ * ready behind it. Called from the fence callback (under the signalling
+ * fence's lock, any context but hard interrupt) or from @wait_work. What
+ * cannot start must end, and ending signals a fence, which must not happen
+ * under another fence's lock: that part is left to the port's worker.
  */
-static void iub_xfer_wait_done(struct dma_fence *fence, struct dma_fence_cb *cb)
+static void iub_xfer_wait_over(struct iub_xfer *x)
 {
-	struct iub_xfer *x = container_of(cb, struct iub_xfer, wait_cb);
 	struct iub_port *port = x->port;
 	unsigned long flags;
 	bool defer = false;
@@ -166,6 +168,33 @@ static void iub_xfer_wait_done(struct dma_fence *fence, struct dma_fence_cb *cb)
 	spin_unlock_irqrestore(&port->lock, flags);
 	if (defer)
 		queue_work(iub_wq, &port->kick_work);
+}
+
+static void iub_xfer_wait_work(struct work_struct *work)
+{
+	struct iub_xfer *x = container_of(work, struct iub_xfer, wait_work);
+
+	iub_xfer_wait_over(x);
+	iub_req_put(&x->req);
+}
+
+/*
+ * Starting right from the callback saves a worker's latency per transfer
+ * (the second stage of a route). Not in hard interrupt context, where the
+ * port lock would nest inside locks that must never wait for it, and not
+ * on ports whose start takes locks that are unsafe there (a UDC's): those
+ * go through @wait_work, without touching the port lock here.
+ */
+static void iub_xfer_wait_done(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	struct iub_xfer *x = container_of(cb, struct iub_xfer, wait_cb);
+
+	if (x->port->ops->start_in_worker || in_hardirq()) {
+		iub_req_get(&x->req);
+		queue_work(iub_wq, &x->wait_work);
+		return;
+	}
+	iub_xfer_wait_over(x);
 }
 
 /**
@@ -336,7 +365,15 @@ static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence)
 	iub_fence_init(fence, port);
 	x->fence = fence;
 	x->wait = wait;
-	x->state = wait ? IUB_XFER_WAITING : IUB_XFER_READY;
+	/*
+	 * No fence to wait for can also mean that the one we depend on has
+	 * signalled already (signalled fences are not returned): a route's
+	 * first stage that failed before this one was queued.
+	 */
+	if (wait)
+		x->state = IUB_XFER_WAITING;
+	else
+		x->state = x->abort_error ? IUB_XFER_ABORT : IUB_XFER_READY;
 	list_add_tail(&x->node, &port->pending);
 	spin_unlock_irq(&port->lock);
 
@@ -346,7 +383,7 @@ static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence)
 
 	if (wait && dma_fence_add_callback(wait, &x->wait_cb,
 					   iub_xfer_wait_done)) {
-		iub_xfer_wait_done(wait, &x->wait_cb);	/* already signalled */
+		iub_xfer_wait_over(x);	/* already signalled */
 	} else if (wait) {
 		bool ended;
 
@@ -507,7 +544,18 @@ unsigned int iub_sgt_trim(struct sg_table *sgt, u32 len)
 }
 EXPORT_SYMBOL_GPL(iub_sgt_trim);
 
-static int iub_xfer_check(const struct iub_transfer *t, struct iub_port *port)
+/**
+ * iub_xfer_check() - the checks of a transfer against its port
+ * @t: the transfer as userspace gave it
+ * @port: the port it names
+ *
+ * No state: the flags, the alignment and the size limit of the port. The
+ * range against the buffer's size is checked once the buffer is known.
+ *
+ * Return: 0, -EINVAL or -E2BIG.
+ */
+VISIBLE_IF_KUNIT int iub_xfer_check(const struct iub_transfer *t,
+				    const struct iub_port *port)
 {
 	if (t->flags & ~IUB_XFER_FLAGS)
 		return -EINVAL;
@@ -523,6 +571,7 @@ static int iub_xfer_check(const struct iub_transfer *t, struct iub_port *port)
 		return -E2BIG;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(iub_xfer_check);
 
 /**
  * iub_xfer_create() - check a transfer and build it, not queued yet
@@ -590,6 +639,7 @@ struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 	x->fence = fence;	/* not initialized before it is queued */
 	x->t_submit = ktime_get();
 	INIT_LIST_HEAD(&x->node);
+	INIT_WORK(&x->wait_work, iub_xfer_wait_work);
 	/* a cancel may remove the callback before it is added: keep it sane */
 	INIT_LIST_HEAD(&x->wait_cb.node);
 	ret = port->ops->prepare(x);

@@ -31,7 +31,8 @@ PKGS=(
 	liburing-dev libusb-1.0-0-dev
 	dwarves sparse libelf1 libssl3 zlib1g bc flex bison
 	shellcheck perl python3 usbutils libiio-utils
-	dkms python3-sphinx
+	dkms python3-sphinx gnuplot-nox
+	libelf-dev libssl-dev
 )
 
 missing=()

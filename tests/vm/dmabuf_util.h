@@ -87,8 +87,24 @@ static inline int dmabuf_create(struct dmabuf *b, enum dmabuf_kind kind,
 		close(b->fd);
 		b->fd = -1;
 		b->map = NULL;
+		return err;
 	}
-	return err;
+	/*
+	 * udmabuf (6.12) maps its pages for the CPU at the first
+	 * DMA_BUF_IOCTL_SYNC, in that call's direction, and syncs later calls
+	 * in theirs: a read-only first sync and a read-write one later is a
+	 * DMA-API debugging report (an upstream bug, not ours). A first sync
+	 * for both directions maps them bidirectionally, which any later
+	 * direction may sync.
+	 */
+	if (kind == DMABUF_UDMABUF) {
+		struct dma_buf_sync s = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW };
+
+		ioctl(b->fd, DMA_BUF_IOCTL_SYNC, &s);
+		s.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
+		ioctl(b->fd, DMA_BUF_IOCTL_SYNC, &s);
+	}
+	return 0;
 }
 
 static inline void dmabuf_destroy(struct dmabuf *b)

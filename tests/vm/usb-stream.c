@@ -62,7 +62,8 @@ int main(int argc, char **argv)
 		die("io_uring", errno);
 	iub_sim_stream_check_init(&chk);
 	for (i = 0; i < queue; i++) {
-		int ret = dmabuf_create(&bufs[i], kind, size);
+		/* DMABUFs are whole pages; transfers may be shorter */
+		int ret = dmabuf_create(&bufs[i], kind, (size + 4095) & ~4095u);
 
 		if (ret)
 			die("dmabuf", ret);

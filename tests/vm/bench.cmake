@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark's smoke version (tools/bench, Documentation/benchmark.rst),
+# so that it cannot rot. Included from tests/vm/CMakeLists.txt.
+#
+# Every path of the benchmark on both UDCs (dummy_hcd and the simulated SG
+# UDC), 64 KiB buffers, 0.3 s each, one and two streams. It asserts that each
+# path ran and that its data verified at the USB host side (or was refused
+# with EPERM: the upstream DMABUF pair on dummy_hcd), never a timing. It
+# loads its own configuration of the board and the bridge, and unloads it
+# again; the harness then loads the standard modules. The results are in
+# vm-out/bench-smoke/.
+iub_vm_test(NAME bench-smoke TIMEOUT 300
+  COMMAND sh ${IUB_GUEST_SRC}/tools/bench/bench-guest.sh --smoke
+          --out /out/bench-smoke)

@@ -1,0 +1,398 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark inside the test VM (busybox sh), Documentation/benchmark.rst.
+# tools/bench/run.sh boots the VM with it (the whole benchmark, one boot);
+# the in-VM test bench-smoke (tests/vm/bench.cmake) runs it with --smoke.
+#
+#   sh tools/bench/bench-guest.sh [--smoke] [--out DIR] [--seconds S]
+#                                 [--only REGEX] [--profile]
+#
+# Loads its own configuration of the simulated board (two DMA-buffer ADCs),
+# the bridge, FunctionFS, f_sourcesink, dummy_hcd and the simulated SG UDC;
+# runs the plan (one iub-bench run per line), each result a JSON line in
+# DIR/results.jsonl; unloads what it loaded (the test harness then loads
+# the standard modules again). --only runs the plan lines matching REGEX
+# ("UDC PATH SIZE INFLIGHT STREAMS"). --profile adds perf profiles, strace
+# -c against iub-bench's own syscall count and a trace of the bridge's
+# stages (DIR/profile-*, DIR/strace-*, DIR/trace-*).
+#
+# --smoke: small buffers, short runs, then checks that every path ran and
+# its data verified (never a timing); exit 0 pass, 1 fail.
+set -u
+SRC=$IUB_GUEST_SRC BUILD=$IUB_GUEST_BUILD
+BENCH=$BUILD/tools/bench/iub-bench
+RECV=${BUILD#/host}/tools/bench/iub-bench-recv	# its path in the host root
+GADGET="sh $SRC/tools/iub-gadget.sh"
+SSG=/sys/kernel/config/usb_gadget/iub-bench-ss
+USBFS_MB=/sys/module/usbcore/parameters/usbfs_memory_mb
+# the default map, plus a second DMA-buffer ADC on channel 6
+MAP=iub-sim-adc.0:rx,iub-sim-adc.1:rx,iub-sim-dac.0:tx,iub-sim-dac.1:tx,iub-sim-adc-dmabuf.0:rx,iub-sim-adc.2:rx,iub-sim-adc-dmabuf.1:rx
+K=1024 M=1048576
+
+smoke=0 out=/out/bench secs='' only='' profile=0 perfctl='' strace_to=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) smoke=1; shift ;;
+	--out) out=$2; shift 2 ;;
+	--seconds) secs=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	--profile) profile=1; shift ;;
+	*) echo "bench-guest: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+# iub-bench's default (0): 4 buffers (copy), else twice the buffers in flight
+if [ $smoke = 1 ]; then
+	secs=${secs:-0.3} minb=2
+else
+	secs=${secs:-3} minb=0
+fi
+mkdir -p "$out"
+results=$out/results.jsonl log=$out/bench.log
+: > "$results"
+: > "$log"
+
+say() { echo "bench: $*"; }
+
+# ---- the guest ------------------------------------------------------------------
+
+# host programs (the receiver, perf) run with `chroot /host`
+if ! grep -q ' /host/proc ' /proc/mounts; then
+	for d in dev proc sys; do
+		mount --bind "/$d" "/host/$d"
+	done
+	grep -q ' /host/run ' /proc/mounts || mount -t tmpfs tmpfs /host/run
+fi
+grep -q ' /sys/kernel/config ' /proc/mounts || {
+	modprobe configfs
+	mount -t configfs none /sys/kernel/config
+}
+
+loaded() { grep -q "^$1 " /proc/modules; }
+mods_before=" $(awk '{ print $1 }' /proc/modules | tr '\n' ' ') "
+usbfs_before=
+
+ss_remove() {
+	[ -d "$SSG" ] || return 0
+	[ -n "$(cat "$SSG/UDC")" ] && echo > "$SSG/UDC"
+	for l in "$SSG"/configs/c.1/SourceSink.*; do
+		[ -L "$l" ] && rm "$l"
+	done
+	rmdir "$SSG"/configs/c.1 "$SSG"/functions/* "$SSG"
+}
+
+# Leave the guest without our modules: the harness loads its own again.
+# shellcheck disable=SC2317 # the EXIT trap calls it
+restore() {
+	$GADGET remove > /dev/null 2>&1
+	ss_remove
+	[ -n "$usbfs_before" ] && echo "$usbfs_before" > "$USBFS_MB"
+	for m in iub_sim_udc dummy_hcd usb_f_iio_usb_bridge iio_usb_bridge \
+		 usb_f_ss_lb usb_f_fs; do
+		if loaded "$m"; then
+			rmmod "$m" || echo "bench: cannot unload $m"
+		fi
+	done
+	sh "$SRC/sim/iub-sim-load.sh" --unload || echo "bench: cannot unload the board"
+	case $mods_before in
+	*" libcomposite "*) ;;
+	*) rmmod libcomposite 2> /dev/null ;;
+	esac
+}
+trap restore EXIT
+
+# our configuration of the board and the bridge, whatever was there
+for m in usb_f_iio_usb_bridge iio_usb_bridge dummy_hcd iub_sim_udc; do
+	if loaded $m; then
+		rmmod $m || { echo "bench: cannot unload $m"; exit 1; }
+	fi
+done
+sh "$SRC/sim/iub-sim-load.sh" --unload || exit 1
+IUB_SIM_DMA_ARGS="map=$MAP" IUB_SIM_DMABUF_ARGS="count=2" \
+	sh "$SRC/sim/iub-sim-load.sh" || { echo "bench: cannot load the board"; exit 1; }
+insmod "$SRC/driver/iio_usb_bridge.ko" converters=iub-sim-adc.0:rx,iub-sim-adc.1:rx || exit 1
+modprobe libcomposite && insmod "$SRC/driver/usb_f_iio_usb_bridge.ko" || exit 1
+modprobe usb_f_fs && modprobe usb_f_ss_lb || exit 1
+modprobe dummy_hcd is_super_speed=1 || exit 1
+insmod "$SRC/sim/udc/iub_sim_udc.ko" speed=super || exit 1
+# usbfs allows 16 MiB in flight on the whole machine by default
+usbfs_before=$(cat $USBFS_MB)
+echo 0 > $USBFS_MB
+
+# ---- one run ----------------------------------------------------------------------
+
+# ss_gadget STREAMS BUFLEN QLEN: f_sourcesink, one function per stream
+ss_gadget() {
+	mkdir -p "$SSG/configs/c.1" || return 1
+	echo 0x1d6b > "$SSG/idVendor"
+	echo 0x0104 > "$SSG/idProduct"
+	i=0
+	while [ $i -lt "$1" ]; do
+		f=$SSG/functions/SourceSink.$i
+		mkdir "$f" || return 1
+		echo 2 > "$f/pattern"		# no pattern: nothing to fill
+		echo "$2" > "$f/bulk_buflen"
+		echo "$3" > "$f/bulk_qlen"
+		ln -s "$f" "$SSG/configs/c.1/" || return 1
+		i=$((i + 1))
+	done
+}
+
+# json_fail UDC PATH SIZE INFLIGHT STREAMS STATUS MESSAGE
+json_fail() {
+	printf '{"udc":"%s","path":"%s","size":%s,"inflight":%s,"streams":%s,"status":"%s","error":"%s"}\n' \
+		"$1" "$2" "$3" "$4" "$5" "$6" "$7" >> "$results"
+}
+
+# run UDC PATH SIZE INFLIGHT STREAMS
+run() {
+	udc=$1 path=$2 size=$3 n=$4 k=$5 udc0=$1
+	if [ -n "$only" ] && ! echo "$*" | grep -Eq "$only"; then
+		return 0
+	fi
+	udcname=dummy_udc.0
+	[ "$udc" = sg ] && udcname=iub-sim-udc.0
+	[ "$path" = capture ] && udc=sg		# no USB: no receiver
+	case $path in
+	bridge)
+		if ! { $GADGET create usb0 "$k" 0 && $GADGET bind $udcname; } >> "$log" 2>&1; then
+			json_fail "$@" failed "gadget setup"
+			$GADGET remove > /dev/null 2>&1
+			return 0
+		fi
+		;;
+	sourcesink)
+		# f_sourcesink kmalloc()s its requests: at most 4 MiB
+		if [ "$size" -gt $((4 * M)) ]; then
+			json_fail "$@" skipped "f_sourcesink requests are kmalloc()ed: 4 MiB at most"
+			return 0
+		fi
+		if ! { ss_gadget "$k" "$size" "$n" && echo $udcname > "$SSG/UDC"; } >> "$log" 2>&1; then
+			json_fail "$@" failed "gadget setup"
+			ss_remove
+			return 0
+		fi
+		;;
+	esac
+	echo "# $*" >> "$log"
+	set -- --path "$path" --udc "$udc" --size "$size" --inflight "$n" \
+		--streams "$k" --seconds "$secs" --min-buffers $minb --recv "$RECV"
+	if [ -n "$strace_to" ]; then
+		"$BENCH" "$@" --wait-tracer 30 > /tmp/bench.out 2>> "$log" &
+		bpid=$!
+		TMPDIR=/run chroot /host strace -c -f -p $bpid -o /run/strace.txt 2>> "$log" &
+		spid=$!
+		wait $bpid
+		rc=$?
+		wait $spid
+		cp /host/run/strace.txt "$strace_to"
+	else
+		"$BENCH" "$@" ${perfctl:+--perf-ctl "$perfctl"} > /tmp/bench.out 2>> "$log"
+		rc=$?
+	fi
+	set -- "$udc0" "$path" "$size" "$n" "$k"
+	if grep -q '^{' /tmp/bench.out; then
+		grep '^{' /tmp/bench.out >> "$results"
+	else
+		json_fail "$@" failed "iub-bench exit $rc: $(tail -n 1 "$log" | sed 's/["\\]//g')"
+	fi
+	tail -n 1 "$results" | sed -e 's/^{/bench: {/' | cut -c1-300
+	case $path in
+	bridge) $GADGET remove >> "$log" 2>&1 ;;
+	sourcesink) ss_remove >> "$log" 2>&1 ;;
+	esac
+	# a failed run may leave the hardware busy: let it settle
+	[ $rc = 0 ] || sleep 1
+	return 0
+}
+
+# ---- the plan ---------------------------------------------------------------------
+
+PATHS="copy pair mixed bridge sourcesink"
+t0=$(date +%s)
+if [ $smoke = 1 ]; then
+	say "smoke: every path on both UDCs, 64 KiB buffers, ${secs} s each"
+	for udc in dummy sg; do
+		for p in $PATHS; do
+			n=4
+			[ "$p" = copy ] && n=1
+			run "$udc" "$p" $((64 * K)) $n 1
+		done
+	done
+	for p in copy mixed bridge sourcesink; do
+		n=4
+		[ "$p" = copy ] && n=1
+		run dummy $p $((64 * K)) $n 2
+	done
+	run sg pair $((64 * K)) 4 2
+	run none capture $((64 * K)) 4 1
+else
+	say "the table: 1 MiB buffers, 8 in flight, one stream, both UDCs; three times"
+	for _ in 1 2 3; do
+		for udc in dummy sg; do
+			for p in $PATHS; do
+				n=8
+				[ "$p" = copy ] && n=1
+				run "$udc" "$p" $M "$n" 1
+			done
+		done
+		run none capture $M 8 1
+	done
+	say "the simulated ADC alone, two streams (bridge transfers, no USB)"
+	run none capture $M 8 2
+	say "two concurrent streams (two ADCs, two bulk IN endpoints)"
+	for udc in dummy sg; do
+		for p in $PATHS; do
+			n=8
+			[ "$p" = copy ] && n=1
+			run "$udc" "$p" $M $n 2
+		done
+	done
+	say "buffer size sweep: 4 KiB to 64 MiB, 4 in flight"
+	for udc in dummy sg; do
+		for size in 4096 16384 65536 262144 $M $((4 * M)) $((16 * M)) $((64 * M)); do
+			for p in $PATHS; do
+				n=4
+				[ "$p" = copy ] && n=1
+				[ "$p" = pair ] && [ "$udc" = dummy ] && continue
+				run "$udc" "$p" "$size" $n 1
+			done
+		done
+	done
+	# 4 and 8 in flight at 1 MiB: the size sweep and the table have them
+	say "buffers in flight: 1 to 16, 1 MiB buffers"
+	for udc in dummy sg; do
+		for n in 1 2 16; do
+			for p in pair mixed bridge sourcesink; do
+				[ "$p" = pair ] && [ "$udc" = dummy ] && continue
+				run "$udc" "$p" $M "$n" 1
+			done
+		done
+	done
+fi
+say "$(grep -c . "$results") runs in $(( $(date +%s) - t0 )) s; results in $results"
+dmesg > "$out/dmesg.txt"
+if grep -Eq 'WARNING:|BUG:|Oops|refcount_t:|DMA-API' "$out/dmesg.txt"; then
+	say "the kernel log has warnings: $out/dmesg.txt"
+fi
+
+# ---- profiles (--profile) ----------------------------------------------------------
+
+if [ $profile = 1 ]; then
+	only=''
+	echo 0 > /proc/sys/kernel/kptr_restrict
+	echo -1 > /proc/sys/kernel/perf_event_paranoid
+	for spec in "dummy copy 1 $M" "dummy mixed 8 $M" "dummy bridge 8 $M" \
+		    "dummy sourcesink 8 $M" "sg pair 8 $M" "sg bridge 8 $M" \
+		    "dummy bridge 4 4096" "sg bridge 4 4096" "sg pair 4 4096"; do
+		# shellcheck disable=SC2086 # split into its words
+		set -- $spec
+		tag=$1-$2-$4
+		# perf starts disabled; iub-bench enables it for the measurement
+		# window only (--perf-ctl), then it is stopped
+		rm -f /host/run/perf.ctl /host/run/perf.ack
+		mkfifo /host/run/perf.ctl /host/run/perf.ack
+		TMPDIR=/run chroot /host perf record -a -g -F 499 -D -1 \
+			--control fifo:/run/perf.ctl,/run/perf.ack -o /run/perf.data \
+			> /dev/null 2> "$out/perf-$tag.log" &
+		ppid=$!
+		results_keep=$results
+		results=$out/profile-runs.jsonl
+		perfctl=/host/run/perf.ctl,/host/run/perf.ack
+		run "$1" "$2" "$4" "$3" 1
+		perfctl=''
+		results=$results_keep
+		kill -INT $ppid
+		wait $ppid
+		TMPDIR=/run chroot /host perf report -i /run/perf.data --no-children \
+			--sort sym --stdio -g none --percent-limit 1 2>/dev/null |
+			grep -v '^$' | head -n 60 > "$out/profile-$tag.txt"
+		TMPDIR=/run chroot /host perf report -i /run/perf.data --no-children \
+			--sort comm,dso --stdio -g none --percent-limit 1 2>/dev/null |
+			grep -v '^$' | head -n 30 > "$out/profile-$tag-by-thread.txt"
+		# every sample with its call chain, for report.py's breakdown
+		TMPDIR=/run chroot /host perf script -i /run/perf.data -F comm,ip,sym 2>/dev/null |
+			gzip -1 > "$out/profile-$tag.script.gz"
+		rm -f /host/run/perf.data
+	done
+	# cross-check of iub-bench's own syscall count: strace -c -f attached
+	# to it between its setup and its measurement (--wait-tracer), on the
+	# SG UDC (on dummy_hcd it would follow the receiver too); strace slows
+	# it down, so only the calls per GiB compare
+	results_keep=$results
+	results=$out/strace-runs.jsonl
+	for p in pair mixed bridge; do
+		strace_to=$out/strace-$p.txt
+		run sg $p $M 8 1
+	done
+	strace_to=''
+	results=$results_keep
+	# the bridge's stages at 4 KiB and 1 MiB, from its tracepoints: how
+	# long each stage takes, how soon the USB stage starts after the ADC
+	# stage, how soon userspace resubmits a buffer
+	T=/sys/kernel/tracing
+	[ -d $T/events ] || mount -t tracefs nodev $T
+	echo 8192 > $T/buffer_size_kb
+	for size in 4096 $M; do
+		echo > $T/trace
+		echo 1 > $T/events/iio_usb_bridge/enable
+		results_keep=$results
+		results=$out/profile-runs.jsonl
+		secs_keep=$secs
+		secs=1
+		run dummy bridge "$size" 4 1
+		secs=$secs_keep
+		results=$results_keep
+		echo 0 > $T/events/iio_usb_bridge/enable
+		cat $T/trace > "$out/trace-bridge-$size.txt"
+	done
+fi
+
+# ---- the smoke test's verdict -------------------------------------------------------
+
+if [ $smoke = 1 ]; then
+	bad=0
+	# expect UDC PATH STREAMS STATUS [VERIFIED]
+	expect() {
+		line=$(grep "\"udc\":\"$1\",\"path\":\"$2\",.*\"streams\":$3," "$results" | head -n 1)
+		if [ -z "$line" ]; then
+			echo "not ok - $1 $2 x$3: did not run"
+			bad=1
+			return
+		fi
+		if ! echo "$line" | grep -q "\"status\":\"$4\""; then
+			echo "not ok - $1 $2 x$3: not $4: $line"
+			bad=1
+			return
+		fi
+		if [ -n "${5:-}" ] && ! echo "$line" | grep -q "\"verified\":$5"; then
+			echo "not ok - $1 $2 x$3: verified is not $5: $line"
+			bad=1
+			return
+		fi
+		echo "ok - $1 $2 x$3: $4${5:+, verified $5}"
+	}
+	for udc in dummy sg; do
+		for p in copy mixed bridge; do
+			expect $udc $p 1 ok true
+		done
+		expect $udc sourcesink 1 ok
+	done
+	expect sg pair 1 ok true
+	expect dummy pair 1 refused
+	grep '"path":"pair".*"refused"' "$results" | grep -q EPERM ||
+		{ echo "not ok - dummy_hcd refused the DMABUF pair, but not with EPERM"; bad=1; }
+	for p in copy mixed bridge; do
+		expect dummy $p 2 ok true
+	done
+	expect dummy sourcesink 2 ok
+	expect sg pair 2 ok true
+	expect none capture 1 ok
+	# every path moved data
+	if grep '"status":"ok"' "$results" | grep -q '"bytes":0,'; then
+		echo "not ok - a run moved no data"
+		bad=1
+	fi
+	exit $bad
+fi
+exit 0

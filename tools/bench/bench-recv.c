@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iub-bench-recv - the USB host side of the benchmark (Documentation/benchmark.rst).
+ *
+ * Like iub-usb-recv, but for one or more bulk IN endpoints at once (two
+ * concurrent streams need two endpoints of one interface, and usbfs lets
+ * only one program claim an interface), with a byte target that comes
+ * late: the device side streams for a while and only then says how much
+ * it sent.
+ *
+ *   iub-bench-recv [--streams K] [--size BYTES] [--queue N] [--no-verify]
+ *                  [--vid HEX] [--pid HEX] [--seconds S]
+ *
+ * Takes the first K bulk IN endpoints of the first device with VID:PID
+ * (default 1d6b:0104), over all interfaces of its configuration, in
+ * descriptor order; claims their interfaces; keeps N transfers of BYTES
+ * in flight on each; verifies every byte against the simulated board's
+ * stream (sim/iub_sim_stream.h), one verifier per endpoint.
+ *
+ * Protocol: prints "ready" once the transfers are submitted. Reads one
+ * line from stdin: K byte counts (stop each endpoint once it has that
+ * many), or "stop" (stop now, count what arrived). Then prints one line
+ * per endpoint and a summary:
+ *   mismatch ep 0xEP: byte N expected 0xW got 0xW   (first one, if any)
+ *   stream I ep=0xEP bytes=B mismatches=M first=T last=T after_first=B
+ *   host user=U sys=S status=ok|error: ...
+ * Times are CLOCK_MONOTONIC seconds, the same clock as the device side's.
+ * user/sys: this process's CPU time from "ready" to the end.
+ *
+ * Exit status: 0 done and verified, 1 mismatches, 3 no device, 4 transfer
+ * error or timeout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libusb.h>
+
+#include "recv_core.h"
+
+#define MAX_STREAMS	4
+#define MAX_QUEUE	64
+
+struct stream;
+
+struct slot {
+	struct stream *st;
+	struct libusb_transfer *xfer;
+	unsigned char *buf;
+	bool dev_mem;
+	bool busy;
+};
+
+struct stream {
+	unsigned char ep;
+	int intf;
+	unsigned int max_packet;
+	struct slot slots[MAX_QUEUE];
+	unsigned int inflight;
+	uint64_t outstanding;	/* bytes asked for by busy slots */
+	uint64_t moved;
+	uint64_t target;	/* 0: not known yet */
+	uint64_t at_first;	/* bytes moved by the first completion */
+	double first, last;
+	bool stopping;
+	struct iub_recv_verifier v;
+};
+
+static struct {
+	unsigned int streams, queue;
+	size_t size;
+	bool verify;
+	int vid, pid;
+	double seconds;
+	bool failed;
+	char error[256];
+} o = { 1, 8, 1 << 20, true, 0x1d6b, 0x0104, 600, false, "" };
+
+static libusb_context *ctx;
+static libusb_device_handle *h;
+static struct stream streams[MAX_STREAMS];
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void set_error(const char *fmt, const char *arg)
+{
+	if (o.failed)
+		return;
+	o.failed = true;
+	snprintf(o.error, sizeof(o.error), fmt, arg);
+}
+
+static void stop(struct stream *st)
+{
+	if (st->stopping)
+		return;
+	st->stopping = true;
+	for (unsigned int i = 0; i < o.queue; i++)
+		if (st->slots[i].busy)
+			libusb_cancel_transfer(st->slots[i].xfer);
+}
+
+static bool submit(struct slot *sl)
+{
+	struct stream *st = sl->st;
+	size_t len = o.size;
+	int rc;
+
+	if (st->stopping)
+		return true;
+	if (st->target) {
+		uint64_t need;
+
+		if (st->moved + st->outstanding >= st->target)
+			return true;
+		need = st->target - st->moved - st->outstanding;
+		need = (need + st->max_packet - 1) / st->max_packet * st->max_packet;
+		if (need < len)
+			len = need;
+	}
+	sl->xfer->length = (int)len;
+	rc = libusb_submit_transfer(sl->xfer);
+	if (rc) {
+		set_error("cannot submit a transfer: %s", libusb_strerror(rc));
+		return false;
+	}
+	sl->busy = true;
+	st->inflight++;
+	st->outstanding += len;
+	return true;
+}
+
+static void LIBUSB_CALL done(struct libusb_transfer *t)
+{
+	struct slot *sl = t->user_data;
+	struct stream *st = sl->st;
+	size_t got = t->actual_length > 0 ? (size_t)t->actual_length : 0;
+	double tn = now();
+
+	sl->busy = false;
+	st->inflight--;
+	st->outstanding -= (uint64_t)t->length;
+	if (got) {
+		if (o.verify)
+			iub_recv_verify(&st->v, sl->buf, got);
+		st->moved += got;
+		if (!st->first) {
+			st->first = tn;
+			st->at_first = st->moved;
+		}
+		st->last = tn;
+	}
+	if (t->status == LIBUSB_TRANSFER_CANCELLED)
+		return;
+	if (t->status != LIBUSB_TRANSFER_COMPLETED) {
+		set_error("a transfer failed (libusb status %s)",
+			  libusb_error_name(t->status));
+		stop(st);
+		return;
+	}
+	if (st->target && st->moved >= st->target) {
+		stop(st);
+		return;
+	}
+	if (!submit(sl))
+		stop(st);
+}
+
+/* The targets line from stdin; returns true once it has come. */
+static bool read_targets(void)
+{
+	char line[256], *p = line, *end;
+	unsigned int i;
+	ssize_t n;
+
+	n = read(STDIN_FILENO, line, sizeof(line) - 1);
+	if (n <= 0) {
+		/* the device side went away without a word: stop */
+		for (i = 0; i < o.streams; i++)
+			stop(&streams[i]);
+		if (n < 0)
+			set_error("stdin: %s", strerror(errno));
+		return true;
+	}
+	line[n] = 0;
+	if (!strncmp(line, "stop", 4)) {
+		for (i = 0; i < o.streams; i++)
+			stop(&streams[i]);
+		return true;
+	}
+	for (i = 0; i < o.streams; i++) {
+		struct stream *st = &streams[i];
+
+		st->target = strtoull(p, &end, 0);
+		if (end == p || !st->target) {
+			set_error("bad targets line: %.100s", line);
+			stop(st);
+			continue;
+		}
+		p = end;
+		if (st->moved > st->target)
+			set_error("more data than the device side sent%s", "");
+		if (st->moved >= st->target)
+			stop(st);
+	}
+	return true;
+}
+
+static int find_device(void)
+{
+	libusb_device **list;
+	ssize_t n;
+	int rc = -1;
+
+	for (double until = now() + 20; rc && now() < until; usleep(100000)) {
+		n = libusb_get_device_list(ctx, &list);
+		for (ssize_t i = 0; i < n && rc; i++) {
+			struct libusb_device_descriptor dd;
+
+			if (libusb_get_device_descriptor(list[i], &dd) ||
+			    dd.idVendor != o.vid || dd.idProduct != o.pid)
+				continue;
+			rc = libusb_open(list[i], &h);
+		}
+		if (n >= 0)
+			libusb_free_device_list(list, 1);
+	}
+	return rc;
+}
+
+/* The first o.streams bulk IN endpoints, over all interfaces. */
+static int find_endpoints(void)
+{
+	struct libusb_config_descriptor *cfg;
+	unsigned int k = 0;
+
+	for (double until = now() + 20;; usleep(100000)) {
+		if (!libusb_get_active_config_descriptor(libusb_get_device(h), &cfg))
+			break;
+		if (now() > until)
+			return -1;
+	}
+	for (int i = 0; i < cfg->bNumInterfaces && k < o.streams; i++) {
+		const struct libusb_interface_descriptor *id;
+
+		if (!cfg->interface[i].num_altsetting)
+			continue;
+		id = &cfg->interface[i].altsetting[0];
+		for (int e = 0; e < id->bNumEndpoints && k < o.streams; e++) {
+			const struct libusb_endpoint_descriptor *ed = &id->endpoint[e];
+
+			if ((ed->bmAttributes & 3) != LIBUSB_TRANSFER_TYPE_BULK ||
+			    !(ed->bEndpointAddress & LIBUSB_ENDPOINT_IN))
+				continue;
+			streams[k].ep = ed->bEndpointAddress;
+			streams[k].intf = id->bInterfaceNumber;
+			streams[k].max_packet = ed->wMaxPacketSize ? ed->wMaxPacketSize : 512;
+			k++;
+		}
+	}
+	libusb_free_config_descriptor(cfg);
+	return k == o.streams ? 0 : -1;
+}
+
+static double cpu_of(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "streams", required_argument, NULL, 'k' },
+		{ "size", required_argument, NULL, 's' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "no-verify", no_argument, NULL, 'N' },
+		{ "vid", required_argument, NULL, 'V' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ }
+	};
+	bool targets = false, zero_copy = true;
+	struct rusage ru0, ru1;
+	unsigned int i, j;
+	uint64_t bad = 0;
+	double deadline;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o.streams = strtoul(optarg, NULL, 0); break;
+		case 's': o.size = strtoul(optarg, NULL, 0); break;
+		case 'q': o.queue = strtoul(optarg, NULL, 0); break;
+		case 'N': o.verify = false; break;
+		case 'V': o.vid = (int)strtol(optarg, NULL, 16); break;
+		case 'P': o.pid = (int)strtol(optarg, NULL, 16); break;
+		case 't': o.seconds = strtod(optarg, NULL); break;
+		default: return 2;
+		}
+	}
+	if (!o.streams || o.streams > MAX_STREAMS || !o.queue ||
+	    o.queue > MAX_QUEUE || !o.size || o.size % 4096 || o.size > (256u << 20)) {
+		fprintf(stderr, "iub-bench-recv: bad arguments\n");
+		return 2;
+	}
+	if (libusb_init(&ctx)) {
+		fprintf(stderr, "iub-bench-recv: libusb_init failed\n");
+		return 3;
+	}
+	if (find_device() || find_endpoints()) {
+		fprintf(stderr, "iub-bench-recv: no device %04x:%04x with %u bulk IN endpoints\n",
+			o.vid, o.pid, o.streams);
+		return 3;
+	}
+	for (i = 0; i < o.streams; i++) {
+		for (j = 0; j < i && streams[j].intf != streams[i].intf; j++)
+			;
+		if (j < i)
+			continue;	/* claimed already */
+		rc = libusb_claim_interface(h, streams[i].intf);
+		if (rc) {
+			fprintf(stderr, "iub-bench-recv: claim interface %d: %s\n",
+				streams[i].intf, libusb_strerror(rc));
+			return 3;
+		}
+	}
+	for (i = 0; i < o.streams; i++) {
+		struct stream *st = &streams[i];
+
+		iub_recv_verifier_init(&st->v);
+		for (j = 0; j < o.queue; j++) {
+			struct slot *sl = &st->slots[j];
+
+			sl->st = st;
+			sl->xfer = libusb_alloc_transfer(0);
+			/* usbfs-mapped buffers: no copy_to_user at reap time */
+			if (zero_copy) {
+				sl->buf = libusb_dev_mem_alloc(h, o.size);
+				sl->dev_mem = sl->buf != NULL;
+				zero_copy = sl->dev_mem;
+			}
+			if (!sl->buf)
+				sl->buf = aligned_alloc(4096, o.size);
+			if (!sl->xfer || !sl->buf) {
+				fprintf(stderr, "iub-bench-recv: out of memory\n");
+				return 4;
+			}
+			libusb_fill_bulk_transfer(sl->xfer, h, st->ep, sl->buf,
+						  (int)o.size, done, sl, 0);
+		}
+	}
+	for (i = 0; i < o.streams; i++)
+		for (j = 0; j < o.queue; j++)
+			if (!submit(&streams[i].slots[j]))
+				stop(&streams[i]);
+	getrusage(RUSAGE_SELF, &ru0);
+	printf("ready\n");
+	fflush(stdout);
+
+	deadline = now() + o.seconds;
+	for (;;) {
+		struct timeval tv = { 0, 20000 };
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		bool busy = false;
+
+		for (i = 0; i < o.streams; i++)
+			if (streams[i].inflight || (!streams[i].stopping && !targets))
+				busy = true;
+		if (!busy)
+			break;
+		rc = libusb_handle_events_timeout_completed(ctx, &tv, NULL);
+		if (rc && rc != LIBUSB_ERROR_INTERRUPTED) {
+			set_error("handling events: %s", libusb_strerror(rc));
+			for (i = 0; i < o.streams; i++)
+				stop(&streams[i]);
+		}
+		if (!targets && poll(&p, 1, 0) == 1)
+			targets = read_targets();
+		if (now() > deadline) {
+			set_error("time limit reached%s", "");
+			for (i = 0; i < o.streams; i++)
+				stop(&streams[i]);
+			targets = true;
+		}
+	}
+	getrusage(RUSAGE_SELF, &ru1);
+
+	for (i = 0; i < o.streams; i++) {
+		struct stream *st = &streams[i];
+		uint64_t mm = o.verify ? st->v.check.mismatches : 0;
+
+		bad += mm;
+		if (mm)
+			printf("mismatch ep 0x%02x: byte %" PRIu64 " expected 0x%08" PRIx32
+			       " got 0x%08" PRIx32 "\n", st->ep,
+			       (uint64_t)st->v.check.first_bad * 4,
+			       (uint32_t)st->v.check.first_expected,
+			       (uint32_t)st->v.check.first_got);
+		if (st->target && st->moved != st->target)
+			set_error("an endpoint got fewer bytes than the device sent%s", "");
+		printf("stream %u ep=0x%02x bytes=%" PRIu64 " mismatches=%" PRIu64
+		       " verified=%d first=%.6f last=%.6f after_first=%" PRIu64 "\n",
+		       i, st->ep, st->moved, mm, o.verify ? !mm : -1, st->first,
+		       st->last, st->moved - st->at_first);
+	}
+	printf("host user=%.3f sys=%.3f zero_copy=%d status=%s%s\n",
+	       cpu_of(&ru1.ru_utime) - cpu_of(&ru0.ru_utime),
+	       cpu_of(&ru1.ru_stime) - cpu_of(&ru0.ru_stime), zero_copy,
+	       o.failed ? "error: " : "ok", o.error);
+	fflush(stdout);
+
+	for (i = 0; i < o.streams; i++)
+		for (j = 0; j < o.queue; j++) {
+			struct slot *sl = &streams[i].slots[j];
+
+			libusb_free_transfer(sl->xfer);
+			if (sl->dev_mem)
+				libusb_dev_mem_free(h, sl->buf, o.size);
+			else
+				free(sl->buf);
+		}
+	for (i = 0; i < o.streams; i++)
+		libusb_release_interface(h, streams[i].intf);
+	libusb_close(h);
+	libusb_exit(ctx);
+	return o.failed ? 4 : bad ? 1 : 0;
+}
