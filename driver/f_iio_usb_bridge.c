@@ -465,17 +465,22 @@ static void iub_usb_port_destroy(struct iub_usb_ep *e)
 
 /* ---- the composite function ---- */
 
+/*
+ * set_alt() and disable() run in atomic context, with interrupts disabled
+ * by the composite layer's lock: the port lock is taken with irqsave there.
+ */
 static void iub_usb_disable_eps(struct f_iub *fi)
 {
+	unsigned long flags;
 	unsigned int i;
 
 	for (i = 0; i < fi->n_eps; i++) {
 		struct iub_usb_port *up = fi->eps[i].up;
 
-		spin_lock_irq(&up->port.lock);
+		spin_lock_irqsave(&up->port.lock, flags);
 		up->online = false;
 		up->port.caps &= ~IUB_PORT_F_ONLINE;
-		spin_unlock_irq(&up->port.lock);
+		spin_unlock_irqrestore(&up->port.lock, flags);
 		/* requests still queued complete with -ESHUTDOWN */
 		usb_ep_disable(fi->eps[i].ep);
 	}
@@ -486,6 +491,7 @@ static int iub_usb_set_alt(struct usb_function *f, unsigned int intf,
 {
 	struct usb_gadget *gadget = f->config->cdev->gadget;
 	struct f_iub *fi = to_f_iub(f);
+	unsigned long flags;
 	unsigned int i;
 	int ret;
 
@@ -507,10 +513,10 @@ static int iub_usb_set_alt(struct usb_function *f, unsigned int intf,
 	for (i = 0; i < fi->n_eps; i++) {
 		struct iub_usb_port *up = fi->eps[i].up;
 
-		spin_lock_irq(&up->port.lock);
+		spin_lock_irqsave(&up->port.lock, flags);
 		up->online = true;
 		up->port.caps |= IUB_PORT_F_ONLINE;
-		spin_unlock_irq(&up->port.lock);
+		spin_unlock_irqrestore(&up->port.lock, flags);
 		iub_port_kick(&up->port);	/* waiting transfers start */
 	}
 	return 0;
