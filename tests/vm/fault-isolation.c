@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "dmabuf_util.h"
 #include "sim_util.h"
 

@@ -12,7 +12,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "dmabuf_util.h"
 #include "sim_util.h"
 

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "dmabuf_util.h"
 #include "sim_util.h"
 

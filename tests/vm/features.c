@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "iub_test.h"
 
 FIXTURE(dev) {

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "iub_test.h"
 
 static unsigned int max_inflight(struct __test_metadata *_metadata, int fd)

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "iub_test.h"
 
 TEST(node_is_root_only)

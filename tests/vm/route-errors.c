@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "dmabuf_util.h"
 #include "sim_util.h"
 

@@ -13,7 +13,7 @@
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
 
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "sim-iio.h"
 
 #define ADC_LABEL	"iub-sim-adc-dmabuf.0"

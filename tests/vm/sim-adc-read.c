@@ -8,7 +8,7 @@
  *   sim-adc-read --verify-stdin BYTES  verify a stream read from stdin (for
  *                                      iio_readdev); at least BYTES of it
  */
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "sim-iio.h"
 
 #define ADC_LABEL	"iub-sim-adc-dmabuf.0"

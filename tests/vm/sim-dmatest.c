@@ -11,7 +11,7 @@
  */
 #include <sys/syscall.h>
 
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "sim-iio.h"
 
 #define FIXTURE_DIR "/sys/kernel/debug/iub-sim-dmatest"

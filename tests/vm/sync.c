@@ -8,7 +8,7 @@
 #include <poll.h>
 #include <stdlib.h>
 
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "dmabuf_util.h"
 #include "sim_util.h"
 #include "../../sim/iub_sim_stream.h"

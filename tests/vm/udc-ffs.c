@@ -18,7 +18,7 @@
 #include <linux/usb/ch9.h>
 #include <linux/usb/functionfs.h>
 
-#include "kselftest_harness.h"
+#include "iub_harness.h"
 #include "dmabuf_util.h"
 #include "udc_util.h"
 
