@@ -93,7 +93,8 @@ echo "ok - rmmod right after a process with 64 buffers exits"
 usb_setup dummy || fail "setup"
 "$STREAM" in usb0:in0 $((1024 * 1048576)) 65536 16 > /tmp/stream.out 2>&1 &
 spid=$!
-sleep 1
+wait_for_line /tmp/stream.out "transfers in flight" ||
+	{ cat /tmp/stream.out; fail "the stream did not start"; }
 refused usb_f_iio_usb_bridge "bound in a gadget, transfers in flight"
 refused iio_usb_bridge "USB transfers in flight"
 refused libcomposite "a gadget exists"

@@ -12,9 +12,15 @@ base=$($COUNT)
 
 usb_setup dummy || fail "setup"
 # nobody reads on the host: the routes' second stages stay queued
+p0=$(cat /sys/kernel/debug/iub-sim-dma/chan0/produced_bytes)
 $IUB stream -q -b 65536 -n 8 iub-sim-adc.0:rx usb0:in0 > /tmp/iub.out 2>&1 &
 ipid=$!
-sleep 1
+# the routes are queued once the ADC moved data into the first buffers
+for _ in $(seq 600); do
+	[ "$(cat /sys/kernel/debug/iub-sim-dma/chan0/produced_bytes)" -gt "$p0" ] && break
+	sleep 0.1
+done
+sleep 0.5
 $GADGET unbind
 wait $ipid
 rc=$?

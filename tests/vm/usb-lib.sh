@@ -76,3 +76,12 @@ usb_out() {
 	cat /tmp/stream.out
 	[ $rc = 0 ] && grep -q "verified: yes" /tmp/stream.out
 }
+
+# wait_for_line FILE TEXT: until FILE has a line with TEXT (60 s at most)
+wait_for_line() {
+	for _ in $(seq 600); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -82,6 +82,9 @@ int main(int argc, char **argv)
 		submitted += len;
 	}
 	io_uring_submit(&ring);
+	/* tests wait for this line before they pull the rug */
+	printf("usb-stream: %u transfers in flight\n", i);
+	fflush(stdout);
 	while (done < submitted) {
 		__u64 ud = ~0ULL;
 		int res = iub_test_wait_cqe(&ring, 600000, &ud);

@@ -23,7 +23,9 @@ leak_check() {
 start_stream() {
 	"$STREAM" in usb0:in0 $((1024 * MiB)) 65536 16 > /tmp/stream.out 2>&1 &
 	spid=$!
-	sleep 1
+	wait_for_line /tmp/stream.out "transfers in flight" ||
+		{ cat /tmp/stream.out; fail "the stream did not start"; }
+	sleep 0.2
 }
 
 expect_shutdown() {
