@@ -496,10 +496,14 @@ static int iub_sim_udc_probe(struct platform_device *pdev)
 	unsigned int i;
 	int ret;
 
-	/* requests are DMA-mapped against this device: any address will do */
+	/*
+	 * requests are DMA-mapped against this device: any address will do,
+	 * in segments of any length (scatter-gather of whole DMABUFs)
+	 */
 	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		return ret;
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 
 	udc = kzalloc(sizeof(*udc), GFP_KERNEL);
 	if (!udc)
