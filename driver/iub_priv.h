@@ -464,7 +464,7 @@ int iub_port_dma_resolve(struct iub_port *port);
 int iub_xfer_submit(struct iub_cmd *cmd);
 struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 				 const struct iub_transfer *t);
-int iub_xfer_queue(struct iub_xfer *x);
+int iub_xfer_queue(struct iub_xfer *x, bool intr);
 void iub_xfer_destroy(struct iub_xfer *x);
 void iub_xfer_done(struct iub_xfer *x, int result);
 unsigned int iub_xfer_segments(struct iub_xfer *x, struct dma_vec *v);

@@ -223,13 +223,13 @@ int iub_route_submit(struct iub_cmd *cmd)
 	iub_req_commit(cmd, req);
 
 	/* the first stage's fence goes into dma_resv first: the second waits */
-	ret = iub_xfer_queue(x0);
+	ret = iub_xfer_queue(x0, !cmd->ioucmd);
 	if (ret) {
 		iub_route_stage_fail(x0, ret);
 		iub_route_stage_fail(x1, -ECANCELED);
 		return -EIOCBQUEUED;
 	}
-	ret = iub_xfer_queue(x1);
+	ret = iub_xfer_queue(x1, !cmd->ioucmd);
 	if (ret)
 		iub_route_stage_fail(x1, ret);	/* the route ends after x0 */
 	return -EIOCBQUEUED;

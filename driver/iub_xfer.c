@@ -336,7 +336,8 @@ static const struct iub_req_ops iub_xfer_req_ops = {
  * writes the buffer waits for every earlier reader and writer; a device
  * that reads it waits for earlier writers.
  */
-static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence)
+static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence,
+				 bool intr)
 {
 	struct iub_port *port = x->port;
 	struct dma_resv *resv = x->buf->dmabuf->resv;
@@ -344,9 +345,13 @@ static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence)
 	struct dma_fence *wait = NULL;
 	int ret;
 
-	ret = dma_resv_lock_interruptible(resv, NULL);
-	if (ret)
-		return ret;
+	if (intr) {
+		ret = dma_resv_lock_interruptible(resv, NULL);
+		if (ret)
+			return ret;
+	} else {
+		dma_resv_lock(resv, NULL);
+	}
 	ret = dma_resv_reserve_fences(resv, 1);
 	if (ret)
 		goto out_unlock;
@@ -673,6 +678,10 @@ void iub_xfer_destroy(struct iub_xfer *x)
 /**
  * iub_xfer_queue() - queue a created transfer on its port
  * @x: from iub_xfer_create()
+ * @intr: a signal may interrupt the wait for the buffer's reservation lock
+ *	(-EINTR): the blocking ioctl. io_uring commands wait regardless: the
+ *	io-wq workers that issue them see io_uring's own notifications as
+ *	pending signals
  *
  * Process context. On success the transfer ends through iub_xfer_end()
  * like every other; on failure it was not queued and the caller ends or
@@ -680,7 +689,7 @@ void iub_xfer_destroy(struct iub_xfer *x)
  *
  * Return: 0 or -errno (-EPERM: the port was released meanwhile).
  */
-int iub_xfer_queue(struct iub_xfer *x)
+int iub_xfer_queue(struct iub_xfer *x, bool intr)
 {
 	struct iub_fence *fence = x->fence;
 	struct iub_port *port = x->port;
@@ -690,7 +699,7 @@ int iub_xfer_queue(struct iub_xfer *x)
 	iub_req_get(&x->req);
 	if (fence) {
 		x->fence = NULL;	/* set again once initialized */
-		ret = iub_xfer_queue_synced(x, fence);
+		ret = iub_xfer_queue_synced(x, fence, intr);
 		if (ret)
 			x->fence = fence;
 	} else {
@@ -719,7 +728,7 @@ int iub_xfer_submit(struct iub_cmd *cmd)
 	if (IS_ERR(x))
 		return PTR_ERR(x);
 	iub_req_commit(cmd, &x->req);
-	ret = iub_xfer_queue(x);
+	ret = iub_xfer_queue(x, !cmd->ioucmd);
 	if (ret) {
 		/* the request exists (and may be cancelable): end it */
 		kfree(x->fence);

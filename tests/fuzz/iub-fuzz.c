@@ -311,7 +311,14 @@ static void pick_range(struct thr *t, uint32_t *off, uint32_t *len)
 	}
 }
 
-static int pick_dmabuf_fd(struct thr *t)
+/*
+ * Each file attaches DMABUFs of its own third of the set: one DMABUF
+ * attached through two files is mapped twice for the same DMA device, two
+ * importers' mappings of the same pages, which DMA-API debugging reports
+ * as overlapping (Documentation/hardening.rst). Within a file the bridge
+ * maps a buffer once per device.
+ */
+static int pick_dmabuf_fd(struct thr *t, int file)
 {
 	switch (pick(&t->rs, 12)) {
 	case 0: return -1;
@@ -319,7 +326,9 @@ static int pick_dmabuf_fd(struct thr *t)
 	case 2: return pick(&t->rs, 3);
 	case 3: return 1 << 20;
 	case 4: return val32(&t->rs);
-	default: return atomic_load(&buf_fd[pick(&t->rs, NBUFS)]);
+	default:
+		return atomic_load(&buf_fd[file * (NBUFS / NFILES) +
+					   pick(&t->rs, NBUFS / NFILES)]);
 	}
 }
 
@@ -356,7 +365,7 @@ static enum cmd gen(struct thr *t, int file, bool uring, unsigned int *op,
 		break;
 	}
 	case C_ATTACH: {
-		struct iub_buf_attach a = { .fd = pick_dmabuf_fd(t),
+		struct iub_buf_attach a = { .fd = pick_dmabuf_fd(t, file),
 					    .flags = flags32(&t->rs, 0),
 					    .reserved = reserved64(&t->rs) };
 
