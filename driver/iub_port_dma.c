@@ -76,9 +76,16 @@ static int iub_dma_prepare(struct iub_xfer *x)
 {
 	struct iub_port *port = x->port;
 	struct iub_dma_job *job;
+	struct dma_chan *chan;
 	unsigned int n;
 	int ret;
 
+	/* the channel is there while the port is present */
+	spin_lock_irq(&port->lock);
+	chan = port->present ? port->chan : NULL;
+	spin_unlock_irq(&port->lock);
+	if (!chan)
+		return -ESHUTDOWN;
 	n = iub_xfer_segments(x, NULL);
 	if (!n)
 		return -EINVAL;
@@ -88,7 +95,7 @@ static int iub_dma_prepare(struct iub_xfer *x)
 	job->nents = n;
 	iub_xfer_segments(x, job->v);
 	job->hw_cyclic = (x->flags & IUB_XFER_CYCLIC) && n == 1 &&
-			 port->chan->device->device_prep_dma_cyclic;
+			 chan->device->device_prep_dma_cyclic;
 	job->vec = job->hw_cyclic || (port->caps & IUB_PORT_F_DMA_VEC);
 	if (!job->vec) {
 		/* prep_slave_sg() reads DMA addresses and lengths only */
@@ -275,10 +282,11 @@ err_put_dev:
 }
 
 /*
- * @port's converter is going away: end its transfers with -ESHUTDOWN, drop
- * its claim (the owner's next transfer gets -EPERM) and give the channel
- * and the device back. The port stays registered, absent, and comes back
- * when the converter does. Process context.
+ * @port's converter is going away: end its transfers with -ESHUTDOWN (and
+ * refuse new ones with it), then drop its claim (the owner's next transfer
+ * gets -EPERM) and give the channel and the device back. The port stays
+ * registered, absent, and comes back when the converter does. Process
+ * context.
  */
 static void iub_port_dma_gone(struct iub_port *port, struct device *gone)
 {
@@ -292,8 +300,7 @@ static void iub_port_dma_gone(struct iub_port *port, struct device *gone)
 		return;
 	}
 	spin_lock_irq(&port->lock);
-	port->present = false;
-	WRITE_ONCE(port->owner, NULL);
+	port->present = false;	/* nothing is queued or started any more */
 	spin_unlock_irq(&port->lock);
 	mutex_unlock(&iub_ports_lock);
 
@@ -302,6 +309,7 @@ static void iub_port_dma_gone(struct iub_port *port, struct device *gone)
 
 	mutex_lock(&iub_ports_lock);
 	spin_lock_irq(&port->lock);
+	WRITE_ONCE(port->owner, NULL);
 	chan = port->chan;
 	dev = port->conv_dev;
 	port->chan = NULL;

@@ -362,9 +362,9 @@ static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence,
 		goto out_unlock;
 
 	spin_lock_irq(&port->lock);
-	if (port->owner != x->req.ctx) {
+	if (port->owner != x->req.ctx || !port->present) {
+		ret = port->owner != x->req.ctx ? -EPERM : -ESHUTDOWN;
 		spin_unlock_irq(&port->lock);
-		ret = -EPERM;
 		goto out_put_wait;
 	}
 	iub_fence_init(fence, port);
@@ -413,9 +413,11 @@ static int iub_xfer_queue_nosync(struct iub_xfer *x)
 	struct iub_port *port = x->port;
 
 	spin_lock_irq(&port->lock);
-	if (port->owner != x->req.ctx) {
+	if (port->owner != x->req.ctx || !port->present) {
+		int ret = port->owner != x->req.ctx ? -EPERM : -ESHUTDOWN;
+
 		spin_unlock_irq(&port->lock);
-		return -EPERM;
+		return ret;
 	}
 	x->state = IUB_XFER_READY;
 	list_add_tail(&x->node, &port->pending);
@@ -687,7 +689,8 @@ void iub_xfer_destroy(struct iub_xfer *x)
  * like every other; on failure it was not queued and the caller ends or
  * destroys it.
  *
- * Return: 0 or -errno (-EPERM: the port was released meanwhile).
+ * Return: 0 or -errno (-EPERM: the port was released meanwhile;
+ * -ESHUTDOWN: its converter went away).
  */
 int iub_xfer_queue(struct iub_xfer *x, bool intr)
 {

@@ -14,7 +14,7 @@
 # 3. boots it with tools/vm/iub-vm (IUB_CACHE pointing at the kernel's
 #    cache directory, whose env names the kernel, its modules and Kbuild
 #    tree) and runs the suite, with every test's time limit multiplied,
-#    in two boots (see SEPARATE below); each boot starts with a kmemleak
+#    in several boots (see SEPARATE below); each boot starts with a kmemleak
 #    baseline and ends with a kmemleak scan, and every test is checked for
 #    KASAN, lockdep, DMA-API, might_sleep... reports by the harness.
 #
@@ -46,9 +46,10 @@ export IUB_CACHE
 # buffer holds its queue lock while read() copies to the user, and takes
 # it under the DMABUF reservation lock on attach; lockdep reports that
 # (an upstream bug, Documentation/hardening.rst) once both have run in one
-# boot, and then turns itself off for the rest of it. The IIO DMABUF test
-# gets a boot of its own.
-SEPARATE="sim-adc-dmabuf"
+# boot, and then turns itself off for the rest of it. Each test that uses
+# both (the IIO DMABUF test, the benchmark's smoke run) gets a boot of its
+# own.
+SEPARATE="sim-adc-dmabuf bench-smoke"
 
 log() { printf '[debug-kernel] %s\n' "$*" >&2; }
 
@@ -160,8 +161,10 @@ make_list() {
 
 boots=()
 if [ $fuzz_only = 0 ]; then
-	make_list "$stage/main.list" "!($SEPARATE)" 1 && boots+=(main)
-	make_list "$stage/separate.list" "$SEPARATE" && boots+=(separate)
+	make_list "$stage/main.list" "!(${SEPARATE// /|})" 1 && boots+=(main)
+	for t in $SEPARATE; do
+		make_list "$stage/$t.list" "$t" && boots+=("$t")
+	done
 fi
 if [ "$fuzz" != 0 ]; then
 	printf 'leak-baseline\t300\t%s baseline\n' "$guest_kmemleak" > "$stage/fuzz.list"
