@@ -293,7 +293,6 @@ static void iub_port_dma_gone(struct iub_port *port, struct device *gone)
 	struct dma_chan *chan;
 	struct device *dev;
 
-	/* nothing new is queued (no owner) or started (not present) */
 	mutex_lock(&iub_ports_lock);
 	if (!port->present || port->conv_dev != gone) {
 		mutex_unlock(&iub_ports_lock);

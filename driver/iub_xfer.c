@@ -330,6 +330,18 @@ static const struct iub_req_ops iub_xfer_req_ops = {
 };
 
 /*
+ * Whether @x may go on its port's queue: the file still holds the port
+ * (-EPERM) and its hardware is there (-ESHUTDOWN). Under @port->lock.
+ */
+static int iub_xfer_may_queue(struct iub_xfer *x)
+{
+	lockdep_assert_held(&x->port->lock);
+	if (x->port->owner != x->req.ctx)
+		return -EPERM;
+	return x->port->present ? 0 : -ESHUTDOWN;
+}
+
+/*
  * Take the transfer's place in the buffer's dma_resv and in the port's
  * queue, in one step as seen from other submitters on the same buffer: the
  * fences to wait for are the ones published before ours. A device that
@@ -362,8 +374,8 @@ static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence,
 		goto out_unlock;
 
 	spin_lock_irq(&port->lock);
-	if (port->owner != x->req.ctx || !port->present) {
-		ret = port->owner != x->req.ctx ? -EPERM : -ESHUTDOWN;
+	ret = iub_xfer_may_queue(x);
+	if (ret) {
 		spin_unlock_irq(&port->lock);
 		goto out_put_wait;
 	}
@@ -411,11 +423,11 @@ out_unlock:
 static int iub_xfer_queue_nosync(struct iub_xfer *x)
 {
 	struct iub_port *port = x->port;
+	int ret;
 
 	spin_lock_irq(&port->lock);
-	if (port->owner != x->req.ctx || !port->present) {
-		int ret = port->owner != x->req.ctx ? -EPERM : -ESHUTDOWN;
-
+	ret = iub_xfer_may_queue(x);
+	if (ret) {
 		spin_unlock_irq(&port->lock);
 		return ret;
 	}
