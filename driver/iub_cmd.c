@@ -16,6 +16,7 @@
 #include <linux/nospec.h>
 #include <linux/uaccess.h>
 
+#include "iub_compat.h"
 #include "iub_priv.h"
 
 /* Largest output buffer a query accepts: a page is far beyond any version. */
@@ -228,7 +229,8 @@ const struct iub_cmd_desc *iub_cmd_lookup(unsigned int op)
  * @arg: user address of the argument block
  *
  * Runs a command to its end: an asynchronous command is waited for, and
- * cancelled if a signal arrives first.
+ * cancelled if a signal arrives first (io_uring's task-work notification of
+ * the calling thread is no signal: it neither interrupts nor cancels).
  *
  * Return: the command's result.
  */
@@ -240,18 +242,25 @@ long iub_ioctl(struct file *file, unsigned int op, unsigned long arg)
 		.op = op,
 	};
 	struct iub_req *req;
+	unsigned int flags;
 	int ret;
 
 	if (!desc)
 		return -ENOTTY;
 	if (copy_from_user(&cmd.arg, (void __user *)arg, _IOC_SIZE(op)))
 		return -EFAULT;
+	/*
+	 * Completions of the caller's own io_uring commands wake it with a
+	 * notification that waits take for a signal: keep them from ending
+	 * a blocking transfer. Real signals still do.
+	 */
+	flags = iub_no_notify_signal_save();
 	ret = desc->handle(&cmd);
-	if (ret != -EIOCBQUEUED)
-		return ret;
-
-	req = cmd.req;
-	ret = iub_req_wait(req);
-	iub_req_put(req);
+	if (ret == -EIOCBQUEUED) {
+		req = cmd.req;
+		ret = iub_req_wait(req);
+		iub_req_put(req);
+	}
+	iub_no_notify_signal_restore(flags);
 	return ret;
 }

@@ -10,6 +10,7 @@
 
 #include <linux/version.h>
 #include <linux/io_uring/cmd.h>
+#include <linux/sched/signal.h>
 
 /*
  * 6.18 dropped the res2 argument of io_uring_cmd_done() (commit
@@ -30,6 +31,34 @@ static inline void iub_uring_cmd_done(struct io_uring_cmd *cmd, ssize_t ret,
 #define IUB_IMPORT_NS(ns)	MODULE_IMPORT_NS(#ns)
 #else
 #define IUB_IMPORT_NS(ns)	MODULE_IMPORT_NS(ns)
+#endif
+
+/*
+ * io_uring wakes a task for its task work with TIF_NOTIFY_SIGNAL, which
+ * signal_pending() reports like a signal. Newer kernels, and 6.12.y from
+ * the stable series (Debian's 6.12.117 among them), let a task keep it from
+ * interrupting its waits (PF_NO_NOTIFY_SIGNAL). Without it these do
+ * nothing, and iub_req_wait() tells the notification from a signal itself.
+ */
+#ifdef PF_NO_NOTIFY_SIGNAL
+static inline unsigned int iub_no_notify_signal_save(void)
+{
+	return no_notify_signal_save();
+}
+
+static inline void iub_no_notify_signal_restore(unsigned int flags)
+{
+	no_notify_signal_restore(flags);
+}
+#else
+static inline unsigned int iub_no_notify_signal_save(void)
+{
+	return 0;
+}
+
+static inline void iub_no_notify_signal_restore(unsigned int flags)
+{
+}
 #endif
 
 #endif /* _IUB_COMPAT_H */

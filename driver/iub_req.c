@@ -146,12 +146,24 @@ void iub_req_cancel(struct iub_req *req)
  *
  * Waits interruptibly. A signal cancels the request, waits for it to end
  * and returns -EINTR unless the request finished on its own first.
+ * io_uring's notification of task work (TIF_NOTIFY_SIGNAL) is no signal:
+ * the caller keeps it out with iub_no_notify_signal_save() where the kernel
+ * can, and it does not cancel the request here either.
  *
  * Return: the request's result, or -EINTR.
  */
 int iub_req_wait(struct iub_req *req)
 {
 	if (wait_for_completion_interruptible(&req->done)) {
+		/*
+		 * Woken by io_uring's task-work notification, not by a signal
+		 * (kernels without PF_NO_NOTIFY_SIGNAL): a completion of this
+		 * thread's own io_uring commands must not end the transfer.
+		 * Wait on; a fatal signal still ends the wait.
+		 */
+		if (!task_sigpending(current) &&
+		    !wait_for_completion_killable(&req->done))
+			return req->result;
 		iub_req_cancel(req);
 		wait_for_completion(&req->done);
 		if (req->result == -ECANCELED)

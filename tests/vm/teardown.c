@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * teardown: transfers in flight end cleanly however their owner goes away:
- * port cancel, ring exit, close, SIGKILL, a signal to a blocking ioctl,
- * detach of a busy buffer, an injected DMA error, a stalled channel. After
- * each, the number of DMABUFs in the system is back to where it started.
+ * port cancel, ring exit, close, SIGKILL, a signal to a blocking ioctl
+ * (io_uring's task-work notification is none), detach of a busy buffer, an
+ * injected DMA error, a stalled channel. After each, the number of DMABUFs
+ * in the system is back to where it started.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -185,6 +186,26 @@ TEST_F(t, ioctl_interrupted)
 	EXPECT_EQ(-EINTR, iub_test_ioctl(self->fd, IUB_IOC_TRANSFER, &x));
 	sim_restore(SIM_CH_ADC0);
 	EXPECT_EQ(SIZE, iub_test_ioctl(self->fd, IUB_IOC_TRANSFER, &x));
+}
+
+/*
+ * A completion of the thread's own io_uring transfer is no signal: it wakes
+ * the thread for io_uring's task work, and must not end (EINTR) a blocking
+ * transfer queued behind it on the same port.
+ */
+TEST_F(t, ioctl_not_interrupted_by_uring)
+{
+	struct iub_transfer x = { .handle = self->h[1], .port = self->adc, .length = SIZE };
+	__u64 ud = 0;
+
+	/* 1 MiB/s: each transfer takes a quarter of a second */
+	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "rate", 1024 * 1024));
+	ASSERT_EQ(0, iub_test_queue_xfer(&self->ring, self->fd, self->h[0],
+					 self->adc, 0, SIZE, 0, 7));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(SIZE, iub_test_ioctl(self->fd, IUB_IOC_TRANSFER, &x));
+	EXPECT_EQ(SIZE, iub_test_wait_cqe(&self->ring, 5000, &ud));
+	EXPECT_EQ(7, ud);
 }
 
 /* detaching buffers with transfers in flight: they finish, with good data */
