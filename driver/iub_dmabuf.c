@@ -2,11 +2,13 @@
 /*
  * iio-usb-bridge: DMABUF import and the fences of transfers.
  *
- * An open file attaches DMABUFs and names them by handle. A buffer is
- * attached and mapped once per DMA device that will access it (the device
- * that really performs the DMA: a dmaengine channel's device, a UDC's DMA
- * device), on the first transfer through that device, and stays mapped
- * until the buffer is released. Release happens in a worker, because the
+ * An open file attaches DMABUFs and names them by handle, one handle per
+ * DMABUF, and keeps each on its list of mapped buffers until the mappings
+ * are gone. A buffer is attached and mapped once per DMA device that will
+ * access it (the device that really performs the DMA: a dmaengine channel's
+ * device, a UDC's DMA device) and direction, on the first transfer through
+ * that device in that direction, and stays mapped until the buffer is
+ * released. Release happens in a worker, because the
  * last reference may go in io_uring task work or in a fence callback.
  */
 #include <linux/dma-buf.h>
@@ -25,6 +27,7 @@ IUB_IMPORT_NS(DMA_BUF);
 static void iub_buf_release_work(struct work_struct *work)
 {
 	struct iub_buf *buf = container_of(work, struct iub_buf, release_work);
+	struct iub_ctx *ctx = buf->ctx;
 	struct iub_buf_map *map, *tmp;
 
 	if (buf->vaddr) {
@@ -34,13 +37,21 @@ static void iub_buf_release_work(struct work_struct *work)
 	}
 	list_for_each_entry_safe(map, tmp, &buf->maps, node) {
 		dma_buf_unmap_attachment_unlocked(map->attach, map->sgt,
-						  DMA_BIDIRECTIONAL);
+						  map->dir);
 		dma_buf_detach(buf->dmabuf, map->attach);
 		put_device(map->dev);
 		kfree(map);
 	}
 	dma_buf_put(buf->dmabuf);
 	mutex_destroy(&buf->lock);
+
+	/* unmapped: the file may map this DMABUF again */
+	spin_lock(&ctx->live_lock);
+	list_del(&buf->ctx_node);
+	spin_unlock(&ctx->live_lock);
+	wake_up_all(&ctx->released);
+	iub_ctx_put(ctx);
+
 	kfree_rcu(buf, rcu);
 	/* module exit drains iub_wq, so this function can still return */
 	module_put(THIS_MODULE);
@@ -83,13 +94,90 @@ struct iub_buf *iub_buf_get(struct iub_ctx *ctx, u32 handle)
 	return buf;
 }
 
+static void iub_ctx_release(struct kref *ref)
+{
+	struct iub_ctx *ctx = container_of(ref, struct iub_ctx, ref);
+
+	xa_destroy(&ctx->bufs);
+	mutex_destroy(&ctx->attach_lock);
+	kfree(ctx);
+}
+
+/**
+ * iub_ctx_put() - drop a reference to an open file's context
+ * @ctx: the context
+ *
+ * Process context. The last reference (the file's, or that of the last
+ * buffer the release worker unmapped) frees it.
+ */
+void iub_ctx_put(struct iub_ctx *ctx)
+{
+	kref_put(&ctx->ref, iub_ctx_release);
+}
+
+/* whether @buf is still on the file's list of mapped buffers */
+static bool iub_ctx_holds(struct iub_ctx *ctx, struct iub_buf *buf)
+{
+	struct iub_buf *each;
+	bool ret = false;
+
+	spin_lock(&ctx->live_lock);
+	list_for_each_entry(each, &ctx->live, ctx_node) {
+		if (each == buf) {
+			ret = true;
+			break;
+		}
+	}
+	spin_unlock(&ctx->live_lock);
+	return ret;
+}
+
+/*
+ * The file's buffer for @dmabuf, referenced, if it has one that is not
+ * released: attached, or detached and held by transfers. Waits for one that
+ * is being released to be unmapped. NULL if none.
+ */
+static struct iub_buf *iub_ctx_find_buf(struct iub_ctx *ctx,
+					struct dma_buf *dmabuf)
+{
+	struct iub_buf *buf, *found;
+
+	lockdep_assert_held(&ctx->attach_lock);
+	for (;;) {
+		found = NULL;
+		spin_lock(&ctx->live_lock);
+		list_for_each_entry(buf, &ctx->live, ctx_node) {
+			if (buf->dmabuf == dmabuf) {
+				found = buf;
+				break;
+			}
+		}
+		if (found && kref_get_unless_zero(&found->ref)) {
+			spin_unlock(&ctx->live_lock);
+			return found;
+		}
+		spin_unlock(&ctx->live_lock);
+		if (!found)
+			return NULL;
+		/* released: its worker unmaps it soon, then it leaves @live */
+		wait_event(ctx->released, !iub_ctx_holds(ctx, found));
+	}
+}
+
 /**
  * iub_buf_attach() - import a DMABUF and give it a handle
  * @ctx: the open file
  * @fd: the DMABUF's file descriptor
  *
- * Return: the handle (>= 0), -EBADF if @fd is no DMABUF, -ENOSPC at the
- * max_buffers limit, -ENOMEM.
+ * A file maps a DMABUF at most once per device and direction, whatever it
+ * does with handles: the DMA API does not allow two mappings of memory a
+ * device writes. So a DMABUF the file has attached already is refused, and
+ * one it detached while transfers still held it gets a handle again, with
+ * the mappings it has.
+ *
+ * Return: the handle (>= 0), -EBADF if @fd is no DMABUF, -EEXIST if the
+ * file has this DMABUF attached already, -ENOSPC at the max_buffers limit,
+ * -ENOMEM.
  */
 int iub_buf_attach(struct iub_ctx *ctx, int fd)
 {
@@ -102,29 +190,53 @@ int iub_buf_attach(struct iub_ctx *ctx, int fd)
 	if (IS_ERR(dmabuf))
 		return -EBADF;
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto err_put_dmabuf;
+	mutex_lock(&ctx->attach_lock);
+	buf = iub_ctx_find_buf(ctx, dmabuf);
+	if (buf) {
+		/* the buffer holds a reference of its own */
+		dma_buf_put(dmabuf);
+		if (buf->attached) {
+			ret = -EEXIST;
+			goto err_put_buf;
+		}
+	} else {
+		buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+		if (!buf) {
+			ret = -ENOMEM;
+			goto err_put_dmabuf;
+		}
+		kref_init(&buf->ref);
+		buf->dmabuf = dmabuf;
+		buf->size = dmabuf->size;
+		mutex_init(&buf->lock);
+		INIT_LIST_HEAD(&buf->maps);
+		INIT_WORK(&buf->release_work, iub_buf_release_work);
+		buf->ctx = ctx;
+		kref_get(&ctx->ref);
+		spin_lock(&ctx->live_lock);
+		list_add_tail(&buf->ctx_node, &ctx->live);
+		spin_unlock(&ctx->live_lock);
+		/* the release worker runs our code after the file may be closed */
+		__module_get(THIS_MODULE);
 	}
-	kref_init(&buf->ref);
-	buf->dmabuf = dmabuf;
-	buf->size = dmabuf->size;
-	mutex_init(&buf->lock);
-	INIT_LIST_HEAD(&buf->maps);
-	INIT_WORK(&buf->release_work, iub_buf_release_work);
 
-	/* the release worker runs our code after the file may be closed */
-	__module_get(THIS_MODULE);
 	ret = xa_alloc(&ctx->bufs, &handle, buf,
 		       XA_LIMIT(0, iub_max_buffers - 1), GFP_KERNEL);
 	if (ret) {
-		iub_buf_put(buf);
-		return ret == -EBUSY ? -ENOSPC : ret;
+		ret = ret == -EBUSY ? -ENOSPC : ret;
+		goto err_put_buf;
 	}
+	buf->attached = true;
+	mutex_unlock(&ctx->attach_lock);
 	return handle;
 
+err_put_buf:
+	mutex_unlock(&ctx->attach_lock);
+	iub_buf_put(buf);
+	return ret;
+
 err_put_dmabuf:
+	mutex_unlock(&ctx->attach_lock);
 	dma_buf_put(dmabuf);
 	return ret;
 }
@@ -140,8 +252,13 @@ err_put_dmabuf:
  */
 int iub_buf_detach(struct iub_ctx *ctx, u32 handle)
 {
-	struct iub_buf *buf = xa_erase(&ctx->bufs, handle);
+	struct iub_buf *buf;
 
+	mutex_lock(&ctx->attach_lock);
+	buf = xa_erase(&ctx->bufs, handle);
+	if (buf)
+		buf->attached = false;
+	mutex_unlock(&ctx->attach_lock);
 	if (!buf)
 		return -ENOENT;
 	iub_buf_put(buf);
@@ -157,29 +274,35 @@ void iub_buf_detach_all(struct iub_ctx *ctx)
 	struct iub_buf *buf;
 	unsigned long handle;
 
+	mutex_lock(&ctx->attach_lock);
 	xa_for_each(&ctx->bufs, handle, buf) {
 		xa_erase(&ctx->bufs, handle);
+		buf->attached = false;
 		iub_buf_put(buf);
 	}
+	mutex_unlock(&ctx->attach_lock);
 }
 
 static struct iub_buf_map *iub_buf_find_map(struct iub_buf *buf,
-					    struct device *dev)
+					    struct device *dev,
+					    enum dma_data_direction dir)
 {
 	struct iub_buf_map *map;
 
 	list_for_each_entry_rcu(map, &buf->maps, node,
 				lockdep_is_held(&buf->lock)) {
-		if (map->dev == dev)
+		if (map->dev == dev && map->dir == dir)
 			return map;
 	}
 	return NULL;
 }
 
 /**
- * iub_buf_map() - the buffer's mapping for a DMA device, made on first use
+ * iub_buf_map() - the buffer's mapping for a DMA device and direction,
+ *	made on first use
  * @buf: the buffer, referenced by the caller
  * @dev: the device that will perform the DMA
+ * @dir: DMA_FROM_DEVICE (the device fills the buffer) or DMA_TO_DEVICE
  *
  * Process context; may sleep the first time a device is seen. The mapping
  * is made under the buffer's reservation lock by the DMABUF core
@@ -187,19 +310,20 @@ static struct iub_buf_map *iub_buf_find_map(struct iub_buf *buf,
  *
  * Return: the mapping, or an ERR_PTR() from the exporter.
  */
-struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev)
+struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
+				enum dma_data_direction dir)
 {
 	struct iub_buf_map *map;
 	int ret;
 
 	rcu_read_lock();
-	map = iub_buf_find_map(buf, dev);
+	map = iub_buf_find_map(buf, dev, dir);
 	rcu_read_unlock();
 	if (map)
 		return map;
 
 	mutex_lock(&buf->lock);
-	map = iub_buf_find_map(buf, dev);
+	map = iub_buf_find_map(buf, dev, dir);
 	if (map)
 		goto out_unlock;
 
@@ -209,13 +333,13 @@ struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev)
 		goto out_unlock;
 	}
 	map->dev = get_device(dev);
+	map->dir = dir;
 	map->attach = dma_buf_attach(buf->dmabuf, dev);
 	if (IS_ERR(map->attach)) {
 		ret = PTR_ERR(map->attach);
 		goto err_free_map;
 	}
-	map->sgt = dma_buf_map_attachment_unlocked(map->attach,
-						   DMA_BIDIRECTIONAL);
+	map->sgt = dma_buf_map_attachment_unlocked(map->attach, dir);
 	if (IS_ERR(map->sgt)) {
 		ret = PTR_ERR(map->sgt);
 		goto err_detach;

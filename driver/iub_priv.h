@@ -30,12 +30,14 @@
 #include <linux/completion.h>
 #include <linux/dma-fence.h>
 #include <linux/dmaengine.h>
+#include <linux/dma-direction.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -50,34 +52,57 @@ struct sg_table;
 
 /**
  * struct iub_ctx - state of one open file of /dev/iio-usb-bridge
+ * @ref: the file's reference, and one per buffer on @live
  * @inflight: requests created on this file and not yet freed; bounded by
  *	the max_inflight module parameter. Atomic, no lock.
  * @bufs: handle -> struct iub_buf; the xarray's own lock protects it, and
  *	a buffer is looked up under RCU with a reference taken
+ * @attach_lock: serializes BUF_ATTACH and BUF_DETACH: the search of @live
+ *	for the DMABUF being attached, &struct iub_buf.attached, and the
+ *	insertion of the new handle are one step
+ * @live_lock: protects @live
+ * @live: every &struct iub_buf of this file that is still mapped: attached
+ *	ones, detached ones that transfers still hold, and released ones
+ *	the release worker has not unmapped yet. A DMABUF is on it at most
+ *	once, so that the file never maps it twice for one device.
+ * @released: woken when a buffer leaves @live
  *
- * A context lives from open() to the last close of the file. Every request
- * pins the file (io_uring holds a file reference for each command, an ioctl
- * caller holds one for the duration of the call), so no request outlives
- * its context. Ports claimed by the context point back to it
- * (&struct iub_port.owner) and are released in iub_release().
+ * A context lives from open() until the last close of the file and the
+ * release of its last buffer. Every request pins the file (io_uring holds
+ * a file reference for each command, an ioctl caller holds one for the
+ * duration of the call), so no request outlives the file. Ports claimed by
+ * the context point back to it (&struct iub_port.owner) and are released
+ * in iub_release().
  */
 struct iub_ctx {
+	struct kref ref;
 	atomic_t inflight;
 	struct xarray bufs;
+	struct mutex attach_lock;	/* BUF_ATTACH/DETACH, see above */
+	spinlock_t live_lock;		/* protects @live */
+	struct list_head live;
+	wait_queue_head_t released;
 };
 
 /**
  * struct iub_buf_map - a buffer attached to and mapped for one DMA device
+ *	in one direction
  * @node: in &struct iub_buf.maps
  * @dev: the device that performs the DMA (not the converter, not the UDC's
  *	parent when another device does its DMA)
+ * @dir: DMA_FROM_DEVICE for ports that fill buffers, DMA_TO_DEVICE for
+ *	ports that empty them. One mapping per direction, not one
+ *	bidirectional mapping: a buffer that one device fills and another
+ *	empties then has a single mapping the hardware may write, as the DMA
+ *	API requires (no overlapping device-writable mappings).
  * @attach: the DMABUF attachment to @dev
- * @sgt: the mapping, made once, bidirectional; walked by DMA entries
+ * @sgt: the mapping, made once; walked by DMA entries
  *	(sg_dma_address/sg_dma_len), never by CPU pages
  */
 struct iub_buf_map {
 	struct list_head node;
 	struct device *dev;
+	enum dma_data_direction dir;
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
 };
@@ -85,10 +110,16 @@ struct iub_buf_map {
 /**
  * struct iub_buf - an imported DMABUF
  * @ref: held by the handle table and by every transfer on the buffer
+ * @ctx: the file that imported it, referenced until the buffer is freed
+ * @ctx_node: in &struct iub_ctx.live, until the release worker unmapped it
+ * @attached: a handle names it (under &struct iub_ctx.attach_lock); a
+ *	detached buffer that transfers still hold gets a handle again when
+ *	its DMABUF is attached again
  * @dmabuf: the DMABUF, referenced for as long as @ref is nonzero
  * @size: its size in bytes
  * @lock: serializes the creation of mappings
- * @maps: &struct iub_buf_map, one per DMA device; appended under @lock,
+ * @maps: &struct iub_buf_map, one per DMA device and direction; appended
+ *	under @lock,
  *	never removed before the buffer is freed, so readers walk it with
  *	list_for_each_entry_rcu() or under @lock
  * @release_work: unmaps, detaches and puts the DMABUF in process context
@@ -100,6 +131,9 @@ struct iub_buf_map {
  */
 struct iub_buf {
 	struct kref ref;
+	struct iub_ctx *ctx;
+	struct list_head ctx_node;
+	bool attached;
 	struct dma_buf *dmabuf;
 	size_t size;
 	struct mutex lock;		/* serializes adding to @maps */
@@ -434,9 +468,11 @@ int iub_req_wait(struct iub_req *req);
 int iub_buf_attach(struct iub_ctx *ctx, int fd);
 int iub_buf_detach(struct iub_ctx *ctx, u32 handle);
 void iub_buf_detach_all(struct iub_ctx *ctx);
+void iub_ctx_put(struct iub_ctx *ctx);
 struct iub_buf *iub_buf_get(struct iub_ctx *ctx, u32 handle);
 void iub_buf_put(struct iub_buf *buf);
-struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev);
+struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
+				enum dma_data_direction dir);
 void *iub_buf_vmap(struct iub_buf *buf);
 struct iub_fence *iub_fence_alloc(void);
 void iub_fence_init(struct iub_fence *fence, struct iub_port *port);

@@ -629,7 +629,9 @@ struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 		goto err_put_buf;
 	}
 	if (port->dma_dev) {
-		map = iub_buf_map(buf, port->dma_dev);
+		map = iub_buf_map(buf, port->dma_dev,
+				  port->direction == IUB_DIR_TO_MEM ?
+				  DMA_FROM_DEVICE : DMA_TO_DEVICE);
 		if (IS_ERR(map)) {
 			ret = PTR_ERR(map);
 			goto err_put_buf;

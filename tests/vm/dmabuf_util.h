@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -115,6 +116,34 @@ static inline void dmabuf_destroy(struct dmabuf *b)
 		close(b->fd);
 	b->map = NULL;
 	b->fd = -1;
+}
+
+/*
+ * @n distinct small DMABUFs (udmabuf, one page each): a file attaches a
+ * DMABUF once, so limits are reached with many. NULL on failure.
+ */
+static inline struct dmabuf *dmabuf_create_many(int n)
+{
+	struct dmabuf *b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		if (dmabuf_create(&b[i], DMABUF_UDMABUF, 4096)) {
+			while (i--)
+				dmabuf_destroy(&b[i]);
+			free(b);
+			return NULL;
+		}
+	}
+	return b;
+}
+
+static inline void dmabuf_destroy_many(struct dmabuf *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		dmabuf_destroy(&b[i]);
+	free(b);
 }
 
 /* Bracket CPU access; START waits for the DMABUF's fences. */

@@ -196,14 +196,23 @@ TEST_F(iso, buffer_limit_per_file)
 {
 	struct iub_features f;
 	struct iub_query q = { .data = (__u64)(unsigned long)&f, .size = sizeof(f) };
+	struct dmabuf *more;
 	int n = 1;	/* a has one already */
 
 	ASSERT_EQ((int)sizeof(f), iub_test_ioctl(self->a, IUB_IOC_GET_FEATURES, &q));
-	while (iub_test_attach(self->a, self->buf.fd) >= 0)
-		n++;
+	more = dmabuf_create_many(f.max_buffers);
+	ASSERT_NE(NULL, more);
+	for (int i = 0; i < (int)f.max_buffers - 1; i++)
+		if (iub_test_attach(self->a, more[i].fd) >= 0)
+			n++;
 	EXPECT_EQ((int)f.max_buffers, n);
-	EXPECT_EQ(-ENOSPC, iub_test_attach(self->a, self->buf.fd));
+	EXPECT_EQ(-ENOSPC, iub_test_attach(self->a, more[f.max_buffers - 1].fd));
+	EXPECT_LE(0, iub_test_attach(self->b, more[f.max_buffers - 1].fd));
 	EXPECT_LE(0, iub_test_attach(self->b, self->buf.fd));
+	close(self->a);
+	close(self->b);
+	self->a = self->b = -1;
+	dmabuf_destroy_many(more, f.max_buffers);
 }
 
 /* one more parked NOP on @fd; returns what io_uring_submit() did */

@@ -41,6 +41,10 @@ setup_once() {
 		mount --bind "/$d" "/host/$d"
 	done
 	mount -t tmpfs tmpfs /host/run
+	# DMA-API debugging (the debug kernel) prints only its first report
+	# unless told otherwise: every report must reach the test that caused it
+	f=/sys/kernel/debug/dma-api/all_errors
+	[ -w $f ] && echo 1 > $f
 	touch /run/iub-setup
 }
 

@@ -208,6 +208,42 @@ TEST_F(t, ioctl_not_interrupted_by_uring)
 	EXPECT_EQ(7, ud);
 }
 
+/*
+ * A DMABUF detached with a transfer in flight and attached again: the new
+ * handle names the same buffer (the file maps a DMABUF once), the old
+ * transfer ends normally, the new handle works, and a third attach is
+ * refused.
+ */
+TEST_F(t, reattach_busy)
+{
+	struct iub_buf_detach d = { .handle = self->h[0] };
+	struct iub_port_claim c = { .port = self->adc };
+	struct iub_transfer x = { .port = self->adc, .length = SIZE };
+	__u64 ud = 0;
+
+	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "stall", 1));
+	ASSERT_EQ(0, iub_test_queue_xfer(&self->ring, self->fd, self->h[0],
+					 self->adc, 0, SIZE, 0, 5));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(0, iub_test_ioctl(self->fd, IUB_IOC_BUF_DETACH, &d));
+	self->h[0] = iub_test_attach(self->fd, self->b[0].fd);
+	ASSERT_LE(0, self->h[0]);
+	EXPECT_EQ(-EEXIST, iub_test_attach(self->fd, self->b[0].fd));
+	EXPECT_EQ(1, iub_test_ioctl(self->fd, IUB_IOC_PORT_CANCEL, &c));
+	EXPECT_EQ(-ECANCELED, iub_test_wait_cqe(&self->ring, 5000, &ud));
+	EXPECT_EQ(5, ud);
+	sim_restore(SIM_CH_ADC0);
+	x.handle = self->h[0];
+	EXPECT_EQ(SIZE, iub_test_ioctl(self->fd, IUB_IOC_TRANSFER, &x));
+	/* detached again, now idle: attached again as a new buffer */
+	d.handle = self->h[0];
+	EXPECT_EQ(0, iub_test_ioctl(self->fd, IUB_IOC_BUF_DETACH, &d));
+	self->h[0] = iub_test_attach(self->fd, self->b[0].fd);
+	ASSERT_LE(0, self->h[0]);
+	x.handle = self->h[0];
+	EXPECT_EQ(SIZE, iub_test_ioctl(self->fd, IUB_IOC_TRANSFER, &x));
+}
+
 /* detaching buffers with transfers in flight: they finish, with good data */
 TEST_F(t, detach_busy)
 {

@@ -87,21 +87,49 @@ TEST_F(f, attach_limit)
 {
 	struct iub_features feat;
 	struct iub_query q = { .data = (__u64)(unsigned long)&feat, .size = sizeof(feat) };
-	int fd2 = iub_test_open(), i, h;
+	struct iub_buf_detach d = { .handle = 3 };
+	int fd2 = iub_test_open(), i, h, n;
+	struct dmabuf *b;
 
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ((int)sizeof(feat), iub_test_ioctl(fd2, IUB_IOC_GET_FEATURES, &q));
-	for (i = 0; i < (int)feat.max_buffers; i++) {
-		h = iub_test_attach(fd2, self->b.fd);
+	n = feat.max_buffers;
+	b = dmabuf_create_many(n + 1);
+	ASSERT_NE(NULL, b);
+	for (i = 0; i < n; i++) {
+		h = iub_test_attach(fd2, b[i].fd);
 		ASSERT_LE(0, h);
-		ASSERT_GT((int)feat.max_buffers, h);
+		ASSERT_GT(n, h);
 	}
-	EXPECT_EQ(-ENOSPC, iub_test_attach(fd2, self->b.fd));
+	EXPECT_EQ(-ENOSPC, iub_test_attach(fd2, b[n].fd));
 	/* a freed handle can be reused */
-	struct iub_buf_detach d = { .handle = 3 };
-
 	EXPECT_EQ(0, iub_test_ioctl(fd2, IUB_IOC_BUF_DETACH, &d));
-	EXPECT_EQ(3, iub_test_attach(fd2, self->b.fd));
+	EXPECT_EQ(3, iub_test_attach(fd2, b[n].fd));
+	close(fd2);
+	dmabuf_destroy_many(b, n + 1);
+}
+
+/* a file attaches a DMABUF once; another file may too; detached, again */
+TEST_F(f, attach_twice)
+{
+	struct iub_buf_attach a = { .fd = self->b.fd };
+	struct iub_buf_detach d = { .handle = self->h };
+	int fd2 = iub_test_open(), dupfd = dup(self->b.fd);
+
+	ASSERT_LE(0, fd2);
+	ASSERT_LE(0, dupfd);
+	EXPECT_EQ(-EEXIST, both(_metadata, self, IUB_IOC_BUF_ATTACH, &a));
+	/* another fd of the same DMABUF is the same DMABUF */
+	a.fd = dupfd;
+	EXPECT_EQ(-EEXIST, both(_metadata, self, IUB_IOC_BUF_ATTACH, &a));
+	EXPECT_LE(0, iub_test_attach(fd2, self->b.fd));
+	EXPECT_EQ(0, iub_test_ioctl(self->fd, IUB_IOC_BUF_DETACH, &d));
+	self->h = iub_test_attach(self->fd, dupfd);
+	EXPECT_LE(0, self->h);
+	EXPECT_EQ(-EEXIST, iub_test_attach(self->fd, self->b.fd));
+	/* and the handle works */
+	EXPECT_EQ(4096, xfer(_metadata, self, self->h, self->adc, 0, 0, 4096));
+	close(dupfd);
 	close(fd2);
 }
 
