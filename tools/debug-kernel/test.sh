@@ -50,6 +50,12 @@ export IUB_CACHE
 # both (the IIO DMABUF test, the benchmark's smoke run) gets a boot of its
 # own.
 SEPARATE="sim-adc-dmabuf bench-smoke"
+# bench-smoke runs both itself: the copy path (read()) and the DMABUF paths
+# each get a boot (--only of tools/bench/bench-guest.sh)
+BENCH_SPLIT=(
+	"copy	' copy '"
+	"dmabuf	' (pair|mixed|bridge|sourcesink|capture) '"
+)
 
 log() { printf '[debug-kernel] %s\n' "$*" >&2; }
 
@@ -163,7 +169,17 @@ boots=()
 if [ $fuzz_only = 0 ]; then
 	make_list "$stage/main.list" "!(${SEPARATE// /|})" 1 && boots+=(main)
 	for t in $SEPARATE; do
-		make_list "$stage/$t.list" "$t" && boots+=("$t")
+		make_list "$stage/$t.list" "$t" || continue
+		if [ "$t" != bench-smoke ]; then
+			boots+=("$t")
+			continue
+		fi
+		for split in "${BENCH_SPLIT[@]}"; do
+			part=${split%%	*} sel=${split#*	}
+			sed "s#^bench-smoke\t#bench-smoke-$part\t#; s#--smoke#--smoke --only $sel#" \
+				"$stage/$t.list" > "$stage/$t-$part.list"
+			boots+=("$t-$part")
+		done
 	done
 fi
 if [ "$fuzz" != 0 ]; then
