@@ -3,31 +3,45 @@
  * iio-usb-bridge: DMABUF import and the fences of transfers.
  *
  * An open file attaches DMABUFs and names them by handle, one handle per
- * DMABUF, and keeps each on its list of mapped buffers until the mappings
- * are gone. A buffer is attached and mapped once per DMA device that will
- * access it (the device that really performs the DMA: a dmaengine channel's
- * device, a UDC's DMA device) and direction, on the first transfer through
- * that device in that direction, and stays mapped until the buffer is
- * released. Release happens in a worker, because the
- * last reference may go in io_uring task work or in a fence callback.
+ * DMABUF. The module imports each DMABUF once, whichever files name it: a
+ * buffer is attached and mapped once per DMA device that will access it
+ * (the device that really performs the DMA: a dmaengine channel's device, a
+ * UDC's DMA device) and direction, on the first transfer through that
+ * device in that direction, and stays mapped until the buffer is released.
+ * So no memory is ever mapped twice for a device to write it, which the DMA
+ * API does not allow. Release happens in a worker, because the last
+ * reference may go in io_uring task work or in a fence callback.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/iosys-map.h>
+#include <linux/list.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "iub_compat.h"
 #include "iub_priv.h"
 
 IUB_IMPORT_NS(DMA_BUF);
 
+/*
+ * Every imported buffer that is still mapped: those handles name, those
+ * transfers still hold, and released ones the release worker has not
+ * unmapped yet. A DMABUF is on it at most once. iub_bufs_lock protects the
+ * list and makes finding or adding a buffer one step; iub_bufs_released is
+ * woken when a buffer leaves it.
+ */
+static DEFINE_MUTEX(iub_bufs_lock);
+static LIST_HEAD(iub_bufs);
+static DECLARE_WAIT_QUEUE_HEAD(iub_bufs_released);
+
 static void iub_buf_release_work(struct work_struct *work)
 {
 	struct iub_buf *buf = container_of(work, struct iub_buf, release_work);
-	struct iub_ctx *ctx = buf->ctx;
 	struct iub_buf_map *map, *tmp;
 
 	if (buf->vaddr) {
@@ -45,12 +59,11 @@ static void iub_buf_release_work(struct work_struct *work)
 	dma_buf_put(buf->dmabuf);
 	mutex_destroy(&buf->lock);
 
-	/* unmapped: the file may map this DMABUF again */
-	spin_lock(&ctx->live_lock);
-	list_del(&buf->ctx_node);
-	spin_unlock(&ctx->live_lock);
-	wake_up_all(&ctx->released);
-	iub_ctx_put(ctx);
+	/* unmapped: this DMABUF may be imported again */
+	mutex_lock(&iub_bufs_lock);
+	list_del(&buf->node);
+	mutex_unlock(&iub_bufs_lock);
+	wake_up_all(&iub_bufs_released);
 
 	kfree_rcu(buf, rcu);
 	/* module exit drains iub_wq, so this function can still return */
@@ -94,74 +107,85 @@ struct iub_buf *iub_buf_get(struct iub_ctx *ctx, u32 handle)
 	return buf;
 }
 
-static void iub_ctx_release(struct kref *ref)
-{
-	struct iub_ctx *ctx = container_of(ref, struct iub_ctx, ref);
-
-	xa_destroy(&ctx->bufs);
-	mutex_destroy(&ctx->attach_lock);
-	kfree(ctx);
-}
-
-/**
- * iub_ctx_put() - drop a reference to an open file's context
- * @ctx: the context
- *
- * Process context. The last reference (the file's, or that of the last
- * buffer the release worker unmapped) frees it.
- */
-void iub_ctx_put(struct iub_ctx *ctx)
-{
-	kref_put(&ctx->ref, iub_ctx_release);
-}
-
-/* whether @buf is still on the file's list of mapped buffers */
-static bool iub_ctx_holds(struct iub_ctx *ctx, struct iub_buf *buf)
+/* whether @buf is still on iub_bufs (a pointer comparison only) */
+static bool iub_bufs_hold(struct iub_buf *buf)
 {
 	struct iub_buf *each;
 	bool ret = false;
 
-	spin_lock(&ctx->live_lock);
-	list_for_each_entry(each, &ctx->live, ctx_node) {
+	mutex_lock(&iub_bufs_lock);
+	list_for_each_entry(each, &iub_bufs, node) {
 		if (each == buf) {
 			ret = true;
 			break;
 		}
 	}
-	spin_unlock(&ctx->live_lock);
+	mutex_unlock(&iub_bufs_lock);
 	return ret;
 }
 
 /*
- * The file's buffer for @dmabuf, referenced, if it has one that is not
- * released: attached, or detached and held by transfers. Waits for one that
- * is being released to be unmapped. NULL if none.
+ * The buffer of @dmabuf, referenced: the one already imported, or a new
+ * one. Takes over the caller's reference to @dmabuf. Waits for a buffer of
+ * @dmabuf that is being released to be unmapped first.
  */
-static struct iub_buf *iub_ctx_find_buf(struct iub_ctx *ctx,
-					struct dma_buf *dmabuf)
+static struct iub_buf *iub_buf_import(struct dma_buf *dmabuf)
 {
 	struct iub_buf *buf, *found;
 
-	lockdep_assert_held(&ctx->attach_lock);
 	for (;;) {
 		found = NULL;
-		spin_lock(&ctx->live_lock);
-		list_for_each_entry(buf, &ctx->live, ctx_node) {
+		mutex_lock(&iub_bufs_lock);
+		list_for_each_entry(buf, &iub_bufs, node) {
 			if (buf->dmabuf == dmabuf) {
 				found = buf;
 				break;
 			}
 		}
-		if (found && kref_get_unless_zero(&found->ref)) {
-			spin_unlock(&ctx->live_lock);
+		if (!found)
+			break;
+		if (kref_get_unless_zero(&found->ref)) {
+			mutex_unlock(&iub_bufs_lock);
+			/* the buffer holds a reference of its own */
+			dma_buf_put(dmabuf);
 			return found;
 		}
-		spin_unlock(&ctx->live_lock);
-		if (!found)
-			return NULL;
-		/* released: its worker unmaps it soon, then it leaves @live */
-		wait_event(ctx->released, !iub_ctx_holds(ctx, found));
+		mutex_unlock(&iub_bufs_lock);
+		/* released: its worker unmaps it soon, then it leaves the list */
+		wait_event(iub_bufs_released, !iub_bufs_hold(found));
 	}
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		mutex_unlock(&iub_bufs_lock);
+		dma_buf_put(dmabuf);
+		return ERR_PTR(-ENOMEM);
+	}
+	kref_init(&buf->ref);
+	buf->dmabuf = dmabuf;
+	buf->size = dmabuf->size;
+	mutex_init(&buf->lock);
+	INIT_LIST_HEAD(&buf->maps);
+	INIT_WORK(&buf->release_work, iub_buf_release_work);
+	list_add_tail(&buf->node, &iub_bufs);
+	mutex_unlock(&iub_bufs_lock);
+	/* the release worker runs our code after the file may be closed */
+	__module_get(THIS_MODULE);
+	return buf;
+}
+
+/* whether a handle of @ctx names @buf (a pointer comparison only) */
+static bool iub_ctx_names(struct iub_ctx *ctx, struct iub_buf *buf)
+{
+	struct iub_buf *each;
+	unsigned long handle;
+
+	lockdep_assert_held(&ctx->attach_lock);
+	xa_for_each(&ctx->bufs, handle, each) {
+		if (each == buf)
+			return true;
+	}
+	return false;
 }
 
 /**
@@ -169,11 +193,11 @@ static struct iub_buf *iub_ctx_find_buf(struct iub_ctx *ctx,
  * @ctx: the open file
  * @fd: the DMABUF's file descriptor
  *
- * A file maps a DMABUF at most once per device and direction, whatever it
- * does with handles: the DMA API does not allow two mappings of memory a
- * device writes. So a DMABUF the file has attached already is refused, and
- * one it detached while transfers still held it gets a handle again, with
- * the mappings it has.
+ * A DMABUF is imported once, whatever files and handles name it: a file
+ * that attaches a DMABUF another file has, or one it detached while
+ * transfers still held it, gets a handle for that buffer and its mappings.
+ * A file attaches a DMABUF once: a second attach while a handle of the
+ * file names it is refused.
  *
  * Return: the handle (>= 0), -EBADF if @fd is no DMABUF, -EEXIST if the
  * file has this DMABUF attached already, -ENOSPC at the max_buffers limit,
@@ -191,53 +215,27 @@ int iub_buf_attach(struct iub_ctx *ctx, int fd)
 		return -EBADF;
 
 	mutex_lock(&ctx->attach_lock);
-	buf = iub_ctx_find_buf(ctx, dmabuf);
-	if (buf) {
-		/* the buffer holds a reference of its own */
-		dma_buf_put(dmabuf);
-		if (buf->attached) {
-			ret = -EEXIST;
-			goto err_put_buf;
-		}
-	} else {
-		buf = kzalloc(sizeof(*buf), GFP_KERNEL);
-		if (!buf) {
-			ret = -ENOMEM;
-			goto err_put_dmabuf;
-		}
-		kref_init(&buf->ref);
-		buf->dmabuf = dmabuf;
-		buf->size = dmabuf->size;
-		mutex_init(&buf->lock);
-		INIT_LIST_HEAD(&buf->maps);
-		INIT_WORK(&buf->release_work, iub_buf_release_work);
-		buf->ctx = ctx;
-		kref_get(&ctx->ref);
-		spin_lock(&ctx->live_lock);
-		list_add_tail(&buf->ctx_node, &ctx->live);
-		spin_unlock(&ctx->live_lock);
-		/* the release worker runs our code after the file may be closed */
-		__module_get(THIS_MODULE);
+	buf = iub_buf_import(dmabuf);
+	if (IS_ERR(buf)) {
+		mutex_unlock(&ctx->attach_lock);
+		return PTR_ERR(buf);
 	}
-
+	if (iub_ctx_names(ctx, buf)) {
+		ret = -EEXIST;
+		goto err_put_buf;
+	}
 	ret = xa_alloc(&ctx->bufs, &handle, buf,
 		       XA_LIMIT(0, iub_max_buffers - 1), GFP_KERNEL);
 	if (ret) {
 		ret = ret == -EBUSY ? -ENOSPC : ret;
 		goto err_put_buf;
 	}
-	buf->attached = true;
 	mutex_unlock(&ctx->attach_lock);
 	return handle;
 
 err_put_buf:
 	mutex_unlock(&ctx->attach_lock);
 	iub_buf_put(buf);
-	return ret;
-
-err_put_dmabuf:
-	mutex_unlock(&ctx->attach_lock);
-	dma_buf_put(dmabuf);
 	return ret;
 }
 
@@ -256,8 +254,6 @@ int iub_buf_detach(struct iub_ctx *ctx, u32 handle)
 
 	mutex_lock(&ctx->attach_lock);
 	buf = xa_erase(&ctx->bufs, handle);
-	if (buf)
-		buf->attached = false;
 	mutex_unlock(&ctx->attach_lock);
 	if (!buf)
 		return -ENOENT;
@@ -277,7 +273,6 @@ void iub_buf_detach_all(struct iub_ctx *ctx)
 	mutex_lock(&ctx->attach_lock);
 	xa_for_each(&ctx->bufs, handle, buf) {
 		xa_erase(&ctx->bufs, handle);
-		buf->attached = false;
 		iub_buf_put(buf);
 	}
 	mutex_unlock(&ctx->attach_lock);

@@ -34,13 +34,9 @@ static int iub_open(struct inode *inode, struct file *file)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
-	kref_init(&ctx->ref);
 	atomic_set(&ctx->inflight, 0);
 	xa_init_flags(&ctx->bufs, XA_FLAGS_ALLOC);
 	mutex_init(&ctx->attach_lock);
-	spin_lock_init(&ctx->live_lock);
-	INIT_LIST_HEAD(&ctx->live);
-	init_waitqueue_head(&ctx->released);
 	file->private_data = ctx;
 	return 0;
 }
@@ -53,8 +49,9 @@ static int iub_release(struct inode *inode, struct file *file)
 	WARN_ON(atomic_read(&ctx->inflight));
 	iub_ports_release_ctx(ctx);
 	iub_buf_detach_all(ctx);
-	/* freed when the last buffer is unmapped too */
-	iub_ctx_put(ctx);
+	xa_destroy(&ctx->bufs);
+	mutex_destroy(&ctx->attach_lock);
+	kfree(ctx);
 	return 0;
 }
 

@@ -37,7 +37,6 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -52,36 +51,24 @@ struct sg_table;
 
 /**
  * struct iub_ctx - state of one open file of /dev/iio-usb-bridge
- * @ref: the file's reference, and one per buffer on @live
  * @inflight: requests created on this file and not yet freed; bounded by
  *	the max_inflight module parameter. Atomic, no lock.
  * @bufs: handle -> struct iub_buf; the xarray's own lock protects it, and
  *	a buffer is looked up under RCU with a reference taken
- * @attach_lock: serializes BUF_ATTACH and BUF_DETACH: the search of @live
- *	for the DMABUF being attached, &struct iub_buf.attached, and the
+ * @attach_lock: serializes BUF_ATTACH and BUF_DETACH of this file, so that
+ *	the check that no handle of the file names the buffer and the
  *	insertion of the new handle are one step
- * @live_lock: protects @live
- * @live: every &struct iub_buf of this file that is still mapped: attached
- *	ones, detached ones that transfers still hold, and released ones
- *	the release worker has not unmapped yet. A DMABUF is on it at most
- *	once, so that the file never maps it twice for one device.
- * @released: woken when a buffer leaves @live
  *
- * A context lives from open() until the last close of the file and the
- * release of its last buffer. Every request pins the file (io_uring holds
- * a file reference for each command, an ioctl caller holds one for the
- * duration of the call), so no request outlives the file. Ports claimed by
- * the context point back to it (&struct iub_port.owner) and are released
- * in iub_release().
+ * A context lives from open() to the last close of the file. Every request
+ * pins the file (io_uring holds a file reference for each command, an ioctl
+ * caller holds one for the duration of the call), so no request outlives
+ * its context. Ports claimed by the context point back to it
+ * (&struct iub_port.owner) and are released in iub_release().
  */
 struct iub_ctx {
-	struct kref ref;
 	atomic_t inflight;
 	struct xarray bufs;
-	struct mutex attach_lock;	/* BUF_ATTACH/DETACH, see above */
-	spinlock_t live_lock;		/* protects @live */
-	struct list_head live;
-	wait_queue_head_t released;
+	struct mutex attach_lock;	/* BUF_ATTACH/DETACH of this file */
 };
 
 /**
@@ -109,12 +96,10 @@ struct iub_buf_map {
 
 /**
  * struct iub_buf - an imported DMABUF
- * @ref: held by the handle table and by every transfer on the buffer
- * @ctx: the file that imported it, referenced until the buffer is freed
- * @ctx_node: in &struct iub_ctx.live, until the release worker unmapped it
- * @attached: a handle names it (under &struct iub_ctx.attach_lock); a
- *	detached buffer that transfers still hold gets a handle again when
- *	its DMABUF is attached again
+ * @ref: held by each handle that names the buffer (in any file) and by
+ *	every transfer on it
+ * @node: on the module's list of imported buffers (iub_dmabuf.c), until
+ *	the release worker has unmapped it
  * @dmabuf: the DMABUF, referenced for as long as @ref is nonzero
  * @size: its size in bytes
  * @lock: serializes the creation of mappings
@@ -131,9 +116,7 @@ struct iub_buf_map {
  */
 struct iub_buf {
 	struct kref ref;
-	struct iub_ctx *ctx;
-	struct list_head ctx_node;
-	bool attached;
+	struct list_head node;
 	struct dma_buf *dmabuf;
 	size_t size;
 	struct mutex lock;		/* serializes adding to @maps */
@@ -468,7 +451,6 @@ int iub_req_wait(struct iub_req *req);
 int iub_buf_attach(struct iub_ctx *ctx, int fd);
 int iub_buf_detach(struct iub_ctx *ctx, u32 handle);
 void iub_buf_detach_all(struct iub_ctx *ctx);
-void iub_ctx_put(struct iub_ctx *ctx);
 struct iub_buf *iub_buf_get(struct iub_ctx *ctx, u32 handle);
 void iub_buf_put(struct iub_buf *buf);
 struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,

@@ -312,13 +312,10 @@ static void pick_range(struct thr *t, uint32_t *off, uint32_t *len)
 }
 
 /*
- * Each file attaches DMABUFs of its own third of the set: one DMABUF
- * attached through two files is mapped twice for the same DMA device, two
- * importers' mappings of the same pages, which DMA-API debugging reports
- * as overlapping (Documentation/hardening.rst). Within a file the bridge
- * maps a buffer once per device.
+ * Any DMABUF of the set, through any file: the module imports a DMABUF
+ * once, so files share its mappings, and a file attaches it once (EEXIST).
  */
-static int pick_dmabuf_fd(struct thr *t, int file)
+static int pick_dmabuf_fd(struct thr *t)
 {
 	switch (pick(&t->rs, 12)) {
 	case 0: return -1;
@@ -327,8 +324,7 @@ static int pick_dmabuf_fd(struct thr *t, int file)
 	case 3: return 1 << 20;
 	case 4: return val32(&t->rs);
 	default:
-		return atomic_load(&buf_fd[file * (NBUFS / NFILES) +
-					   pick(&t->rs, NBUFS / NFILES)]);
+		return atomic_load(&buf_fd[pick(&t->rs, NBUFS)]);
 	}
 }
 
@@ -365,7 +361,7 @@ static enum cmd gen(struct thr *t, int file, bool uring, unsigned int *op,
 		break;
 	}
 	case C_ATTACH: {
-		struct iub_buf_attach a = { .fd = pick_dmabuf_fd(t, file),
+		struct iub_buf_attach a = { .fd = pick_dmabuf_fd(t),
 					    .flags = flags32(&t->rs, 0),
 					    .reserved = reserved64(&t->rs) };
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
@@ -169,6 +170,35 @@ static inline int dmabuf_count(void)
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "Total %d objects", &n) == 1)
 			break;
+	fclose(f);
+	return n;
+}
+
+/*
+ * How many devices the DMABUF is attached to (debugfs bufinfo, the entry
+ * whose inode is the DMABUF's); -1 if it is not listed.
+ */
+static inline int dmabuf_attachments(const struct dmabuf *b)
+{
+	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+	unsigned long ino;
+	char line[256];
+	struct stat st;
+	int n = -1, found = 0;
+
+	if (!f)
+		return -1;
+	if (fstat(b->fd, &st)) {
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		/* size flags mode count exp_name ino name */
+		if (sscanf(line, "%*u %*x %*x %*d %*s %lu", &ino) == 1)
+			found = ino == (unsigned long)st.st_ino;
+		else if (found && sscanf(line, "Total %d devices attached", &n) == 1)
+			break;
+	}
 	fclose(f);
 	return n;
 }

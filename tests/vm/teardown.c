@@ -210,7 +210,7 @@ TEST_F(t, ioctl_not_interrupted_by_uring)
 
 /*
  * A DMABUF detached with a transfer in flight and attached again: the new
- * handle names the same buffer (the file maps a DMABUF once), the old
+ * handle names the same buffer (a DMABUF is mapped once), the old
  * transfer ends normally, the new handle works, and a third attach is
  * refused.
  */
@@ -235,6 +235,8 @@ TEST_F(t, reattach_busy)
 	sim_restore(SIM_CH_ADC0);
 	x.handle = self->h[0];
 	EXPECT_EQ(SIZE, iub_test_ioctl(self->fd, IUB_IOC_TRANSFER, &x));
+	/* one mapping all along */
+	EXPECT_EQ(1, dmabuf_attachments(&self->b[0]));
 	/* detached again, now idle: attached again as a new buffer */
 	d.handle = self->h[0];
 	EXPECT_EQ(0, iub_test_ioctl(self->fd, IUB_IOC_BUF_DETACH, &d));
