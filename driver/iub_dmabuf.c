@@ -33,11 +33,13 @@ IUB_IMPORT_NS(DMA_BUF);
  * transfers still hold, and released ones the release worker has not
  * unmapped yet. A DMABUF is on it at most once. iub_bufs_lock protects the
  * list and makes finding or adding a buffer one step; iub_bufs_released is
- * woken when a buffer leaves it.
+ * woken when a buffer leaves it, after iub_bufs_gone was counted up.
  */
 static DEFINE_MUTEX(iub_bufs_lock);
 static LIST_HEAD(iub_bufs);
 static DECLARE_WAIT_QUEUE_HEAD(iub_bufs_released);
+/* how many buffers have left iub_bufs; changed under iub_bufs_lock */
+static atomic_t iub_bufs_gone = ATOMIC_INIT(0);
 
 static void iub_buf_release_work(struct work_struct *work)
 {
@@ -62,6 +64,7 @@ static void iub_buf_release_work(struct work_struct *work)
 	/* unmapped: this DMABUF may be imported again */
 	mutex_lock(&iub_bufs_lock);
 	list_del(&buf->node);
+	atomic_inc(&iub_bufs_gone);
 	mutex_unlock(&iub_bufs_lock);
 	wake_up_all(&iub_bufs_released);
 
@@ -107,23 +110,6 @@ struct iub_buf *iub_buf_get(struct iub_ctx *ctx, u32 handle)
 	return buf;
 }
 
-/* whether @buf is still on iub_bufs (a pointer comparison only) */
-static bool iub_bufs_hold(struct iub_buf *buf)
-{
-	struct iub_buf *each;
-	bool ret = false;
-
-	mutex_lock(&iub_bufs_lock);
-	list_for_each_entry(each, &iub_bufs, node) {
-		if (each == buf) {
-			ret = true;
-			break;
-		}
-	}
-	mutex_unlock(&iub_bufs_lock);
-	return ret;
-}
-
 /*
  * The buffer of @dmabuf, referenced: the one already imported, or a new
  * one. Takes over the caller's reference to @dmabuf. Waits for a buffer of
@@ -132,6 +118,7 @@ static bool iub_bufs_hold(struct iub_buf *buf)
 static struct iub_buf *iub_buf_import(struct dma_buf *dmabuf)
 {
 	struct iub_buf *buf, *found;
+	int gone;
 
 	for (;;) {
 		found = NULL;
@@ -150,9 +137,11 @@ static struct iub_buf *iub_buf_import(struct dma_buf *dmabuf)
 			dma_buf_put(dmabuf);
 			return found;
 		}
+		gone = atomic_read(&iub_bufs_gone);
 		mutex_unlock(&iub_bufs_lock);
 		/* released: its worker unmaps it soon, then it leaves the list */
-		wait_event(iub_bufs_released, !iub_bufs_hold(found));
+		wait_event(iub_bufs_released,
+			   atomic_read(&iub_bufs_gone) != gone);
 	}
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);

@@ -224,6 +224,7 @@ int iub_port_claim(struct iub_ctx *ctx, u32 id)
 	}
 	spin_lock_irq(&port->lock);
 	WRITE_ONCE(port->owner, ctx);
+	WRITE_ONCE(port->lost_owner, NULL);
 	spin_unlock_irq(&port->lock);
 out:
 	mutex_unlock(&iub_ports_lock);
@@ -281,6 +282,11 @@ void iub_ports_release_ctx(struct iub_ctx *ctx)
 
 	mutex_lock(&iub_ports_lock);
 	xa_for_each(&iub_ports, id, port) {
+		if (port->lost_owner == ctx) {
+			spin_lock_irq(&port->lock);
+			WRITE_ONCE(port->lost_owner, NULL);
+			spin_unlock_irq(&port->lock);
+		}
 		if (port->owner != ctx)
 			continue;
 		spin_lock_irq(&port->lock);
@@ -301,11 +307,13 @@ void iub_ports_release_ctx(struct iub_ctx *ctx)
  * lock.
  *
  * Return: the port with a reference (iub_port_put()), ERR_PTR(-ENODEV) for
- * no such port, ERR_PTR(-EPERM) if @ctx has not claimed it.
+ * no such port, ERR_PTR(-EPERM) if @ctx has not claimed it,
+ * ERR_PTR(-ESHUTDOWN) if the converter's removal took it from @ctx.
  */
 struct iub_port *iub_port_get_claimed(struct iub_ctx *ctx, u32 id)
 {
 	struct iub_port *port;
+	int ret;
 
 	rcu_read_lock();
 	port = xa_load(&iub_ports, id);
@@ -313,11 +321,25 @@ struct iub_port *iub_port_get_claimed(struct iub_ctx *ctx, u32 id)
 		port = ERR_PTR(-ENODEV);
 	} else if (READ_ONCE(port->owner) != ctx) {
 		rcu_read_unlock();
+		ret = iub_port_not_ours(port, ctx);
 		iub_port_put(port);
-		return ERR_PTR(-EPERM);
+		return ERR_PTR(ret);
 	}
 	rcu_read_unlock();
 	return port;
+}
+
+/**
+ * iub_port_not_ours() - the error for a file that does not hold a port
+ * @port: the port
+ * @ctx: the file
+ *
+ * Return: -ESHUTDOWN if @ctx held @port until its converter went away,
+ * else -EPERM.
+ */
+int iub_port_not_ours(struct iub_port *port, struct iub_ctx *ctx)
+{
+	return READ_ONCE(port->lost_owner) == ctx ? -ESHUTDOWN : -EPERM;
 }
 
 /**

@@ -308,6 +308,8 @@ static void iub_port_dma_gone(struct iub_port *port, struct device *gone)
 
 	mutex_lock(&iub_ports_lock);
 	spin_lock_irq(&port->lock);
+	/* its file's commands on the port end with -ESHUTDOWN, not -EPERM */
+	WRITE_ONCE(port->lost_owner, port->owner);
 	WRITE_ONCE(port->owner, NULL);
 	chan = port->chan;
 	dev = port->conv_dev;

@@ -190,6 +190,10 @@ struct iub_port_ops {
  * @owner: the context that claimed the port, or NULL; written under both
  *	iub_ports_lock and @lock, so either protects a read (the transfer
  *	path also peeks with READ_ONCE())
+ * @lost_owner: the context whose claim the converter's removal dropped:
+ *	its transfers, routes and cancels on the port get -ESHUTDOWN rather
+ *	than -EPERM (iub_port_not_ours()) until the port is claimed again or
+ *	that file closes. Written like @owner; compared, never dereferenced
  * @dma_dev: the device that performs the DMA, where buffers are attached
  *	and mapped; NULL for a port whose hardware reaches memory through
  *	the CPU (see iub_buf_vmap()). Set before @present; stable while the
@@ -231,6 +235,7 @@ struct iub_port {
 	const struct iub_port_ops *ops;
 	bool present;
 	struct iub_ctx *owner;
+	struct iub_ctx *lost_owner;
 	struct device *dma_dev;
 	u32 align;
 	u32 max_transfer;
@@ -469,6 +474,7 @@ int iub_port_release(struct iub_ctx *ctx, u32 id);
 int iub_port_cancel_cmd(struct iub_ctx *ctx, u32 id);
 void iub_ports_release_ctx(struct iub_ctx *ctx);
 struct iub_port *iub_port_get_claimed(struct iub_ctx *ctx, u32 id);
+int iub_port_not_ours(struct iub_port *port, struct iub_ctx *ctx);
 void iub_port_put(struct iub_port *port);
 int iub_port_add(struct iub_port *port);
 void iub_port_unregister(struct iub_port *port, int error);

@@ -331,13 +331,14 @@ static const struct iub_req_ops iub_xfer_req_ops = {
 
 /*
  * Whether @x may go on its port's queue: the file still holds the port
- * (-EPERM) and its hardware is there (-ESHUTDOWN). Under @port->lock.
+ * (-EPERM, or -ESHUTDOWN if its converter's removal took it) and its
+ * hardware is there (-ESHUTDOWN). Under @port->lock.
  */
 static int iub_xfer_may_queue(struct iub_xfer *x)
 {
 	lockdep_assert_held(&x->port->lock);
 	if (x->port->owner != x->req.ctx)
-		return -EPERM;
+		return iub_port_not_ours(x->port, x->req.ctx);
 	return x->port->present ? 0 : -ESHUTDOWN;
 }
 
