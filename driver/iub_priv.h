@@ -220,6 +220,8 @@ struct iub_port_ops {
  * @cancel_lock: serializes cancellations of this port (process context)
  * @failed: transfers that could not start from a fence callback, to be
  *	ended by @kick_work; protected by @lock
+ * @ending: iub_port_kick() calls ending failed transfers outside @lock;
+ *	nothing behind them starts meanwhile. Protected by @lock
  * @kick_work: ends @failed and starts what is ready: a fence callback
  *	runs under the signalling fence's lock, where ending a transfer
  *	(signalling its fence) must not happen
@@ -257,6 +259,7 @@ struct iub_port {
 	u64 errors;
 	struct mutex cancel_lock;	/* one cancellation at a time */
 	struct list_head failed;
+	unsigned int ending;
 	struct work_struct kick_work;
 	struct rcu_head rcu;
 };

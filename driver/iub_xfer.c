@@ -77,8 +77,10 @@ static void iub_xfer_end_list(struct list_head *list, int result)
 
 /*
  * Start the transfers at the head of the pending queue that are ready.
- * Called with port->lock held; those whose start failed are moved to
- * @failed, to be ended by the caller once the lock is dropped.
+ * Called with port->lock held; one whose start failed is moved to @failed,
+ * to be ended by the caller once the lock is dropped. Nothing behind it
+ * starts before it has ended: the port's fences and completions keep
+ * submission order.
  */
 static void iub_port_start_ready(struct iub_port *port,
 				 struct list_head *failed)
@@ -90,6 +92,8 @@ static void iub_port_start_ready(struct iub_port *port,
 	if (port->cancelling)
 		return;
 	list_for_each_entry_safe(x, tmp, &port->pending, node) {
+		if (!list_empty(failed) || port->ending)
+			break;	/* ended first, then the rest starts */
 		if (x->state == IUB_XFER_ABORT) {
 			x->state = IUB_XFER_ENDED;
 			x->req.result = x->abort_error;
@@ -127,13 +131,22 @@ void iub_port_kick(struct iub_port *port)
 	LIST_HEAD(failed);
 
 	spin_lock_irqsave(&port->lock, flags);
-	iub_port_start_ready(port, &failed);
-	list_splice_init(&port->failed, &failed);
-	spin_unlock_irqrestore(&port->lock, flags);
-	list_for_each_entry_safe(x, tmp, &failed, node) {
-		list_del_init(&x->node);
-		iub_xfer_end(x, x->req.result);
+	for (;;) {
+		/* the ones that failed earlier come first */
+		list_splice_init(&port->failed, &failed);
+		iub_port_start_ready(port, &failed);
+		if (list_empty(&failed))
+			break;
+		port->ending++;
+		spin_unlock_irqrestore(&port->lock, flags);
+		list_for_each_entry_safe(x, tmp, &failed, node) {
+			list_del_init(&x->node);
+			iub_xfer_end(x, x->req.result);
+		}
+		spin_lock_irqsave(&port->lock, flags);
+		port->ending--;
 	}
+	spin_unlock_irqrestore(&port->lock, flags);
 }
 EXPORT_SYMBOL_GPL(iub_port_kick);
 

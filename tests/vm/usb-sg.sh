@@ -62,7 +62,12 @@ echo "ok - IUB_ROUTE_ZLP: one zero-length packet per route, none without it"
 for f in "$DBG"/ep*in/pause; do echo 1 > "$f"; done
 "$STREAM" in usb0:in0 $((64 * MiB)) 65536 16 > /tmp/stream.out 2>&1 &
 spid=$!
-sleep 1
+# all 16 queued in the UDC first: io_uring may issue some from io-wq later,
+# and one issued after the unbind finds no port (ENODEV)
+for _ in $(seq 300); do
+	[ "$(ep_sum in queued)" -ge 16 ] && break
+	sleep 0.1
+done
 $GADGET unbind
 wait $spid
 grep -q "errno 108" /tmp/stream.out || { cat /tmp/stream.out; fail "not ESHUTDOWN"; }
