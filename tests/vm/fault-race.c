@@ -136,11 +136,13 @@ TEST_F(race, detach_vs_transfer)
 		int h;
 
 		ASSERT_EQ(0, iub_test_ioctl(self->fd, IUB_IOC_BUF_DETACH, &d));
-		if (i % 3)
-			usleep(100);
+		if (i % 3 == 1)
+			usleep(100);	/* transfers meanwhile find no buffer */
 		h = iub_test_attach(self->fd, self->b[i % NBUF].fd);
 		ASSERT_LE(0, h);
 		atomic_store(&s.handle, h);
+		if (i % 3 == 2)
+			usleep(1000);	/* and now they find it */
 	}
 	atomic_store(&s.stop, 1);
 	pthread_join(th, NULL);
