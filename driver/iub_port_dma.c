@@ -283,8 +283,9 @@ err_put_dev:
 
 /*
  * @port's converter is going away: end its transfers with -ESHUTDOWN (and
- * refuse new ones with it), then drop its claim (the owner's next transfer
- * gets -EPERM) and give the channel and the device back. The port stays
+ * refuse new ones with it), then drop its claim (the file that held it
+ * gets -ESHUTDOWN for the port until it is claimed again: @lost_owner) and
+ * give the channel and the device back. The port stays
  * registered, absent, and comes back when the converter does. Process
  * context.
  */

@@ -104,9 +104,8 @@ struct iub_buf_map {
  * @size: its size in bytes
  * @lock: serializes the creation of mappings
  * @maps: &struct iub_buf_map, one per DMA device and direction; appended
- *	under @lock,
- *	never removed before the buffer is freed, so readers walk it with
- *	list_for_each_entry_rcu() or under @lock
+ *	under @lock, never removed before the buffer is freed, so readers
+ *	walk it with list_for_each_entry_rcu() or under @lock
  * @release_work: unmaps, detaches and puts the DMABUF in process context
  *	after the last reference went (that may happen in task work)
  * @rcu: the buffer is freed after a grace period: handles are looked up

@@ -11,7 +11,20 @@ fail() { echo "not ok - $*"; exit 1; }
 IUB=$IUB_GUEST_BUILD/tools/iub/iub
 COUNT=$IUB_GUEST_BUILD/tests/vm/dmabuf-count
 PORTS=$IUB_GUEST_BUILD/tests/vm/iub-ports
+OWNER=$IUB_GUEST_BUILD/tests/vm/unplug-owner
 base=$($COUNT)
+
+# a file holds ADC1 idle across the removal (unplug-owner.c)
+rm -f /tmp/unplug.fifo
+mkfifo /tmp/unplug.fifo
+$OWNER < /tmp/unplug.fifo > /tmp/owner.out 2>&1 &
+opid=$!
+exec 3> /tmp/unplug.fifo
+for _ in $(seq 100); do
+	grep -q claimed /tmp/owner.out && break
+	sleep 0.05
+done
+grep -q claimed /tmp/owner.out || { cat /tmp/owner.out; fail "unplug-owner did not claim"; }
 
 echo 8388608 > /sys/kernel/debug/iub-sim-dma/chan0/rate
 $IUB stream -q -b 65536 -n 16 iub-sim-adc.0:rx iub-sim-dac.0:tx > /tmp/iub.out 2>&1 &
@@ -35,6 +48,10 @@ echo 0 > /sys/kernel/debug/iub-sim-dma/chan0/rate
 [ $ended = 1 ] || fail "the stream went on for 5 s after its converters were removed"
 grep -q "shutdown" /tmp/iub.out || fail "the stream did not end with ESHUTDOWN"
 echo "ok - converter removal ends the stream with ESHUTDOWN in $(($(date +%s) - t0)) s"
+echo go >&3
+exec 3>&-
+wait $opid || { cat /tmp/owner.out; fail "the file that held a removed port"; }
+echo "ok - the file that held a removed port gets ESHUTDOWN, its claim is gone (EPERM)"
 $PORTS | grep 'iub-sim-adc.0:rx' | grep -q ABSENT || fail "port not absent: $($PORTS | grep adc.0)"
 echo "ok - the port is listed absent"
 for _ in $(seq 100); do
