@@ -25,7 +25,10 @@ fi
 [ "$(id -u)" = 0 ] || { log "run as root (apt-get and the VM need it)"; exit 1; }
 
 PKGS=(
-	build-essential gcc-12 g++ gcc-multilib g++-multilib cmake make
+	build-essential gcc-12 g++ cmake make
+	# arm64: the cross compiler, and its UAPI headers (only a Recommends
+	# away from it, so never installed with --no-install-recommends)
+	gcc-aarch64-linux-gnu linux-libc-dev-arm64-cross
 	pkg-config git ca-certificates
 	qemu-system-x86 busybox-static cpio kmod xz-utils
 	liburing-dev libusb-1.0-0-dev
@@ -35,10 +38,21 @@ PKGS=(
 	libelf-dev libssl-dev
 )
 
-missing=()
+# On Debian 12 these conflict with every cross compiler package, so a setup
+# cannot have both: removed, in the same apt-get run that installs the cross
+# compiler, where a machine has them. Nothing needs them: the 32-bit layout
+# check is compile-only (tests/unit/uapi-layout-abi.sh) and runs without.
+CONFLICTS=(gcc-multilib g++-multilib)
+
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+missing=() remove=()
 for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
+	installed "$p" || missing+=("$p")
+done
+for p in "${CONFLICTS[@]}"; do
+	! installed "$p" || remove+=("$p")
 done
 lists_stamp=$IUB_CACHE/apt-updated
 mkdir -p "$IUB_CACHE"
@@ -48,9 +62,11 @@ if [ ${#missing[@]} -gt 0 ] || [ ! -e "$lists_stamp" ] ||
 	apt-get update -qq
 	touch "$lists_stamp"
 fi
-if [ ${#missing[@]} -gt 0 ]; then
-	log "installing: ${missing[*]}"
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ] || [ ${#remove[@]} -gt 0 ]; then
+	log "installing: ${missing[*]:-nothing}; removing: ${remove[*]:-nothing}"
+	# "PKG-" removes PKG in the same transaction (apt-get(8))
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+		"${remove[@]/%/-}" >/dev/null
 fi
 
 # The newest 6.12 flavour for which both the headers and the unsigned image

@@ -1,123 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Layout of every UAPI structure: sizes, offsets and the rule that every
- * argument block fits the 16 bytes of sqe->cmd. Built three times: as C
- * with sanitizers, as 32-bit C (-m32) and as C++; the layout must be the
- * same in all three, so the checks are compile-time and the program also
- * prints them for the record.
+ * unit/uapi-layout: the compile-time layout checks of uapi_layout.h on the
+ * build machine (x86_64, with sanitizers), and the layout printed for the
+ * record. uapi_layout_cxx.cc builds this file as C++; the i386 and arm64
+ * checks are compile-only (tests/unit/CMakeLists.txt).
  */
-#include <stddef.h>
 #include <stdio.h>
-#include <linux/iio_usb_bridge.h>
 
-#ifdef __cplusplus
-#define IUB_STATIC_ASSERT(e) static_assert(e, #e)
-#else
-#define IUB_STATIC_ASSERT(e) _Static_assert(e, #e)
-#endif
-
-#define CHECK_SIZE(type, size) IUB_STATIC_ASSERT(sizeof(struct type) == (size))
-#define CHECK_OFF(type, field, off) \
-	IUB_STATIC_ASSERT(offsetof(struct type, field) == (off))
-
-CHECK_SIZE(iub_query, 16);
-CHECK_OFF(iub_query, data, 0);
-CHECK_OFF(iub_query, size, 8);
-CHECK_OFF(iub_query, flags, 12);
-
-CHECK_SIZE(iub_features, 32);
-CHECK_SIZE(iub_features, IUB_FEATURES_SIZE_VER1);
-CHECK_OFF(iub_features, uapi_version, 0);
-CHECK_OFF(iub_features, size, 4);
-CHECK_OFF(iub_features, features, 8);
-CHECK_OFF(iub_features, max_inflight, 16);
-CHECK_OFF(iub_features, max_buffers, 20);
-CHECK_OFF(iub_features, nr_ports, 24);
-CHECK_OFF(iub_features, reserved0, 28);
-
-CHECK_SIZE(iub_buf_attach, 16);
-CHECK_OFF(iub_buf_attach, fd, 0);
-CHECK_OFF(iub_buf_attach, flags, 4);
-CHECK_OFF(iub_buf_attach, reserved, 8);
-
-CHECK_SIZE(iub_buf_detach, 16);
-CHECK_OFF(iub_buf_detach, handle, 0);
-CHECK_OFF(iub_buf_detach, flags, 4);
-CHECK_OFF(iub_buf_detach, reserved, 8);
-
-CHECK_SIZE(iub_port_claim, 16);
-CHECK_OFF(iub_port_claim, port, 0);
-CHECK_OFF(iub_port_claim, flags, 4);
-CHECK_OFF(iub_port_claim, reserved, 8);
-
-CHECK_SIZE(iub_transfer, 16);
-CHECK_OFF(iub_transfer, handle, 0);
-CHECK_OFF(iub_transfer, port, 2);
-CHECK_OFF(iub_transfer, flags, 4);
-CHECK_OFF(iub_transfer, offset, 8);
-CHECK_OFF(iub_transfer, length, 12);
-
-CHECK_SIZE(iub_route, 16);
-CHECK_OFF(iub_route, handle, 0);
-CHECK_OFF(iub_route, flags, 2);
-CHECK_OFF(iub_route, from, 4);
-CHECK_OFF(iub_route, to, 6);
-CHECK_OFF(iub_route, offset, 8);
-CHECK_OFF(iub_route, length, 12);
-IUB_STATIC_ASSERT(IUB_ROUTE_INFO_STAGE(0x200000007ULL) == 2);
-IUB_STATIC_ASSERT(IUB_ROUTE_INFO_BYTES(0x200000007ULL) == 7);
-
-/* GET_PORTS entries: fixed forever at 96 bytes */
-CHECK_SIZE(iub_port_info, 96);
-CHECK_OFF(iub_port_info, name, 0);
-CHECK_OFF(iub_port_info, id, 32);
-CHECK_OFF(iub_port_info, kind, 36);
-CHECK_OFF(iub_port_info, direction, 40);
-CHECK_OFF(iub_port_info, flags, 44);
-CHECK_OFF(iub_port_info, align, 48);
-CHECK_OFF(iub_port_info, max_transfer, 52);
-CHECK_OFF(iub_port_info, bytes, 56);
-CHECK_OFF(iub_port_info, transfers, 64);
-CHECK_OFF(iub_port_info, errors, 72);
-CHECK_OFF(iub_port_info, reserved, 80);
-IUB_STATIC_ASSERT(IUB_PORT_NAME_LEN == 32);
-
-CHECK_SIZE(iub_nop, 16);
-CHECK_OFF(iub_nop, flags, 0);
-CHECK_OFF(iub_nop, value, 4);
-CHECK_OFF(iub_nop, reserved, 8);
-
-/* Every argument block is exactly IUB_CMD_SIZE_MAX bytes, as encoded. */
-#define CHECK_CMD(op, type) \
-	IUB_STATIC_ASSERT(_IOC_SIZE(op) == sizeof(struct type)); \
-	IUB_STATIC_ASSERT(_IOC_SIZE(op) == IUB_CMD_SIZE_MAX); \
-	IUB_STATIC_ASSERT(_IOC_TYPE(op) == IUB_IOC_MAGIC); \
-	IUB_STATIC_ASSERT(_IOC_DIR(op) == _IOC_WRITE)
-
-CHECK_CMD(IUB_IOC_GET_FEATURES, iub_query);
-CHECK_CMD(IUB_IOC_NOP, iub_nop);
-CHECK_CMD(IUB_IOC_BUF_ATTACH, iub_buf_attach);
-CHECK_CMD(IUB_IOC_BUF_DETACH, iub_buf_detach);
-CHECK_CMD(IUB_IOC_GET_PORTS, iub_query);
-CHECK_CMD(IUB_IOC_PORT_CLAIM, iub_port_claim);
-CHECK_CMD(IUB_IOC_PORT_RELEASE, iub_port_claim);
-CHECK_CMD(IUB_IOC_PORT_CANCEL, iub_port_claim);
-CHECK_CMD(IUB_IOC_TRANSFER, iub_transfer);
-CHECK_CMD(IUB_IOC_ROUTE, iub_route);
-
-/* command numbers are ABI: never renumbered */
-IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_GET_FEATURES) == 0);
-IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_NOP) == 1);
-IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_BUF_ATTACH) == 2);
-IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_BUF_DETACH) == 3);
-IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_GET_PORTS) == 4);
-IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_PORT_CLAIM) == 5);
-IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_PORT_RELEASE) == 6);
-IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_PORT_CANCEL) == 7);
-IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_TRANSFER) == 8);
-IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_ROUTE) == 9);
-IUB_STATIC_ASSERT((IUB_NOP_FLAGS & (IUB_NOP_ASYNC | IUB_NOP_PARK)) ==
-		  IUB_NOP_FLAGS);
+#include "uapi_layout.h"
 
 int main(void)
 {
