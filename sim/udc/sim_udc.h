@@ -13,11 +13,13 @@
 #ifndef _IUB_SIM_UDC_H
 #define _IUB_SIM_UDC_H
 
+#include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/platform_device.h>
+#include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/usb/ch9.h>
 #include <linux/usb/gadget.h>
@@ -42,6 +44,12 @@
 /* Largest control transfer data stage the simulated host asks for. */
 #define IUB_SIM_UDC_CTRL_BUF	4096
 
+/* Longest give-back and dequeue delay debugfs accepts: 60 s, in us. */
+#define IUB_SIM_UDC_DELAY_MAX_US	(60 * USEC_PER_SEC)
+
+/* Scatterlist entries a request's snapshot covers, at most. */
+#define IUB_SIM_UDC_SG_CHECK	64
+
 /**
  * enum iub_sim_udc_dbg_id - per-endpoint debugfs files
  * @IUB_SIM_UDC_DBG_BYTES: bytes moved since the endpoint was enabled or reset
@@ -61,6 +69,12 @@
  * @IUB_SIM_UDC_DBG_POSITION: OUT: bytes of the stream produced so far
  * @IUB_SIM_UDC_DBG_SHORT_NEXT: OUT: next request completes with at most this
  *	many bytes (one shot; -1 = none)
+ * @IUB_SIM_UDC_DBG_OWNED: requests the controller owns now: queued, or
+ *	finished or dequeued and not given back yet
+ * @IUB_SIM_UDC_DBG_GIVEBACK_DELAY: microseconds between the end of a
+ *	request and its give-back (default 0)
+ * @IUB_SIM_UDC_DBG_DEQUEUE_DELAY: microseconds between usb_ep_dequeue()
+ *	and the give-back with -ECONNRESET (default 0: inside the call)
  * @IUB_SIM_UDC_DBG_NR: number of ids
  */
 enum iub_sim_udc_dbg_id {
@@ -80,6 +94,9 @@ enum iub_sim_udc_dbg_id {
 	IUB_SIM_UDC_DBG_SEED,
 	IUB_SIM_UDC_DBG_POSITION,
 	IUB_SIM_UDC_DBG_SHORT_NEXT,
+	IUB_SIM_UDC_DBG_OWNED,
+	IUB_SIM_UDC_DBG_GIVEBACK_DELAY,
+	IUB_SIM_UDC_DBG_DEQUEUE_DELAY,
 	IUB_SIM_UDC_DBG_NR,
 };
 
@@ -118,9 +135,62 @@ struct iub_sim_udc_stats {
 };
 
 /**
+ * enum iub_sim_udc_req_state - who owns a request
+ * @IUB_SIM_UDC_REQ_IDLE: the gadget driver
+ * @IUB_SIM_UDC_REQ_QUEUED: the controller, on &iub_sim_udc_ep.queue (or
+ *	about to go there: usb_ep_queue() is mapping it)
+ * @IUB_SIM_UDC_REQ_DONE: the controller: the request ended and waits on
+ *	&iub_sim_udc_ep.retire for its give-back (the give-back delay)
+ * @IUB_SIM_UDC_REQ_DEQUEUED: the controller: usb_ep_dequeue() took it off
+ *	the queue; it waits on &iub_sim_udc_ep.retire (the dequeue delay)
+ */
+enum iub_sim_udc_req_state {
+	IUB_SIM_UDC_REQ_IDLE,
+	IUB_SIM_UDC_REQ_QUEUED,
+	IUB_SIM_UDC_REQ_DONE,
+	IUB_SIM_UDC_REQ_DEQUEUED,
+};
+
+/**
+ * struct iub_sim_udc_snap - what a request looked like when it was queued
+ * @buf: req->buf
+ * @sg: req->sg
+ * @complete: req->complete
+ * @context: req->context
+ * @length: req->length
+ * @num_sgs: req->num_sgs
+ * @num_mapped_sgs: req->num_mapped_sgs, once mapped
+ * @sg_entries: scatterlist entries covered by @sg_hash (0: none)
+ * @sg_hash: hash of those entries, as the controller saw them
+ *
+ * The gadget API gives a queued request to the controller: until it is
+ * given back, the gadget driver may neither change it nor free or reuse its
+ * scatterlist. The controller compares the request with this snapshot when
+ * it starts to move it and when it gives it back.
+ */
+struct iub_sim_udc_snap {
+	void *buf;
+	struct scatterlist *sg;
+	void (*complete)(struct usb_ep *ep, struct usb_request *req);
+	void *context;
+	unsigned int length;
+	unsigned int num_sgs;
+	unsigned int num_mapped_sgs;
+	unsigned int sg_entries;
+	u32 sg_hash;
+};
+
+/**
  * struct iub_sim_udc_req - a request of this controller
  * @req: the gadget API's request, handed out by alloc_request
- * @queue: entry in &iub_sim_udc_ep.queue; protected by the endpoint's lock
+ * @ep: the endpoint it was allocated for; constant
+ * @queue: entry in &iub_sim_udc_ep.queue or &iub_sim_udc_ep.retire;
+ *	protected by the endpoint's lock
+ * @state: who owns the request
+ * @status: the status a request on &iub_sim_udc_ep.retire is given back
+ *	with
+ * @deadline: when a request on &iub_sim_udc_ep.retire is given back
+ * @snap: the request as it was queued (data endpoints)
  * @sg: DMA walk: current scatterlist entry, NULL for a single buffer
  * @sg_left: DMA walk: entries left after @sg
  * @addr: DMA walk: DMA address of the next byte
@@ -128,12 +198,19 @@ struct iub_sim_udc_stats {
  * @xfer_len: bytes this request moves: its length, or less for a short OUT
  * @started: the data mover has begun with this request
  * @mapped: this controller mapped the request and unmaps it at completion
+ * @bad: the request differs from @snap (reported); its memory is not
+ *	touched any more
  *
- * The DMA walk fields and the flags are protected by the endpoint's lock.
+ * Everything but @req and @ep is protected by the endpoint's lock.
  */
 struct iub_sim_udc_req {
 	struct usb_request req;
+	struct iub_sim_udc_ep *ep;
 	struct list_head queue;
+	enum iub_sim_udc_req_state state;
+	int status;
+	ktime_t deadline;
+	struct iub_sim_udc_snap snap;
 	struct scatterlist *sg;
 	unsigned int sg_left;
 	dma_addr_t addr;
@@ -141,6 +218,7 @@ struct iub_sim_udc_req {
 	unsigned int xfer_len;
 	bool started;
 	bool mapped;
+	bool bad;
 };
 
 /**
@@ -152,6 +230,8 @@ struct iub_sim_udc_req {
  *	it touches a request's memory, so that dequeue and disable never
  *	pull a request from under it.
  * @queue: queued requests, in order
+ * @retire: requests that ended or were dequeued and wait for their
+ *	give-back, in the order they ended
  * @is_in: direction (IN: device to host); constant
  * @num: endpoint number (0 for ep0); constant
  * @enabled: enabled by the gadget driver
@@ -174,9 +254,19 @@ struct iub_sim_udc_req {
  * @position: OUT: bytes of the stream produced
  * @short_next: OUT: the next request completes with at most this many
  *	bytes; negative = no short packet pending
+ * @giveback_delay: time between the end of a request and its give-back
+ *	(what a controller's event interrupt takes); 0 = at once
+ * @dequeue_delay: time between usb_ep_dequeue() and the give-back (a
+ *	controller whose "end transfer" command completes late, like dwc3);
+ *	0 = inside usb_ep_dequeue()
+ * @last_deadline: give-back time of the last request that ended, so that
+ *	ended requests are given back in order even when @giveback_delay
+ *	changes
+ * @retire_done: requests on @retire that ended (not dequeued ones)
  * @stats: counters
  * @work: the data mover; runs on &iub_sim_udc.wq
  * @timer: pacing: queues @work when the next step is due
+ * @retire_timer: queues @work when the first request on @retire is due
  * @dbg: debugfs file descriptions (constant after probe)
  * @dbg_dir: debugfs directory of the endpoint
  */
@@ -185,6 +275,7 @@ struct iub_sim_udc_ep {
 	struct iub_sim_udc *udc;
 	spinlock_t lock;	/* see @lock above */
 	struct list_head queue;
+	struct list_head retire;
 	bool is_in;
 	u8 num;
 	bool enabled;
@@ -203,9 +294,14 @@ struct iub_sim_udc_ep {
 	u32 seed;
 	u64 position;
 	s64 short_next;
+	ktime_t giveback_delay;
+	ktime_t dequeue_delay;
+	ktime_t last_deadline;
+	unsigned int retire_done;
 	struct iub_sim_udc_stats stats;
 	struct work_struct work;
 	struct hrtimer timer;
+	struct hrtimer retire_timer;
 	struct iub_sim_udc_dbg_file dbg[IUB_SIM_UDC_DBG_NR];
 	struct dentry *dbg_dir;
 };
@@ -263,6 +359,7 @@ struct iub_sim_udc_ctrl {
  * @ep0_wait: woken when ep0 completes a stage or @abort is set
  * @ctrl: the control transfer in progress
  * @max_speed: highest speed (module parameter); constant
+ * @misuse: gadget API violations the controller caught since probe
  * @dbg_root: /sys/kernel/debug/iub-sim-udc
  */
 struct iub_sim_udc {
@@ -294,6 +391,7 @@ struct iub_sim_udc {
 	struct iub_sim_udc_ctrl ctrl;
 
 	enum usb_device_speed max_speed;
+	atomic_t misuse;
 	struct dentry *dbg_root;
 };
 
@@ -320,6 +418,7 @@ void iub_sim_udc_ep_kick(struct iub_sim_udc_ep *ep);
 void iub_sim_udc_ep_reset_stream_locked(struct iub_sim_udc_ep *ep);
 void iub_sim_udc_ep_pace_reset_locked(struct iub_sim_udc_ep *ep);
 void iub_sim_udc_quiesce(struct iub_sim_udc *udc);
+unsigned int iub_sim_udc_ep_owned_locked(struct iub_sim_udc_ep *ep);
 
 /* sim_udc_core.c */
 void iub_sim_udc_set_host(struct iub_sim_udc *udc, bool present);

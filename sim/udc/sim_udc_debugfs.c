@@ -6,12 +6,14 @@
  *   /sys/kernel/debug/iub-sim-udc/state        driver, speed, configured, ...
  *   /sys/kernel/debug/iub-sim-udc/disconnect   write: the host goes away
  *   /sys/kernel/debug/iub-sim-udc/connect      write: the host comes back
+ *   /sys/kernel/debug/iub-sim-udc/misuse       gadget API violations caught
  *   /sys/kernel/debug/iub-sim-udc/ep<N>{in,out}/  see enum iub_sim_udc_dbg_id
  *
  * A real controller has none of this: the host is a machine at the other
  * end of a cable.
  */
 #include <linux/debugfs.h>
+#include <linux/ktime.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 
@@ -45,6 +47,11 @@ static const struct {
 	[IUB_SIM_UDC_DBG_POSITION] = { "position", 0400, IUB_SIM_UDC_DIR_OUT },
 	[IUB_SIM_UDC_DBG_SHORT_NEXT] = { "short_next", 0600,
 					 IUB_SIM_UDC_DIR_OUT },
+	[IUB_SIM_UDC_DBG_OWNED] = { "owned", 0400, IUB_SIM_UDC_DIR_BOTH },
+	[IUB_SIM_UDC_DBG_GIVEBACK_DELAY] = { "giveback_delay_us", 0600,
+					     IUB_SIM_UDC_DIR_BOTH },
+	[IUB_SIM_UDC_DBG_DEQUEUE_DELAY] = { "dequeue_delay_us", 0600,
+					    IUB_SIM_UDC_DIR_BOTH },
 };
 
 static int iub_sim_udc_dbg_get(void *data, u64 *val)
@@ -99,6 +106,15 @@ static int iub_sim_udc_dbg_get(void *data, u64 *val)
 		break;
 	case IUB_SIM_UDC_DBG_SHORT_NEXT:
 		*val = (u64)ep->short_next;
+		break;
+	case IUB_SIM_UDC_DBG_OWNED:
+		*val = iub_sim_udc_ep_owned_locked(ep);
+		break;
+	case IUB_SIM_UDC_DBG_GIVEBACK_DELAY:
+		*val = ktime_to_us(ep->giveback_delay);
+		break;
+	case IUB_SIM_UDC_DBG_DEQUEUE_DELAY:
+		*val = ktime_to_us(ep->dequeue_delay);
 		break;
 	default:
 		ret = -EPERM;
@@ -157,6 +173,18 @@ static int iub_sim_udc_dbg_set(void *data, u64 val)
 		}
 		ep->short_next = sval;
 		break;
+	case IUB_SIM_UDC_DBG_GIVEBACK_DELAY:
+	case IUB_SIM_UDC_DBG_DEQUEUE_DELAY:
+		/* requests already on their way back keep their time */
+		if (val > IUB_SIM_UDC_DELAY_MAX_US) {
+			ret = -EINVAL;
+			break;
+		}
+		if (f->id == IUB_SIM_UDC_DBG_GIVEBACK_DELAY)
+			ep->giveback_delay = ns_to_ktime(val * NSEC_PER_USEC);
+		else
+			ep->dequeue_delay = ns_to_ktime(val * NSEC_PER_USEC);
+		break;
 	default:
 		ret = -EPERM;
 	}
@@ -185,9 +213,9 @@ static int iub_sim_udc_ep_info_show(struct seq_file *s, void *unused)
 	struct iub_sim_udc_ep *ep = s->private;
 	struct iub_sim_udc_stats st;
 	struct iub_sim_stream_check c;
-	size_t queued;
+	size_t queued, owned;
 	bool enabled, halted, paused, verify, fill;
-	u64 rate, position;
+	u64 rate, position, giveback_us, dequeue_us;
 	s64 short_next;
 	u32 seed;
 
@@ -195,6 +223,9 @@ static int iub_sim_udc_ep_info_show(struct seq_file *s, void *unused)
 	st = ep->stats;
 	c = ep->check;
 	queued = list_count_nodes(&ep->queue);
+	owned = iub_sim_udc_ep_owned_locked(ep);
+	giveback_us = ktime_to_us(ep->giveback_delay);
+	dequeue_us = ktime_to_us(ep->dequeue_delay);
 	enabled = ep->enabled;
 	halted = ep->halted;
 	paused = ep->paused;
@@ -214,6 +245,9 @@ static int iub_sim_udc_ep_info_show(struct seq_file *s, void *unused)
 	seq_printf(s, "paused: %d\n", paused);
 	seq_printf(s, "rate: %llu\n", rate);
 	seq_printf(s, "queued: %zu\n", queued);
+	seq_printf(s, "owned: %zu\n", owned);
+	seq_printf(s, "giveback_delay_us: %llu\n", giveback_us);
+	seq_printf(s, "dequeue_delay_us: %llu\n", dequeue_us);
 	seq_printf(s, "bytes: %llu\n", st.bytes);
 	seq_printf(s, "requests: %llu\n", st.requests);
 	seq_printf(s, "errors: %llu\n", st.errors);
@@ -285,6 +319,7 @@ static int iub_sim_udc_state_show(struct seq_file *s, void *unused)
 	seq_printf(s, "enumerations: %llu\n", enumerations);
 	seq_printf(s, "last_error: %d%s%s\n", err, step ? " at " : "",
 		   step ?: "");
+	seq_printf(s, "misuse: %d\n", atomic_read(&udc->misuse));
 	for (i = 1; i < IUB_SIM_UDC_NUM_EPS; i++) {
 		struct iub_sim_udc_ep *ep = &udc->ep[i];
 		bool enabled;
@@ -319,6 +354,16 @@ static int iub_sim_udc_connect_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(iub_sim_udc_connect_fops, NULL,
 			 iub_sim_udc_connect_set, "%llu\n");
+
+static int iub_sim_udc_misuse_get(void *data, u64 *val)
+{
+	struct iub_sim_udc *udc = data;
+
+	*val = atomic_read(&udc->misuse);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(iub_sim_udc_misuse_fops, iub_sim_udc_misuse_get, NULL,
+			 "%llu\n");
 
 static void iub_sim_udc_debugfs_ep(struct iub_sim_udc_ep *ep,
 				   struct dentry *root)
@@ -360,6 +405,8 @@ void iub_sim_udc_debugfs_init(struct iub_sim_udc *udc)
 				   &iub_sim_udc_disconnect_fops);
 	debugfs_create_file_unsafe("connect", 0200, udc->dbg_root, udc,
 				   &iub_sim_udc_connect_fops);
+	debugfs_create_file_unsafe("misuse", 0400, udc->dbg_root, udc,
+				   &iub_sim_udc_misuse_fops);
 	for (i = 1; i < IUB_SIM_UDC_NUM_EPS; i++)
 		iub_sim_udc_debugfs_ep(&udc->ep[i], udc->dbg_root);
 }

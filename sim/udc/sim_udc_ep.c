@@ -8,7 +8,17 @@
  * iub_sim_udc_ep_work() walks the request's DMA segments, reading (IN) or
  * writing (OUT) memory through the DMA addresses the way a bus master would,
  * paced by the endpoint's rate. Where it completes: iub_sim_udc_done(), in
- * queue order, from that work item.
+ * queue order, from that work item: at once, or after the endpoint's
+ * give-back delay (iub_sim_udc_end_req() puts it on the retire list).
+ * usb_ep_dequeue() gives a request back inside the call, or after the
+ * dequeue delay, like a controller whose "end transfer" command completes
+ * later.
+ *
+ * The controller holds the gadget driver to the gadget API: a request it
+ * owns (from usb_ep_queue() until its completion callback) must not be
+ * queued again, freed, changed, or have its scatterlist freed or rewritten.
+ * iub_sim_udc_misuse() reports each violation with "BUG:" in the kernel
+ * log and counts it (debugfs "misuse").
  *
  * A real controller (dwc3, for instance) turns the mapped scatterlist into
  * transfer descriptors (TRBs), its DMA engine moves the data as the host
@@ -17,6 +27,7 @@
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
+#include <linux/jhash.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/scatterlist.h>
@@ -35,6 +46,8 @@
 #define IUB_SIM_UDC_STEP_MAX	SZ_64K
 /* ...and after an idle period allows a burst of at most this many steps. */
 #define IUB_SIM_UDC_BURST_STEPS	16
+/* Misuse reports that come with a stack trace; the rest are one line. */
+#define IUB_SIM_UDC_MISUSE_STACKS	4
 
 static const char * const iub_sim_udc_ep_names[IUB_SIM_UDC_NUM_EPS] = {
 	"ep0",
@@ -71,19 +84,184 @@ void iub_sim_udc_ep_reset_stream_locked(struct iub_sim_udc_ep *ep)
 	iub_sim_udc_ep_pace_reset_locked(ep);
 }
 
+/* ---- the gadget API's rules ---------------------------------------------- */
+
+static const char * const iub_sim_udc_state_names[] = {
+	[IUB_SIM_UDC_REQ_IDLE] = "idle",
+	[IUB_SIM_UDC_REQ_QUEUED] = "queued",
+	[IUB_SIM_UDC_REQ_DONE] = "ended, not given back yet",
+	[IUB_SIM_UDC_REQ_DEQUEUED] = "dequeued, not given back yet",
+};
+
+/*
+ * The gadget driver broke the gadget API. Say so where the test harness
+ * looks ("BUG:" in the kernel log), with a stack trace the first few times,
+ * and count it.
+ */
+static __printf(2, 3) void iub_sim_udc_misuse(struct iub_sim_udc_ep *ep,
+					      const char *fmt, ...)
+{
+	int n = atomic_inc_return(&ep->udc->misuse);
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	dev_err(ep->udc->dev, "BUG: %s: gadget API misuse: %pV\n", ep->ep.name,
+		&vaf);
+	va_end(args);
+	if (n <= IUB_SIM_UDC_MISUSE_STACKS)
+		dump_stack();
+}
+
+/*
+ * The scatterlist entries a snapshot covers: the first ones of the table,
+ * up to its end, a chain link or IUB_SIM_UDC_SG_CHECK entries. Only the
+ * entries of the first block: after a chain link, the table may already be
+ * gone, and this must not follow a pointer out of freed memory.
+ */
+static unsigned int iub_sim_udc_sg_span(struct scatterlist *sg,
+					unsigned int nents)
+{
+	unsigned int n = 0;
+
+	nents = min_t(unsigned int, nents, IUB_SIM_UDC_SG_CHECK);
+	while (n < nents && !sg_is_chain(&sg[n])) {
+		if (sg_is_last(&sg[n++]))
+			break;
+	}
+	return n;
+}
+
+static u32 iub_sim_udc_sg_hash(const struct scatterlist *sg, unsigned int n)
+{
+	return jhash(sg, n * sizeof(*sg), 0);
+}
+
+/* Remember what a request looks like now that the controller owns it. */
+static void iub_sim_udc_snap_take(struct iub_sim_udc_req *sreq)
+{
+	struct usb_request *req = &sreq->req;
+	struct iub_sim_udc_snap *s = &sreq->snap;
+
+	s->buf = req->buf;
+	s->sg = req->sg;
+	s->complete = req->complete;
+	s->context = req->context;
+	s->length = req->length;
+	s->num_sgs = req->num_sgs;
+	s->num_mapped_sgs = req->num_mapped_sgs;
+	s->sg_entries = req->sg && req->num_sgs ?
+			iub_sim_udc_sg_span(req->sg, req->num_sgs) : 0;
+	s->sg_hash = s->sg_entries ?
+		     iub_sim_udc_sg_hash(req->sg, s->sg_entries) : 0;
+}
+
+/* What of a request changed since it was queued; NULL if nothing did. */
+static const char *iub_sim_udc_snap_diff(struct iub_sim_udc_req *sreq)
+{
+	struct usb_request *req = &sreq->req;
+	struct iub_sim_udc_snap *s = &sreq->snap;
+
+	if (req->buf != s->buf)
+		return "buf";
+	if (req->sg != s->sg)
+		return "sg";
+	if (req->num_sgs != s->num_sgs)
+		return "num_sgs";
+	if (req->num_mapped_sgs != s->num_mapped_sgs)
+		return "num_mapped_sgs";
+	if (req->length != s->length)
+		return "length";
+	if (req->complete != s->complete)
+		return "complete";
+	if (req->context != s->context)
+		return "context";
+	if (s->sg_entries &&
+	    iub_sim_udc_sg_hash(s->sg, s->sg_entries) != s->sg_hash)
+		return "its scatterlist (rewritten, or freed)";
+	return NULL;
+}
+
+/*
+ * Whether a request of a data endpoint is as it was queued; reports the
+ * first difference, once per request. @when: "at start", "at give-back".
+ */
+static bool iub_sim_udc_check_req(struct iub_sim_udc_ep *ep,
+				  struct iub_sim_udc_req *sreq,
+				  const char *when)
+	__must_hold(&ep->lock)
+{
+	const char *what;
+
+	if (!ep->num || sreq->bad)
+		return !sreq->bad;
+	what = iub_sim_udc_snap_diff(sreq);
+	if (!what)
+		return true;
+	sreq->bad = true;
+	iub_sim_udc_misuse(ep, "request %p: %s changed while owned (seen %s); not given back",
+			   &sreq->req, what, when);
+	return false;
+}
+
+/*
+ * usb_ep_queue(): the controller takes the request, which must be one of
+ * this endpoint's and must not be its already.
+ */
+static int iub_sim_udc_claim_locked(struct iub_sim_udc_ep *ep,
+				    struct iub_sim_udc_req *sreq)
+	__must_hold(&ep->lock)
+{
+	lockdep_assert_held(&ep->lock);
+	if (sreq->ep != ep) {
+		iub_sim_udc_misuse(ep, "request %p of %s queued on %s",
+				   &sreq->req, sreq->ep->ep.name, ep->ep.name);
+		return -EINVAL;
+	}
+	if (sreq->state != IUB_SIM_UDC_REQ_IDLE) {
+		iub_sim_udc_misuse(ep, "request %p queued again while the controller owns it (%s)",
+				   &sreq->req,
+				   iub_sim_udc_state_names[sreq->state]);
+		return -EBUSY;
+	}
+	sreq->state = IUB_SIM_UDC_REQ_QUEUED;
+	sreq->bad = false;
+	return 0;
+}
+
+/* ---- give-back ---------------------------------------------------------- */
+
 /*
  * Give a request back to its gadget driver, with the endpoint's lock
  * dropped around the callback and interrupts still off, as a controller's
  * interrupt handler does. The callback may queue the next request.
+ *
+ * A request that changed while the controller owned it (reported) is not
+ * given back: the driver has visibly taken it back already (reused it,
+ * freed its scatterlist), and calling into it would only turn the report
+ * into a use-after-free in the driver. A real controller would call it.
  */
 static void iub_sim_udc_done(struct iub_sim_udc_ep *ep,
 			     struct iub_sim_udc_req *sreq, int status)
 	__must_hold(&ep->lock)
 {
 	struct usb_request *req = &sreq->req;
+	bool intact;
 
 	lockdep_assert_held(&ep->lock);
 	list_del_init(&sreq->queue);
+	intact = iub_sim_udc_check_req(ep, sreq, "at give-back");
+	if (sreq->state == IUB_SIM_UDC_REQ_DONE)
+		ep->retire_done--;
+	sreq->state = IUB_SIM_UDC_REQ_IDLE;
+	if (!intact) {
+		/* neither unmapped (the table may be gone) nor given back */
+		sreq->mapped = false;
+		ep->stats.errors++;
+		return;
+	}
 	if (req->status == -EINPROGRESS)
 		req->status = status;
 	if (sreq->mapped) {
@@ -102,20 +280,104 @@ static void iub_sim_udc_done(struct iub_sim_udc_ep *ep,
 	spin_lock(&ep->lock);
 }
 
+/* Arm the retire timer for the first request due on the retire list. */
+static void iub_sim_udc_retire_arm_locked(struct iub_sim_udc_ep *ep)
+	__must_hold(&ep->lock)
+{
+	struct iub_sim_udc_req *sreq;
+	ktime_t first = KTIME_MAX;
+
+	list_for_each_entry(sreq, &ep->retire, queue) {
+		if (ktime_before(sreq->deadline, first))
+			first = sreq->deadline;
+	}
+	if (first != KTIME_MAX && !ep->shutdown)
+		hrtimer_start(&ep->retire_timer, first, HRTIMER_MODE_ABS);
+}
+
+/* Put a request on the retire list, to be given back at @deadline. */
+static void iub_sim_udc_retire_locked(struct iub_sim_udc_ep *ep,
+				      struct iub_sim_udc_req *sreq,
+				      enum iub_sim_udc_req_state state,
+				      int status, ktime_t deadline)
+	__must_hold(&ep->lock)
+{
+	list_move_tail(&sreq->queue, &ep->retire);
+	sreq->state = state;
+	sreq->status = status;
+	sreq->deadline = deadline;
+	if (state == IUB_SIM_UDC_REQ_DONE)
+		ep->retire_done++;
+	iub_sim_udc_retire_arm_locked(ep);
+}
+
+/*
+ * Give back the requests on the retire list that are due, the ended ones
+ * in the order they ended (their deadlines never decrease along the list).
+ */
+static void iub_sim_udc_retire_due_locked(struct iub_sim_udc_ep *ep)
+	__must_hold(&ep->lock)
+{
+	struct iub_sim_udc_req *sreq;
+	bool again;
+
+	do {
+		ktime_t now = ktime_get();
+
+		again = false;
+		list_for_each_entry(sreq, &ep->retire, queue) {
+			if (ktime_after(sreq->deadline, now))
+				continue;
+			/* drops the lock: the list may change, start over */
+			iub_sim_udc_done(ep, sreq, sreq->status);
+			again = !ep->shutdown;
+			break;
+		}
+	} while (again);
+	iub_sim_udc_retire_arm_locked(ep);
+}
+
+/*
+ * A request ended on the bus (status 0, or a DMA error): give it back now,
+ * or after the give-back delay. Ended requests are given back in order, so
+ * one waits as long as those that ended before it.
+ */
+static void iub_sim_udc_end_req(struct iub_sim_udc_ep *ep,
+				struct iub_sim_udc_req *sreq, int status)
+	__must_hold(&ep->lock)
+{
+	ktime_t t;
+
+	if (!ep->giveback_delay && !ep->retire_done) {
+		iub_sim_udc_done(ep, sreq, status);
+		return;
+	}
+	t = ktime_add(ktime_get(), ep->giveback_delay);
+	if (ktime_before(t, ep->last_deadline))
+		t = ep->last_deadline;
+	ep->last_deadline = t;
+	iub_sim_udc_retire_locked(ep, sreq, IUB_SIM_UDC_REQ_DONE, status, t);
+}
+
 static void iub_sim_udc_nuke_locked(struct iub_sim_udc_ep *ep, int status)
 	__must_hold(&ep->lock)
 {
 	struct iub_sim_udc_req *sreq;
 
+	/* ended or dequeued before the rest: their status stays */
+	while ((sreq = list_first_entry_or_null(&ep->retire,
+						struct iub_sim_udc_req, queue)))
+		iub_sim_udc_done(ep, sreq, sreq->status);
 	while ((sreq = list_first_entry_or_null(&ep->queue,
 						struct iub_sim_udc_req, queue)))
 		iub_sim_udc_done(ep, sreq, status);
 }
 
 /**
- * iub_sim_udc_ep_nuke() - complete every queued request of an endpoint
+ * iub_sim_udc_ep_nuke() - give back every request an endpoint owns
  * @ep: endpoint
- * @status: status of the requests (-ESHUTDOWN, -ECONNRESET)
+ * @status: status of the queued requests (-ESHUTDOWN, -ECONNRESET); those
+ *	that ended or were dequeued already keep theirs
  *
  * Context: any; takes the endpoint's lock.
  */
@@ -388,6 +650,17 @@ static enum hrtimer_restart iub_sim_udc_timer(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/* A request on the retire list is due: the work gives it back. */
+static enum hrtimer_restart iub_sim_udc_retire_timer(struct hrtimer *t)
+{
+	struct iub_sim_udc_ep *ep =
+		container_of(t, struct iub_sim_udc_ep, retire_timer);
+
+	if (!READ_ONCE(ep->shutdown))
+		iub_sim_udc_ep_kick(ep);
+	return HRTIMER_NORESTART;
+}
+
 /* A request begins to move: decide how much of it the host transfers. */
 static void iub_sim_udc_start_req(struct iub_sim_udc_ep *ep,
 				  struct iub_sim_udc_req *sreq)
@@ -418,7 +691,7 @@ static void iub_sim_udc_finish_req(struct iub_sim_udc_ep *ep,
 	} else if (!req->actual) {
 		ep->stats.zlps++;
 	}
-	iub_sim_udc_done(ep, sreq, 0);
+	iub_sim_udc_end_req(ep, sreq, 0);
 }
 
 static bool iub_sim_udc_can_move(struct iub_sim_udc_ep *ep)
@@ -428,7 +701,10 @@ static bool iub_sim_udc_can_move(struct iub_sim_udc_ep *ep)
 	       READ_ONCE(ep->udc->connected);
 }
 
-/* The data mover of a data endpoint: the "DMA engine" plus the "host". */
+/*
+ * The data mover of a data endpoint: the "DMA engine" plus the "host", and
+ * the "event interrupt" that gives back what is due on the retire list.
+ */
 static void iub_sim_udc_ep_work(struct work_struct *work)
 {
 	struct iub_sim_udc_ep *ep = container_of(work, struct iub_sim_udc_ep,
@@ -440,13 +716,23 @@ static void iub_sim_udc_ep_work(struct work_struct *work)
 	int ret;
 
 	spin_lock_irqsave(&ep->lock, flags);
-	while (iub_sim_udc_can_move(ep)) {
+	while (!ep->shutdown) {
+		if (!list_empty(&ep->retire))
+			iub_sim_udc_retire_due_locked(ep);
+		if (!iub_sim_udc_can_move(ep))
+			break;
 		sreq = list_first_entry_or_null(&ep->queue,
 						struct iub_sim_udc_req, queue);
 		if (!sreq)
 			break;
-		if (!sreq->started)
+		if (!sreq->started) {
+			/* the driver must not have touched it since queueing */
+			if (!iub_sim_udc_check_req(ep, sreq, "at start")) {
+				iub_sim_udc_end_req(ep, sreq, -EFAULT);
+				continue;
+			}
 			iub_sim_udc_start_req(ep, sreq);
+		}
 		left = sreq->xfer_len - sreq->req.actual;
 		if (left) {
 			budget = iub_sim_udc_budget(ep, left);
@@ -460,7 +746,7 @@ static void iub_sim_udc_ep_work(struct work_struct *work)
 						    "%s: request of %u bytes: DMA error %d at byte %u\n",
 						    ep->ep.name, sreq->req.length,
 						    ret, sreq->req.actual);
-				iub_sim_udc_done(ep, sreq, ret);
+				iub_sim_udc_end_req(ep, sreq, ret);
 				continue;
 			}
 			moved += ret;
@@ -551,6 +837,7 @@ static int iub_sim_udc_ep_enable(struct usb_ep *_ep,
 	ep->enabled = true;
 	ep->halted = false;
 	ep->wedged = false;
+	ep->last_deadline = 0;
 	/* every enable starts the endpoint's stream and counters afresh */
 	memset(&ep->stats, 0, sizeof(ep->stats));
 	iub_sim_udc_ep_reset_stream_locked(ep);
@@ -581,16 +868,32 @@ static struct usb_request *iub_sim_udc_alloc_request(struct usb_ep *_ep,
 
 	if (!sreq)
 		return NULL;
+	sreq->ep = to_sim_ep(_ep);
 	INIT_LIST_HEAD(&sreq->queue);
 	return &sreq->req;
 }
 
+/*
+ * Freeing a request the controller owns is a bug of the gadget driver:
+ * report it and forget the request (its completion will not come), so that
+ * the controller at least does not touch freed memory.
+ */
 static void iub_sim_udc_free_request(struct usb_ep *_ep,
 				     struct usb_request *req)
 {
 	struct iub_sim_udc_req *sreq = to_sim_req(req);
+	struct iub_sim_udc_ep *ep = sreq->ep;
+	unsigned long flags;
 
-	WARN_ON(!list_empty(&sreq->queue));
+	spin_lock_irqsave(&ep->lock, flags);
+	if (sreq->state != IUB_SIM_UDC_REQ_IDLE) {
+		iub_sim_udc_misuse(ep, "request %p freed while the controller owns it (%s)",
+				   req, iub_sim_udc_state_names[sreq->state]);
+		if (sreq->state == IUB_SIM_UDC_REQ_DONE)
+			ep->retire_done--;
+		list_del_init(&sreq->queue);
+	}
+	spin_unlock_irqrestore(&ep->lock, flags);
 	kfree(sreq);
 }
 
@@ -598,11 +901,17 @@ static int iub_sim_udc_ep0_queue(struct iub_sim_udc_ep *ep,
 				 struct iub_sim_udc_req *sreq)
 {
 	unsigned long flags;
+	int ret;
 
 	spin_lock_irqsave(&ep->lock, flags);
 	if (ep->shutdown) {
 		spin_unlock_irqrestore(&ep->lock, flags);
 		return -ESHUTDOWN;
+	}
+	ret = iub_sim_udc_claim_locked(ep, sreq);
+	if (ret) {
+		spin_unlock_irqrestore(&ep->lock, flags);
+		return ret;
 	}
 	sreq->req.status = -EINPROGRESS;
 	sreq->req.actual = 0;
@@ -623,17 +932,27 @@ static int iub_sim_udc_queue(struct usb_ep *_ep, struct usb_request *req,
 
 	if (!req->complete || (req->length && !req->buf && !req->num_sgs))
 		return -EINVAL;
-	if (!list_empty(&sreq->queue))
-		return -EBUSY;
 	if (!ep->num)
 		return iub_sim_udc_ep0_queue(ep, sreq);
 
-	ret = iub_sim_udc_map(ep, sreq, &premapped);
+	/* ours from here on, unless it is ours already */
+	spin_lock_irqsave(&ep->lock, flags);
+	ret = iub_sim_udc_claim_locked(ep, sreq);
+	spin_unlock_irqrestore(&ep->lock, flags);
 	if (ret)
 		return ret;
 
+	ret = iub_sim_udc_map(ep, sreq, &premapped);
+	if (ret) {
+		spin_lock_irqsave(&ep->lock, flags);
+		sreq->state = IUB_SIM_UDC_REQ_IDLE;
+		spin_unlock_irqrestore(&ep->lock, flags);
+		return ret;
+	}
+
 	spin_lock_irqsave(&ep->lock, flags);
 	if (!ep->enabled || ep->shutdown) {
+		sreq->state = IUB_SIM_UDC_REQ_IDLE;
 		spin_unlock_irqrestore(&ep->lock, flags);
 		if (sreq->mapped) {
 			usb_gadget_unmap_request_by_dev(ep->udc->dev, req,
@@ -650,17 +969,27 @@ static int iub_sim_udc_queue(struct usb_ep *_ep, struct usb_request *req,
 		ep->stats.sg_requests++;
 	if (premapped)
 		ep->stats.premapped++;
+	iub_sim_udc_snap_take(sreq);
 	list_add_tail(&sreq->queue, &ep->queue);
 	iub_sim_udc_ep_kick(ep);
 	spin_unlock_irqrestore(&ep->lock, flags);
 	return 0;
 }
 
+/*
+ * Give a queued request back with -ECONNRESET: inside the call, or after
+ * the endpoint's dequeue delay (the gadget API allows the completion to
+ * come after usb_ep_dequeue() returned; dwc3 gives back once its "end
+ * transfer" command completed). A request on its way back already (ended
+ * or dequeued) stays on it: 0, as on dwc3.
+ */
 static int iub_sim_udc_dequeue(struct usb_ep *_ep, struct usb_request *req)
 {
 	struct iub_sim_udc_ep *ep = to_sim_ep(_ep);
 	struct iub_sim_udc_req *sreq, *found = NULL;
 	unsigned long flags;
+	int ret = -EINVAL;
+	ktime_t t;
 
 	spin_lock_irqsave(&ep->lock, flags);
 	/* never touch @req before knowing it is ours: it may be gone */
@@ -670,10 +999,24 @@ static int iub_sim_udc_dequeue(struct usb_ep *_ep, struct usb_request *req)
 			break;
 		}
 	}
-	if (found)
+	if (found && ep->dequeue_delay) {
+		t = ktime_add(ktime_get(), ep->dequeue_delay);
+		iub_sim_udc_retire_locked(ep, found, IUB_SIM_UDC_REQ_DEQUEUED,
+					  -ECONNRESET, t);
+		ret = 0;
+	} else if (found) {
 		iub_sim_udc_done(ep, found, -ECONNRESET);
+		ret = 0;
+	} else {
+		list_for_each_entry(sreq, &ep->retire, queue) {
+			if (&sreq->req == req) {
+				ret = 0;
+				break;
+			}
+		}
+	}
 	spin_unlock_irqrestore(&ep->lock, flags);
-	return found ? 0 : -EINVAL;
+	return ret;
 }
 
 /* ep0: a stall ends the control transfer in progress. */
@@ -761,6 +1104,7 @@ void iub_sim_udc_ep_init(struct iub_sim_udc *udc, unsigned int i, u64 rate)
 	ep->udc = udc;
 	spin_lock_init(&ep->lock);
 	INIT_LIST_HEAD(&ep->queue);
+	INIT_LIST_HEAD(&ep->retire);
 	ep->num = (i + 1) / 2;
 	ep->is_in = i && (i % 2);
 	ep->ep.name = iub_sim_udc_ep_names[i];
@@ -773,6 +1117,8 @@ void iub_sim_udc_ep_init(struct iub_sim_udc *udc, unsigned int i, u64 rate)
 	iub_sim_stream_check_init(&ep->check);
 	iub_sim_hrtimer_setup(&ep->timer, iub_sim_udc_timer, CLOCK_MONOTONIC,
 			      HRTIMER_MODE_REL);
+	iub_sim_hrtimer_setup(&ep->retire_timer, iub_sim_udc_retire_timer,
+			      CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 
 	if (!i) {
 		ep->ep.caps.type_control = true;
@@ -796,8 +1142,12 @@ void iub_sim_udc_ep_init(struct iub_sim_udc *udc, unsigned int i, u64 rate)
  * @udc: controller, with &iub_sim_udc.connected cleared, so that the
  *	movers complete nothing more
  *
- * What synchronize_irq() is for a real controller: afterwards no
- * completion callback of a data endpoint or ep0 runs. Context: process.
+ * What synchronize_irq() is for a real controller: afterwards no data
+ * moves and no completion callback of a data endpoint or ep0 runs, except
+ * for requests that had already ended or been dequeued with a give-back or
+ * dequeue delay: those are still given back when their time comes, or at
+ * once when their endpoint is disabled (the gadget API's promise: nothing
+ * is owned by the controller after usb_ep_disable()). Context: process.
  */
 void iub_sim_udc_quiesce(struct iub_sim_udc *udc)
 {
@@ -823,6 +1173,21 @@ void iub_sim_udc_ep_shutdown(struct iub_sim_udc_ep *ep)
 	ep->enabled = false;
 	spin_unlock_irqrestore(&ep->lock, flags);
 	hrtimer_cancel(&ep->timer);
+	hrtimer_cancel(&ep->retire_timer);
 	cancel_work_sync(&ep->work);
 	iub_sim_udc_ep_nuke(ep, -ESHUTDOWN);
+}
+
+/**
+ * iub_sim_udc_ep_owned_locked() - requests an endpoint owns now
+ * @ep: endpoint, its lock held
+ *
+ * Return: the queued requests plus those that ended or were dequeued and
+ * wait for their give-back.
+ */
+unsigned int iub_sim_udc_ep_owned_locked(struct iub_sim_udc_ep *ep)
+	__must_hold(&ep->lock)
+{
+	lockdep_assert_held(&ep->lock);
+	return list_count_nodes(&ep->queue) + list_count_nodes(&ep->retire);
 }
