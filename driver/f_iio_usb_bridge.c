@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/usb/composite.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "iub_priv.h"
 
@@ -115,14 +116,25 @@ struct f_iub {
  * @vaddr: the range's kernel address (UDCs that copy with the CPU)
  * @req: the request, borrowed from the port while the transfer runs
  * @done_work: completes a request that the UDC gave back from inside
- *	usb_ep_queue(); the job lives until the request is given back
+ *	usb_ep_queue(); the job lives until the request is given back. Runs
+ *	on iub_usb_wq, which module exit drains
+ * @dequeued: a cancel dequeued @req already; protected by the port's lock
  */
 struct iub_usb_job {
 	struct sg_table sgt;
 	void *vaddr;
 	struct usb_request *req;
 	struct work_struct done_work;
+	bool dequeued;
 };
+
+/*
+ * Completions deferred out of usb_ep_queue() (iub_usb_done_work()). The
+ * module's own queue: a worker may still be returning into our code after
+ * the transfer it completed released the last reference to the module,
+ * and module exit waits for it by destroying the queue.
+ */
+static struct workqueue_struct *iub_usb_wq;
 
 static struct usb_string iub_usb_strings[] = {
 	[0].s = "iio-usb-bridge",
@@ -195,7 +207,7 @@ static void iub_usb_complete(struct usb_ep *ep, struct usb_request *req)
 	 * keeps the port, and the transfer keeps the job, alive until then.
 	 */
 	if (READ_ONCE(to_usb_port(x->port)->queuing) == req) {
-		queue_work(system_unbound_wq, &job->done_work);
+		queue_work(iub_usb_wq, &job->done_work);
 		return;
 	}
 	iub_usb_req_done(req);
@@ -226,7 +238,7 @@ static int iub_usb_prepare(struct iub_xfer *x)
 		if (ret)
 			goto err_free;
 	} else {
-		vaddr = iub_buf_vmap(x->buf);
+		vaddr = iub_buf_vmap(x->buf, false);
 		if (IS_ERR(vaddr)) {
 			ret = PTR_ERR(vaddr);
 			goto err_free;
@@ -311,36 +323,56 @@ static bool iub_usb_idle(struct iub_usb_port *up)
 	return idle;
 }
 
+/*
+ * The next request of a running transfer that the UDC holds and that this
+ * cancel did not dequeue yet, with the endpoint to dequeue it from; NULL
+ * when there is none (or the endpoint is gone: disabling it gave every
+ * request back).
+ */
+static struct usb_request *iub_usb_to_dequeue(struct iub_usb_port *up,
+					      struct usb_ep **ep)
+{
+	struct usb_request *req = NULL;
+	struct iub_usb_job *job;
+	struct iub_xfer *x;
+
+	spin_lock_irq(&up->port.lock);
+	*ep = up->ep;
+	list_for_each_entry(x, &up->port.running, node) {
+		job = x->dma_priv;
+		if (*ep && job->req && !job->dequeued) {
+			job->dequeued = true;
+			req = job->req;
+			break;
+		}
+	}
+	spin_unlock_irq(&up->port.lock);
+	return req;
+}
+
 static void iub_usb_cancel(struct iub_port *port)
 {
 	struct iub_usb_port *up = to_usb_port(port);
-	struct usb_request *reqs[32];
-	struct iub_usb_job *job;
+	struct usb_request *req;
 	struct usb_ep *ep;
-	struct iub_xfer *x;
-	unsigned int n, i;
 
 	/*
-	 * Dequeue what the UDC holds, a batch at a time: the completions
-	 * (-ECONNRESET) take the port lock, so none is held while dequeuing.
-	 * A transfer started meanwhile is cancelled in the next pass.
+	 * Dequeue every request the UDC holds, one at a time: completions
+	 * (-ECONNRESET) take the port lock, and some UDCs give back from
+	 * inside usb_ep_dequeue(), so it is not held while dequeuing.
+	 * Nothing starts meanwhile (&struct iub_port.cancelling).
 	 */
-	do {
-		n = 0;
-		spin_lock_irq(&port->lock);
-		ep = up->ep;
-		list_for_each_entry(x, &port->running, node) {
-			job = x->dma_priv;
-			if (job->req && n < ARRAY_SIZE(reqs))
-				reqs[n++] = job->req;
-		}
-		spin_unlock_irq(&port->lock);
-		for (i = 0; i < n && ep; i++)
-			usb_ep_dequeue(ep, reqs[i]);
-		if (!wait_event_timeout(up->idle, iub_usb_idle(up), 5 * HZ))
-			pr_warn("%s: the UDC did not give requests back\n",
-				port->name);
-	} while (n == ARRAY_SIZE(reqs));
+	while ((req = iub_usb_to_dequeue(up, &ep)))
+		usb_ep_dequeue(ep, req);
+	/*
+	 * Then wait until the UDC gave every one back, however long it takes
+	 * (dwc3 gives back when its end-transfer command completes): a
+	 * request it still owns must not be handed on, nor its scatterlist
+	 * freed. The gadget API promises the give-back; say so if it is late.
+	 */
+	while (!wait_event_timeout(up->idle, iub_usb_idle(up), 5 * HZ))
+		pr_warn("%s: still waiting for the UDC to give requests back\n",
+			port->name);
 }
 
 static void iub_usb_finish(struct iub_xfer *x)
@@ -374,6 +406,7 @@ static void iub_usb_destroy(struct iub_port *port)
 }
 
 static const struct iub_port_ops iub_usb_port_ops = {
+	.owner = THIS_MODULE,
 	.prepare = iub_usb_prepare,
 	.start = iub_usb_start,
 	.rearm = iub_usb_rearm,
@@ -810,8 +843,31 @@ static struct usb_function_instance *iub_usb_alloc_inst(void)
 	return &opts->func_inst;
 }
 
-DECLARE_USB_FUNCTION_INIT(iio_usb_bridge, iub_usb_alloc_inst,
-			  iub_usb_alloc_func);
+DECLARE_USB_FUNCTION(iio_usb_bridge, iub_usb_alloc_inst, iub_usb_alloc_func);
+
+static int __init iub_usb_init(void)
+{
+	int ret;
+
+	iub_usb_wq = alloc_workqueue("iub-usb",
+				     WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!iub_usb_wq)
+		return -ENOMEM;
+	ret = usb_function_register(&iio_usb_bridgeusb_func);
+	if (ret)
+		destroy_workqueue(iub_usb_wq);
+	return ret;
+}
+
+static void __exit iub_usb_exit(void)
+{
+	usb_function_unregister(&iio_usb_bridgeusb_func);
+	/* workers that released the last port may still be returning */
+	destroy_workqueue(iub_usb_wq);
+}
+
+module_init(iub_usb_init);
+module_exit(iub_usb_exit);
 
 MODULE_DESCRIPTION("iio-usb-bridge USB function: bulk endpoints as bridge ports");
 MODULE_AUTHOR("iio-usb-bridge developers");

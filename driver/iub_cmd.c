@@ -118,11 +118,13 @@ static int iub_cmd_nop(struct iub_cmd *cmd)
 	n = container_of(req, struct iub_nop_req, req);
 	n->value = nop->value;
 	iub_req_commit(cmd, req);
-	if (nop->flags & IUB_NOP_ASYNC) {
-		INIT_WORK(&n->work, iub_nop_work);
-		queue_work(iub_wq, &n->work);
-	}
 	/* IUB_NOP_PARK: nothing to start; only a cancel ends it */
+	if (nop->flags & IUB_NOP_PARK) {
+		iub_req_arm(req);	/* may end it: the last use of @req */
+		return -EIOCBQUEUED;
+	}
+	INIT_WORK(&n->work, iub_nop_work);
+	queue_work(iub_wq, &n->work);
 	return -EIOCBQUEUED;
 }
 
@@ -177,17 +179,20 @@ static int iub_cmd_port_cancel(struct iub_cmd *cmd)
 }
 
 static const struct iub_cmd_desc iub_cmds[] = {
+	/* these write the caller's memory or read its file table */
 	[_IOC_NR(IUB_IOC_GET_FEATURES)] = {
-		IUB_IOC_GET_FEATURES, iub_cmd_get_features
+		IUB_IOC_GET_FEATURES, iub_cmd_get_features, true
 	},
 	[_IOC_NR(IUB_IOC_NOP)] = { IUB_IOC_NOP, iub_cmd_nop },
 	[_IOC_NR(IUB_IOC_BUF_ATTACH)] = {
-		IUB_IOC_BUF_ATTACH, iub_cmd_buf_attach
+		IUB_IOC_BUF_ATTACH, iub_cmd_buf_attach, true
 	},
 	[_IOC_NR(IUB_IOC_BUF_DETACH)] = {
 		IUB_IOC_BUF_DETACH, iub_cmd_buf_detach
 	},
-	[_IOC_NR(IUB_IOC_GET_PORTS)] = { IUB_IOC_GET_PORTS, iub_cmd_get_ports },
+	[_IOC_NR(IUB_IOC_GET_PORTS)] = {
+		IUB_IOC_GET_PORTS, iub_cmd_get_ports, true
+	},
 	[_IOC_NR(IUB_IOC_PORT_CLAIM)] = {
 		IUB_IOC_PORT_CLAIM, iub_cmd_port_claim
 	},
@@ -228,8 +233,9 @@ const struct iub_cmd_desc *iub_cmd_lookup(unsigned int op)
  * @op: the command number
  * @arg: user address of the argument block
  *
- * Runs a command to its end: an asynchronous command is waited for, and
- * cancelled if a signal arrives first (io_uring's task-work notification of
+ * Runs a command to its end, after the io_uring commands of the file that
+ * are still waiting to be issued (iub_defer.c): an asynchronous command is
+ * waited for, and cancelled if a signal arrives first (io_uring's task-work notification of
  * the calling thread is no signal: it neither interrupts nor cancels).
  *
  * Return: the command's result.
@@ -255,6 +261,12 @@ long iub_ioctl(struct file *file, unsigned int op, unsigned long arg)
 	 * a blocking transfer. Real signals still do.
 	 */
 	flags = iub_no_notify_signal_save();
+	/* after the file's io_uring commands still waiting to be issued */
+	ret = iub_defer_wait(cmd.ctx);
+	if (ret) {
+		iub_no_notify_signal_restore(flags);
+		return ret;
+	}
 	ret = desc->handle(&cmd);
 	if (ret == -EIOCBQUEUED) {
 		req = cmd.req;

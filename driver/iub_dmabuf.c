@@ -10,7 +10,8 @@
  * device in that direction, and stays mapped until the buffer is released.
  * So no memory is ever mapped twice for a device to write it, which the DMA
  * API does not allow. Release happens in a worker, because the last
- * reference may go in io_uring task work or in a fence callback.
+ * reference may go in io_uring task work or in a fence callback; where a
+ * handle's reference is the last (BUF_DETACH, close()), at once.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
@@ -69,7 +70,10 @@ static void iub_buf_release_work(struct work_struct *work)
 	wake_up_all(&iub_bufs_released);
 
 	kfree_rcu(buf, rcu);
-	/* module exit drains iub_wq, so this function can still return */
+	/*
+	 * From iub_wq, module exit drains it, so this function can still
+	 * return; from iub_buf_put_now(), the caller's file holds the module.
+	 */
 	module_put(THIS_MODULE);
 }
 
@@ -89,6 +93,21 @@ static void iub_buf_release(struct kref *ref)
 void iub_buf_put(struct iub_buf *buf)
 {
 	kref_put(&buf->ref, iub_buf_release);
+}
+
+/*
+ * Drop a handle's reference in the process context of the command or the
+ * close() that drops it: the last one unmaps right away, so that once
+ * BUF_DETACH or close() returned the bridge maps the buffer no more
+ * (unless transfers still hold it). An exporter may not expect its
+ * mapping to go while userspace brackets CPU access on the same DMABUF
+ * (the system heap syncs every attachment it thinks mapped, without
+ * locking against unmap): the application's order is kept.
+ */
+static void iub_buf_put_now(struct iub_buf *buf)
+{
+	if (refcount_dec_and_test(&buf->ref.refcount))
+		iub_buf_release_work(&buf->release_work);
 }
 
 /**
@@ -246,7 +265,7 @@ int iub_buf_detach(struct iub_ctx *ctx, u32 handle)
 	mutex_unlock(&ctx->attach_lock);
 	if (!buf)
 		return -ENOENT;
-	iub_buf_put(buf);
+	iub_buf_put_now(buf);
 	return 0;
 }
 
@@ -262,7 +281,7 @@ void iub_buf_detach_all(struct iub_ctx *ctx)
 	mutex_lock(&ctx->attach_lock);
 	xa_for_each(&ctx->bufs, handle, buf) {
 		xa_erase(&ctx->bufs, handle);
-		iub_buf_put(buf);
+		iub_buf_put_now(buf);
 	}
 	mutex_unlock(&ctx->attach_lock);
 }
@@ -287,15 +306,16 @@ static struct iub_buf_map *iub_buf_find_map(struct iub_buf *buf,
  * @buf: the buffer, referenced by the caller
  * @dev: the device that will perform the DMA
  * @dir: DMA_FROM_DEVICE (the device fills the buffer) or DMA_TO_DEVICE
+ * @nowait: do not wait for the buffer's reservation lock (-EAGAIN if
+ *	another holds it)
  *
  * Process context; may sleep the first time a device is seen. The mapping
- * is made under the buffer's reservation lock by the DMABUF core
- * (dma_buf_map_attachment_unlocked() takes it) and lives as long as @buf.
+ * is made under the buffer's reservation lock and lives as long as @buf.
  *
- * Return: the mapping, or an ERR_PTR() from the exporter.
+ * Return: the mapping, or an ERR_PTR() from the exporter, or -EAGAIN.
  */
 struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
-				enum dma_data_direction dir)
+				enum dma_data_direction dir, bool nowait)
 {
 	struct iub_buf_map *map;
 	int ret;
@@ -323,7 +343,14 @@ struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
 		ret = PTR_ERR(map->attach);
 		goto err_free_map;
 	}
-	map->sgt = dma_buf_map_attachment_unlocked(map->attach, dir);
+	if (!nowait) {
+		map->sgt = dma_buf_map_attachment_unlocked(map->attach, dir);
+	} else if (dma_resv_trylock(buf->dmabuf->resv)) {
+		map->sgt = dma_buf_map_attachment(map->attach, dir);
+		dma_resv_unlock(buf->dmabuf->resv);
+	} else {
+		map->sgt = ERR_PTR(-EAGAIN);	/* held elsewhere */
+	}
 	if (IS_ERR(map->sgt)) {
 		ret = PTR_ERR(map->sgt);
 		goto err_detach;
@@ -345,6 +372,7 @@ out_unlock:
 /**
  * iub_buf_vmap() - a kernel address of the buffer, for CPU-driven ports
  * @buf: the buffer, referenced by the caller
+ * @nowait: do not wait for the buffer's reservation lock (-EAGAIN)
  *
  * For hardware that moves data with the CPU (a UDC without DMA, like
  * dummy_hcd), made once per buffer and kept until it is released. Process
@@ -352,7 +380,7 @@ out_unlock:
  *
  * Return: the address, or an ERR_PTR() (-EOPNOTSUPP for I/O memory).
  */
-void *iub_buf_vmap(struct iub_buf *buf)
+void *iub_buf_vmap(struct iub_buf *buf, bool nowait)
 {
 	struct iosys_map map;
 	void *vaddr;
@@ -362,7 +390,14 @@ void *iub_buf_vmap(struct iub_buf *buf)
 	vaddr = buf->vaddr;
 	if (vaddr)
 		goto out_unlock;
-	ret = dma_buf_vmap_unlocked(buf->dmabuf, &map);
+	if (!nowait) {
+		ret = dma_buf_vmap_unlocked(buf->dmabuf, &map);
+	} else if (dma_resv_trylock(buf->dmabuf->resv)) {
+		ret = dma_buf_vmap(buf->dmabuf, &map);
+		dma_resv_unlock(buf->dmabuf->resv);
+	} else {
+		ret = -EAGAIN;	/* held elsewhere */
+	}
 	if (ret) {
 		vaddr = ERR_PTR(ret);
 		goto out_unlock;
@@ -390,9 +425,32 @@ static const char *iub_fence_timeline_name(struct dma_fence *fence)
 	return "transfer";
 }
 
+static void iub_fence_free_work(struct work_struct *work)
+{
+	struct iub_fence *fence = container_of(work, struct iub_fence,
+					       free_work);
+
+	dma_fence_free(&fence->base);
+	/* module exit drains iub_wq, so this function can still return */
+	module_put(THIS_MODULE);
+}
+
+/*
+ * The last reference went, in any context (a dma_fence_put() in another
+ * driver's interrupt handler): free from iub_wq, where dropping the module
+ * reference is safe.
+ */
+static void iub_fence_release(struct dma_fence *base)
+{
+	struct iub_fence *fence = container_of(base, struct iub_fence, base);
+
+	queue_work(iub_wq, &fence->free_work);
+}
+
 static const struct dma_fence_ops iub_fence_ops = {
 	.get_driver_name = iub_fence_driver_name,
 	.get_timeline_name = iub_fence_timeline_name,
+	.release = iub_fence_release,
 };
 
 /**
@@ -414,11 +472,15 @@ struct iub_fence *iub_fence_alloc(void)
  *
  * Called with @port->lock held, at the moment the transfer takes its place
  * in the port's queue, so that sequence numbers follow completion order.
- * The fence then holds one reference: the transfer's.
+ * The fence then holds one reference: the transfer's; and it holds the
+ * module until it is freed (see &struct iub_fence).
  */
 void iub_fence_init(struct iub_fence *fence, struct iub_port *port)
 {
 	lockdep_assert_held(&port->lock);
+	/* the caller's file holds the module already: this cannot fail */
+	__module_get(THIS_MODULE);
+	INIT_WORK(&fence->free_work, iub_fence_free_work);
 	spin_lock_init(&fence->lock);
 	dma_fence_init(&fence->base, &iub_fence_ops, &fence->lock,
 		       port->fence_context, ++port->seqno);

@@ -24,8 +24,50 @@ module_param_named(max_buffers, iub_max_buffers, uint, 0444);
 MODULE_PARM_DESC(max_buffers,
 		 "DMABUFs attached at once per open file (default: 64)");
 
-/* Deferred work: NOP completions, buffer releases. Drained at exit. */
+/*
+ * Deferred work: NOP completions, buffer releases, fence frees, transfers
+ * that start after a fence. WQ_MEM_RECLAIM: it is on the path that
+ * signals fences, which memory reclaim may wait for; its rescuer thread
+ * is "kworker/R-iub". Drained at exit.
+ */
 struct workqueue_struct *iub_wq;
+
+/*
+ * Issues io_uring commands that could not be issued inline (iub_defer.c):
+ * they may wait for anything, flush other queues (a dmaengine channel's
+ * terminate), so not on the reclaim-safe iub_wq. Drained at exit.
+ */
+struct workqueue_struct *iub_issue_wq;
+
+static void iub_ctx_free(struct kref *ref)
+{
+	struct iub_ctx *ctx = container_of(ref, struct iub_ctx, ref);
+
+	WARN_ON(atomic_read(&ctx->inflight));
+	xa_destroy(&ctx->bufs);
+	mutex_destroy(&ctx->attach_lock);
+	kfree(ctx);
+}
+
+/**
+ * iub_ctx_get() - a request of the file holds its context
+ * @ctx: the context
+ */
+void iub_ctx_get(struct iub_ctx *ctx)
+{
+	kref_get(&ctx->ref);
+}
+
+/**
+ * iub_ctx_put() - drop a reference to a context; the last one frees it
+ * @ctx: the context
+ *
+ * Any context but hard interrupt.
+ */
+void iub_ctx_put(struct iub_ctx *ctx)
+{
+	kref_put(&ctx->ref, iub_ctx_free);
+}
 
 static int iub_open(struct inode *inode, struct file *file)
 {
@@ -34,9 +76,14 @@ static int iub_open(struct inode *inode, struct file *file)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
+	kref_init(&ctx->ref);
 	atomic_set(&ctx->inflight, 0);
 	xa_init_flags(&ctx->bufs, XA_FLAGS_ALLOC);
 	mutex_init(&ctx->attach_lock);
+	spin_lock_init(&ctx->defer_lock);
+	INIT_LIST_HEAD(&ctx->defer_list);
+	INIT_WORK(&ctx->defer_work, iub_defer_work);
+	init_waitqueue_head(&ctx->defer_idle);
 	file->private_data = ctx;
 	return 0;
 }
@@ -45,13 +92,14 @@ static int iub_release(struct inode *inode, struct file *file)
 {
 	struct iub_ctx *ctx = file->private_data;
 
-	/* every request holds a reference to the file: none can be left */
-	WARN_ON(atomic_read(&ctx->inflight));
+	/*
+	 * Every request's command holds the file until its result was
+	 * delivered, so none is in flight; a worker may still hold a request
+	 * whose result went out, and with it the context (iub_ctx_put()).
+	 */
 	iub_ports_release_ctx(ctx);
 	iub_buf_detach_all(ctx);
-	xa_destroy(&ctx->bufs);
-	mutex_destroy(&ctx->attach_lock);
-	kfree(ctx);
+	iub_ctx_put(ctx);
 	return 0;
 }
 
@@ -79,9 +127,14 @@ static int __init iub_init(void)
 	if (!iub_max_inflight || !iub_max_buffers || iub_max_buffers > U16_MAX)
 		return -EINVAL;
 
-	iub_wq = alloc_workqueue("iio-usb-bridge", WQ_UNBOUND, 0);
+	iub_wq = alloc_workqueue("iub", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!iub_wq)
 		return -ENOMEM;
+	iub_issue_wq = alloc_workqueue("iub-issue", WQ_UNBOUND, 0);
+	if (!iub_issue_wq) {
+		ret = -ENOMEM;
+		goto err_destroy_wq;
+	}
 
 	ret = iub_port_dma_init();
 	if (ret)
@@ -96,6 +149,8 @@ err_dma_exit:
 	iub_port_dma_exit();
 	rcu_barrier();
 err_destroy_wq:
+	if (iub_issue_wq)
+		destroy_workqueue(iub_issue_wq);
 	destroy_workqueue(iub_wq);
 	return ret;
 }
@@ -103,9 +158,14 @@ err_destroy_wq:
 static void __exit iub_exit(void)
 {
 	misc_deregister(&iub_misc);
-	/* buffer releases still queued run before the ports go */
+	/*
+	 * Nothing of ours is alive any more (every file, buffer, fence and
+	 * foreign port holds a module reference), but the workers that
+	 * dropped the last ones may still be returning: wait for them.
+	 */
 	drain_workqueue(iub_wq);
 	iub_port_dma_exit();
+	destroy_workqueue(iub_issue_wq);
 	destroy_workqueue(iub_wq);
 	rcu_barrier();	/* kfree_rcu() of ports and buffers */
 }

@@ -8,6 +8,9 @@
  * only the claiming file can transfer through a port.
  */
 #include <linux/err.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -25,6 +28,19 @@ static unsigned int iub_nr_ports;	/* protected by iub_ports_lock */
 /* GET_PORTS accepts this many entries at most, far above any board. */
 #define IUB_PORTS_QUERY_MAX	256
 
+/*
+ * The module of a port's code when it is not the bridge (the USB function):
+ * the port holds it from iub_port_add() to iub_port_free(), so that a
+ * transfer freed long after the port was unregistered (its CQE reaped
+ * late) still finds the port's ops. The bridge's own ports are held by the
+ * bridge's files instead: it can be unloaded once no file, buffer or fence
+ * is left.
+ */
+static struct module *iub_port_foreign_module(struct iub_port *port)
+{
+	return port->ops->owner == THIS_MODULE ? NULL : port->ops->owner;
+}
+
 /**
  * iub_port_add() - register a port and give it an id
  * @port: a port whose name, kind, direction and ops are set
@@ -33,8 +49,11 @@ static unsigned int iub_nr_ports;	/* protected by iub_ports_lock */
  */
 int iub_port_add(struct iub_port *port)
 {
+	struct module *owner = iub_port_foreign_module(port);
 	int ret;
 
+	if (owner && !try_module_get(owner))
+		return -ENODEV;
 	kref_init(&port->ref);
 	spin_lock_init(&port->lock);
 	mutex_init(&port->cancel_lock);
@@ -50,6 +69,8 @@ int iub_port_add(struct iub_port *port)
 	if (!ret)
 		iub_nr_ports++;
 	mutex_unlock(&iub_ports_lock);
+	if (ret)
+		module_put(owner);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iub_port_add);
@@ -57,11 +78,14 @@ EXPORT_SYMBOL_GPL(iub_port_add);
 static void iub_port_free(struct kref *ref)
 {
 	struct iub_port *port = container_of(ref, struct iub_port, ref);
+	struct module *owner = iub_port_foreign_module(port);
 
 	WARN_ON(!list_empty(&port->pending) || !list_empty(&port->running));
 	mutex_destroy(&port->cancel_lock);
 	if (port->ops->destroy)
 		port->ops->destroy(port);
+	/* our code, not the owner's, runs this: safe after the last put */
+	module_put(owner);
 }
 
 /**
@@ -165,31 +189,40 @@ static void iub_port_fill_info(struct iub_port *port, struct iub_ctx *ctx,
 int iub_ports_get_info(struct iub_ctx *ctx, const struct iub_query *q)
 {
 	struct iub_port_info __user *uinfo = u64_to_user_ptr(q->data);
-	struct iub_port_info info;
+	struct iub_port_info *info = NULL;
 	struct iub_port *port;
 	unsigned int room, n = 0;
 	unsigned long id;
 	int ret = 0;
 
-	if (q->flags || q->size % sizeof(info) ||
-	    q->size / sizeof(info) > IUB_PORTS_QUERY_MAX)
+	if (q->flags || q->size % sizeof(*info) ||
+	    q->size / sizeof(*info) > IUB_PORTS_QUERY_MAX)
 		return -EINVAL;
-	room = q->size / sizeof(info);
+	room = q->size / sizeof(*info);
+	if (room) {
+		info = kvcalloc(room, sizeof(*info), GFP_KERNEL);
+		if (!info)
+			return -ENOMEM;
+	}
 
+	/*
+	 * Filled under the lock, copied out after: a page of the user's
+	 * buffer that takes long to fault in (userfaultfd, FUSE) must not
+	 * hold up claims, unbinding and converter removal.
+	 */
 	mutex_lock(&iub_ports_lock);
 	xa_for_each(&iub_ports, id, port) {
 		if (!port->present && port->kind == IUB_PORT_CONVERTER)
 			iub_port_dma_resolve(port);
-		if (n < room) {
-			iub_port_fill_info(port, ctx, &info);
-			if (copy_to_user(&uinfo[n], &info, sizeof(info))) {
-				ret = -EFAULT;
-				break;
-			}
-		}
+		if (n < room)
+			iub_port_fill_info(port, ctx, &info[n]);
 		n++;
 	}
 	mutex_unlock(&iub_ports_lock);
+
+	if (room && copy_to_user(uinfo, info, min(n, room) * sizeof(*info)))
+		ret = -EFAULT;
+	kvfree(info);
 	return ret ? ret : n;
 }
 

@@ -163,7 +163,12 @@ static bool iub_dma_rearm(struct iub_xfer *x)
 
 static void iub_dma_cancel(struct iub_port *port)
 {
-	/* no callback of ours runs after this returns */
+	/*
+	 * @port->cancel_lock is held (iub_xfer_end_port()): the channel
+	 * cannot be given back meanwhile (iub_port_dma_gone()). No callback
+	 * of ours runs after this returns.
+	 */
+	lockdep_assert_held(&port->cancel_lock);
 	if (port->chan)
 		dmaengine_terminate_sync(port->chan);
 }
@@ -189,6 +194,7 @@ static void iub_port_dma_free(struct iub_port *port)
 }
 
 static const struct iub_port_ops iub_dma_port_ops = {
+	.owner = THIS_MODULE,
 	.prepare = iub_dma_prepare,
 	.start = iub_dma_start,
 	.rearm = iub_dma_rearm,
@@ -307,6 +313,8 @@ static void iub_port_dma_gone(struct iub_port *port, struct device *gone)
 	iub_xfer_end_port(port, -ESHUTDOWN);
 	flush_work(&port->kick_work);
 
+	/* a cancel running now still uses the channel (iub_dma_cancel()) */
+	mutex_lock(&port->cancel_lock);
 	mutex_lock(&iub_ports_lock);
 	spin_lock_irq(&port->lock);
 	/* its file's commands on the port end with -ESHUTDOWN, not -EPERM */
@@ -318,6 +326,7 @@ static void iub_port_dma_gone(struct iub_port *port, struct device *gone)
 	port->conv_dev = NULL;
 	spin_unlock_irq(&port->lock);
 	mutex_unlock(&iub_ports_lock);
+	mutex_unlock(&port->cancel_lock);
 	dma_release_channel(chan);
 	put_device(dev);
 	pr_info("port %s: converter gone\n", port->name);

@@ -8,6 +8,8 @@
  *                and the blocking ioctl entry point
  *   iub_uring.c  the IORING_OP_URING_CMD entry point, completion through
  *                task work, and cancellation
+ *   iub_defer.c  io_uring commands that would wait where io_uring issues
+ *                them: issued later, in order, by the file's worker
  *   iub_req.c    the life of one asynchronous command (a request): where it
  *                is counted, completed exactly once, cancelled and waited for
  *   iub_dmabuf.c DMABUF import: handles, one mapping per DMA device, fences
@@ -37,6 +39,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -44,6 +47,7 @@
 
 struct dma_buf;
 struct dma_buf_attachment;
+struct dma_resv;
 struct io_uring_cmd;
 struct iub_port;
 struct iub_req;
@@ -51,6 +55,8 @@ struct sg_table;
 
 /**
  * struct iub_ctx - state of one open file of /dev/iio-usb-bridge
+ * @ref: held by the open file and by every request created on it, until
+ *	the request is freed
  * @inflight: requests created on this file and not yet freed; bounded by
  *	the max_inflight module parameter. Atomic, no lock.
  * @bufs: handle -> struct iub_buf; the xarray's own lock protects it, and
@@ -58,17 +64,34 @@ struct sg_table;
  * @attach_lock: serializes BUF_ATTACH and BUF_DETACH of this file, so that
  *	the check that no handle of the file names the buffer and the
  *	insertion of the new handle are one step
+ * @defer_lock: protects @defer_list, @deferred and the inner request of
+ *	each deferred command (iub_defer.c)
+ * @defer_list: io_uring commands that could not be issued without waiting,
+ *	in submission order, until @defer_work issues them
+ * @deferred: deferred commands not issued yet (on @defer_list or being
+ *	issued); while nonzero, later commands of the file follow them
+ * @defer_work: issues @defer_list; holds a reference to the context while
+ *	queued
+ * @defer_idle: woken when @deferred drops to zero
  *
- * A context lives from open() to the last close of the file. Every request
- * pins the file (io_uring holds a file reference for each command, an ioctl
- * caller holds one for the duration of the call), so no request outlives
- * its context. Ports claimed by the context point back to it
- * (&struct iub_port.owner) and are released in iub_release().
+ * What the file owns (handles, claims) goes in iub_release(), at the last
+ * close. The structure itself lives until the last request of the file is
+ * freed (iub_ctx_put()): a request's result reaches userspace, and its
+ * command's file reference goes, before a worker may drop the request's
+ * last reference (&struct iub_xfer.wait_work). Ports claimed by the
+ * context point back to it (&struct iub_port.owner) and are released in
+ * iub_release().
  */
 struct iub_ctx {
+	struct kref ref;
 	atomic_t inflight;
 	struct xarray bufs;
 	struct mutex attach_lock;	/* BUF_ATTACH/DETACH of this file */
+	spinlock_t defer_lock;		/* the deferred commands */
+	struct list_head defer_list;
+	unsigned int deferred;
+	struct work_struct defer_work;
+	wait_queue_head_t defer_idle;
 };
 
 /**
@@ -130,16 +153,32 @@ struct iub_buf {
  * @base: the fence; signalled, in submission order per port, when the
  *	transfer ends (with an error if it failed)
  * @lock: the fence's own lock, never shared with another fence
+ * @free_work: frees the fence and drops its module reference, from
+ *	iub_wq, after the fence's last reference went
+ *
+ * Lifetime: anyone may hold a reference to the fence (the DMABUF's
+ * dma_resv, a sync_file exported from it, another driver waiting), for as
+ * long as they like, after our file, our buffer and our transfer are
+ * gone. Its ops and lock are ours, so each initialized fence holds a
+ * reference to this module (rmmod is refused while one is alive) until
+ * @free_work has run; module exit drains iub_wq, so that worker can still
+ * return after its module_put().
  */
 struct iub_fence {
 	struct dma_fence base;
 	spinlock_t lock;		/* this fence's only */
+	struct work_struct free_work;
 };
 
 struct iub_xfer;
 
 /**
  * struct iub_port_ops - what a kind of port does
+ * @owner: the module whose code these are. A port of another module than
+ *	the bridge (the USB function) holds a reference to it from
+ *	iub_port_add() until the port is freed: transfers call @release and
+ *	@destroy when they are freed, which can be long after the port was
+ *	unregistered (a CQE reaped late)
  * @prepare: process context, at submission: check the transfer against the
  *	port and build what starting it needs (e.g. a DMA vector)
  * @start: start the transfer's data movement; any context, called with
@@ -163,6 +202,7 @@ struct iub_xfer;
  *	interrupt context (a dma_fence_array signals from irq_work)
  */
 struct iub_port_ops {
+	struct module *owner;
 	int (*prepare)(struct iub_xfer *x);
 	int (*start)(struct iub_xfer *x);
 	bool (*rearm)(struct iub_xfer *x);
@@ -205,12 +245,17 @@ struct iub_port_ops {
  * @conv_devname: converter ports: name of the converter's device
  * @conv_chan: converter ports: name of its DMA channel
  * @conv_dev: converter ports: the converter's device, referenced
- * @chan: converter ports: the DMA channel, requested by the bridge
- * @lock: protects @pending, @running, @cancelling, @seqno and the
- *	counters; taken with interrupts disabled (DMA callbacks take it)
+ * @chan: converter ports: the DMA channel, requested by the bridge; set
+ *	under iub_ports_lock, cleared and given back under @cancel_lock,
+ *	iub_ports_lock and @lock, so that the port's cancel (which holds
+ *	@cancel_lock) and start (@lock) never use a channel given back
+ * @lock: protects @pending, @running, @cancelling, @cancel_ended, @seqno
+ *	and the counters; taken with interrupts disabled (DMA callbacks take it)
  * @pending: transfers submitted and not yet started, in submission order
  * @running: transfers started and not yet ended, in submission order
  * @cancelling: a cancel is under way: nothing new starts until it is over
+ * @cancel_ended: started transfers that the hardware ended with an error
+ *	while @cancelling (counted for iub_xfer_end_port()'s result)
  * @fence_context: the dma_fence context of this port's transfers
  * @seqno: the last fence sequence number used
  * @bytes: bytes moved by successful transfers
@@ -251,6 +296,7 @@ struct iub_port {
 	struct list_head pending;
 	struct list_head running;
 	bool cancelling;
+	unsigned int cancel_ended;
 	u64 fence_context;
 	u64 seqno;
 	u64 bytes;
@@ -292,6 +338,11 @@ union iub_cmd_arg {
  * @arg: kernel copy of the argument block; handlers read only this copy
  * @ioucmd: the io_uring command, or NULL for an ioctl
  * @issue_flags: io_uring issue flags (only with @ioucmd)
+ * @nowait: the command must not wait for locks others may hold for long
+ *	(io_uring's %IO_URING_F_NONBLOCK): -EAGAIN instead, before its
+ *	request exists, and the command is deferred (iub_defer.c)
+ * @parent: a deferred command being issued by the file's worker: the
+ *	request the handler creates passes its result on to this one
  * @req: the request created by the handler, if it returned -EIOCBQUEUED
  *
  * Lives on the stack of the entry point for the duration of the dispatch.
@@ -302,6 +353,8 @@ struct iub_cmd {
 	union iub_cmd_arg arg;
 	struct io_uring_cmd *ioucmd;
 	unsigned int issue_flags;
+	bool nowait;
+	struct iub_req *parent;
 	struct iub_req *req;
 };
 
@@ -322,6 +375,8 @@ struct iub_req_ops {
 /* bits of iub_req.state */
 #define IUB_REQ_COMPLETED	0	/* iub_req_complete() ran */
 #define IUB_REQ_CANCELLED	1	/* iub_req_cancel() ran */
+#define IUB_REQ_ARMED		2	/* iub_req_arm(): ->cancel can find it */
+#define IUB_REQ_CANCEL_RAN	3	/* ->cancel was called (at most once) */
 
 /**
  * struct iub_req - one asynchronous command
@@ -332,10 +387,14 @@ struct iub_req_ops {
  * @done: completed for an ioctl caller once @result is set
  * @result: the result, set once by iub_req_complete()
  * @result2: extra result for a 32-byte CQE (routes), 0 otherwise
- * @parent_done: for a request that is part of another (a route's stage):
- *	called by iub_req_complete() instead of delivering the result
- * @state: %IUB_REQ_COMPLETED and %IUB_REQ_CANCELLED, each set once with
- *	test_and_set_bit(); they are what makes completion exactly-once
+ * @parent_done: for a request that is part of another (a route's stage,
+ *	the inner request of a deferred command): called by
+ *	iub_req_complete() instead of delivering the result
+ * @parent: the deferred command's request, for iub_defer_inner_done()
+ * @state: %IUB_REQ_COMPLETED, %IUB_REQ_CANCELLED, %IUB_REQ_ARMED and
+ *	%IUB_REQ_CANCEL_RAN, each set once with test_and_set_bit(); they are
+ *	what makes completion exactly-once, and a cancel that arrives before
+ *	the request is on its port(s) effective once it is
  * @ref: the request's own reference, dropped when its result was
  *	delivered, plus one held by a submitter that still uses it
  *
@@ -354,6 +413,7 @@ struct iub_req {
 	unsigned long state;
 	refcount_t ref;
 	void (*parent_done)(struct iub_req *req);
+	struct iub_req *parent;
 };
 
 /* states of struct iub_xfer */
@@ -417,9 +477,12 @@ struct iub_xfer {
 };
 
 /* iub_main.c */
+void iub_ctx_get(struct iub_ctx *ctx);
+void iub_ctx_put(struct iub_ctx *ctx);
 extern unsigned int iub_max_inflight;
 extern unsigned int iub_max_buffers;
 extern struct workqueue_struct *iub_wq;
+extern struct workqueue_struct *iub_issue_wq;
 
 /**
  * struct iub_cmd_desc - one entry of the command table
@@ -429,10 +492,13 @@ extern struct workqueue_struct *iub_wq;
  *	result, a negative errno, or -EIOCBQUEUED after creating a request.
  *	Once a request exists, its result goes only through
  *	iub_req_complete(), never through the return value.
+ * @user_ctx: the handler needs the submitter's context (its memory, its
+ *	file table): never deferred to a worker (iub_defer.c)
  */
 struct iub_cmd_desc {
 	unsigned int op;
 	int (*handle)(struct iub_cmd *cmd);
+	bool user_ctx;
 };
 
 /* iub_cmd.c */
@@ -444,10 +510,18 @@ int iub_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 void iub_uring_attach(struct iub_req *req, unsigned int issue_flags);
 void iub_uring_complete(struct iub_req *req);
 
+/* iub_defer.c */
+int iub_defer(struct iub_cmd *cmd);
+bool iub_defer_pending(struct iub_ctx *ctx);
+int iub_defer_wait(struct iub_ctx *ctx);
+void iub_defer_work(struct work_struct *work);
+void iub_defer_inner_done(struct iub_req *inner);
+
 /* iub_req.c */
 struct iub_req *iub_req_alloc(struct iub_cmd *cmd,
 			      const struct iub_req_ops *ops, size_t size);
 void iub_req_commit(struct iub_cmd *cmd, struct iub_req *req);
+void iub_req_arm(struct iub_req *req);
 void iub_req_get(struct iub_req *req);
 void iub_req_put(struct iub_req *req);
 void iub_req_complete(struct iub_req *req, int result);
@@ -461,8 +535,8 @@ void iub_buf_detach_all(struct iub_ctx *ctx);
 struct iub_buf *iub_buf_get(struct iub_ctx *ctx, u32 handle);
 void iub_buf_put(struct iub_buf *buf);
 struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
-				enum dma_data_direction dir);
-void *iub_buf_vmap(struct iub_buf *buf);
+				enum dma_data_direction dir, bool nowait);
+void *iub_buf_vmap(struct iub_buf *buf, bool nowait);
 struct iub_fence *iub_fence_alloc(void);
 void iub_fence_init(struct iub_fence *fence, struct iub_port *port);
 void iub_fence_signal(struct iub_fence *fence, int error);
@@ -490,7 +564,13 @@ int iub_port_dma_resolve(struct iub_port *port);
 int iub_xfer_submit(struct iub_cmd *cmd);
 struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 				 const struct iub_transfer *t);
-int iub_xfer_queue(struct iub_xfer *x, bool intr);
+int iub_xfer_lock_early(struct iub_cmd *cmd, struct dma_resv *resv,
+			bool *locked);
+int iub_xfer_lock_late(struct iub_cmd *cmd, struct dma_resv *resv,
+		       bool locked);
+int iub_xfer_enqueue(struct iub_xfer *x);
+void iub_xfer_go(struct iub_xfer *x);
+void iub_xfer_fail(struct iub_xfer *x, int error);
 void iub_xfer_destroy(struct iub_xfer *x);
 void iub_xfer_done(struct iub_xfer *x, int result);
 unsigned int iub_xfer_segments(struct iub_xfer *x, struct dma_vec *v);

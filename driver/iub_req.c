@@ -44,9 +44,14 @@ struct iub_req *iub_req_alloc(struct iub_cmd *cmd,
 		atomic_dec(&ctx->inflight);
 		return ERR_PTR(-ENOMEM);
 	}
+	iub_ctx_get(ctx);
 	req->ctx = ctx;
 	req->ops = ops;
 	req->ioucmd = cmd->ioucmd;
+	if (cmd->parent) {
+		req->parent = cmd->parent;
+		req->parent_done = iub_defer_inner_done;
+	}
 	init_completion(&req->done);
 	refcount_set(&req->ref, 1);
 	cmd->req = req;
@@ -78,6 +83,8 @@ void iub_req_commit(struct iub_cmd *cmd, struct iub_req *req)
  * visible holds another one (iub_req_get()), so that a completion racing
  * with the submission (io_uring issuing from io-wq while the task runs
  * the completion) cannot free it under the submitter. Process context.
+ * The last reference may go after the file was closed (a worker's); the
+ * request holds its context until then.
  */
 void iub_req_put(struct iub_req *req)
 {
@@ -89,6 +96,7 @@ void iub_req_put(struct iub_req *req)
 		req->ops->release(req);
 	kfree(req);
 	atomic_dec(&ctx->inflight);
+	iub_ctx_put(ctx);
 }
 
 /**
@@ -122,22 +130,54 @@ void iub_req_complete(struct iub_req *req, int result)
 		complete(&req->done);
 }
 
+/* Run ->cancel once, unless the request ended already. */
+static void iub_req_run_cancel(struct iub_req *req)
+{
+	if (test_bit(IUB_REQ_COMPLETED, &req->state))
+		return;
+	if (test_and_set_bit(IUB_REQ_CANCEL_RAN, &req->state))
+		return;
+	req->ops->cancel(req);
+}
+
 /**
  * iub_req_cancel() - ask a request to end early
  * @req: a request that was not yet freed
  *
  * Process context. The first call runs the request's ->cancel operation,
  * which makes it reach iub_req_complete() promptly; later calls, and calls
- * on a request that completed already, do nothing.
+ * on a request that completed already, do nothing. A request that is not
+ * armed yet (its submitter, maybe an io-wq worker, is still putting it on
+ * its ports) is cancelled by iub_req_arm() instead, so that no cancel is
+ * lost.
  */
 void iub_req_cancel(struct iub_req *req)
 {
+	if (!req->ops->cancel)
+		return;
 	if (test_and_set_bit(IUB_REQ_CANCELLED, &req->state))
 		return;
-	if (test_bit(IUB_REQ_COMPLETED, &req->state))
+	/* pairs with the test_and_set_bit() in iub_req_arm() */
+	if (test_bit(IUB_REQ_ARMED, &req->state))
+		iub_req_run_cancel(req);
+}
+
+/**
+ * iub_req_arm() - the request is where its ->cancel finds it
+ * @req: a committed request, still held by its submitter
+ *
+ * Process context, called by the submitter once the request is queued on
+ * its port(s), whatever the outcome. A cancel that came in before runs
+ * now.
+ */
+void iub_req_arm(struct iub_req *req)
+{
+	if (!req->ops->cancel)
 		return;
-	if (req->ops->cancel)
-		req->ops->cancel(req);
+	if (test_and_set_bit(IUB_REQ_ARMED, &req->state))
+		return;
+	if (test_bit(IUB_REQ_CANCELLED, &req->state))
+		iub_req_run_cancel(req);
 }
 
 /**

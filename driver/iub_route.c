@@ -12,6 +12,8 @@
  * failure aborts the second stage, a short first stage shortens it. The
  * route completes once, when both stages have ended.
  */
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/math.h>
 #include <linux/minmax.h>
@@ -156,14 +158,6 @@ static const struct iub_req_ops iub_route_ops = {
 	.release = iub_route_release,
 };
 
-/* A stage that will not be queued ends right away with @error. */
-static void iub_route_stage_fail(struct iub_xfer *x, int error)
-{
-	kfree(x->fence);	/* never initialized */
-	x->fence = NULL;
-	iub_req_complete(&x->req, error);
-}
-
 /**
  * iub_route_submit() - IUB_IOC_ROUTE
  * @cmd: the command
@@ -176,7 +170,11 @@ static void iub_route_stage_fail(struct iub_xfer *x, int error)
 int iub_route_submit(struct iub_cmd *cmd)
 {
 	const struct iub_route *rt = &cmd->arg.route;
-	struct iub_cmd scmd = { .ctx = cmd->ctx, .op = cmd->op };
+	struct iub_cmd scmd = {
+		.ctx = cmd->ctx,
+		.op = cmd->op,
+		.nowait = cmd->nowait,
+	};
 	struct iub_transfer t = {
 		.handle = rt->handle,
 		.offset = rt->offset,
@@ -184,8 +182,10 @@ int iub_route_submit(struct iub_cmd *cmd)
 	};
 	struct iub_route_req *r;
 	struct iub_xfer *x0, *x1;
+	struct dma_resv *resv;
 	struct iub_req *req;
-	int ret;
+	int ret, ret0, ret1;
+	bool locked;
 
 	if (rt->flags & ~IUB_ROUTE_FLAGS)
 		return -EINVAL;
@@ -208,10 +208,15 @@ int iub_route_submit(struct iub_cmd *cmd)
 		goto err_destroy_x1;
 	}
 
+	/* both stages are on the same buffer: one reservation lock */
+	resv = x0->buf->dmabuf->resv;
+	ret = iub_xfer_lock_early(cmd, resv, &locked);
+	if (ret)
+		goto err_destroy_x1;
 	req = iub_req_alloc(cmd, &iub_route_ops, sizeof(*r));
 	if (IS_ERR(req)) {
 		ret = PTR_ERR(req);
-		goto err_destroy_x1;
+		goto err_unlock;
 	}
 	r = to_route(req);
 	r->stage[0] = x0;
@@ -221,19 +226,30 @@ int iub_route_submit(struct iub_cmd *cmd)
 	x0->req.parent_done = iub_route_stage_done;
 	x1->req.parent_done = iub_route_stage_done;
 	iub_req_commit(cmd, req);
+	/* the stages end the route, which may then be freed: hold it */
+	iub_req_get(req);
 
 	/* the first stage's fence goes into dma_resv first: the second waits */
-	ret = iub_xfer_queue(x0, !cmd->ioucmd);
-	if (ret) {
-		iub_route_stage_fail(x0, ret);
-		iub_route_stage_fail(x1, -ECANCELED);
-		return -EIOCBQUEUED;
-	}
-	ret = iub_xfer_queue(x1, !cmd->ioucmd);
-	if (ret)
-		iub_route_stage_fail(x1, ret);	/* the route ends after x0 */
+	ret = iub_xfer_lock_late(cmd, resv, locked);
+	ret0 = ret ? ret : iub_xfer_enqueue(x0);
+	ret1 = ret0 ? -ECANCELED : iub_xfer_enqueue(x1);
+	if (!ret)
+		dma_resv_unlock(resv);
+	if (ret0)
+		iub_xfer_fail(x0, ret0);
+	else
+		iub_xfer_go(x0);
+	if (ret1)
+		iub_xfer_fail(x1, ret1);	/* the route ends after x0 */
+	else
+		iub_xfer_go(x1);
+	iub_req_arm(req);
+	iub_req_put(req);
 	return -EIOCBQUEUED;
 
+err_unlock:
+	if (locked)
+		dma_resv_unlock(resv);
 err_destroy_x1:
 	iub_xfer_destroy(x1);
 err_destroy_x0:

@@ -7,7 +7,9 @@
  * (16 bytes). Synchronous commands post their CQE on return; asynchronous
  * ones return -EIOCBQUEUED and post it later from task work. Commands that
  * can stay in flight indefinitely are marked cancelable, so that ring exit
- * and task exit end them (IO_URING_F_CANCEL).
+ * and task exit end them (IO_URING_F_CANCEL). A command that would have to
+ * wait for a lock where io_uring issues it (IO_URING_F_NONBLOCK) is issued
+ * later by the file's worker, in order (iub_defer.c).
  */
 #include <linux/errno.h>
 #include <linux/io_uring/cmd.h>
@@ -108,6 +110,7 @@ int iub_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		.op = ioucmd->cmd_op,
 		.ioucmd = ioucmd,
 		.issue_flags = issue_flags,
+		.nowait = !!(issue_flags & IO_URING_F_NONBLOCK),
 	};
 	int ret;
 
@@ -123,5 +126,12 @@ int iub_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 				 _IOC_SIZE(cmd.op));
 	if (ret)
 		return ret;
-	return desc->handle(&cmd);
+	/* behind the file's commands that wait to be issued, in order */
+	if (!desc->user_ctx && iub_defer_pending(cmd.ctx))
+		return iub_defer(&cmd);
+	ret = desc->handle(&cmd);
+	/* it would have to wait: issued later, in order, where it may */
+	if (ret == -EAGAIN && cmd.nowait && !desc->user_ctx)
+		return iub_defer(&cmd);
+	return ret;
 }

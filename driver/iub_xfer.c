@@ -230,6 +230,9 @@ void iub_xfer_done(struct iub_xfer *x, int result)
 	}
 	x->state = IUB_XFER_ENDED;
 	list_del_init(&x->node);
+	/* the hardware's answer to a cancel (a USB request dequeued) */
+	if (port->cancelling && result < 0)
+		port->cancel_ended++;
 	spin_unlock_irqrestore(&port->lock, flags);
 	iub_xfer_end(x, result);
 }
@@ -275,7 +278,9 @@ void iub_xfer_dma_period(struct iub_xfer *x)
  * stopped, and the started transfers that did not finish before it stopped
  * end too. Transfers submitted while this runs start afterwards.
  *
- * Return: the number of transfers that ended with @error.
+ * Return: the number of transfers the cancel ended: with @error, or with
+ * the error the hardware gave those it stopped (a dequeued USB request's
+ * -ECANCELED).
  */
 int iub_xfer_end_port(struct iub_port *port, int error)
 {
@@ -287,6 +292,7 @@ int iub_xfer_end_port(struct iub_port *port, int error)
 	mutex_lock(&port->cancel_lock);
 	spin_lock_irq(&port->lock);
 	port->cancelling = true;
+	port->cancel_ended = 0;
 	list_splice_init(&port->pending, &pending);
 	list_for_each_entry(x, &pending, node) {
 		x->state = IUB_XFER_ENDED;
@@ -309,6 +315,7 @@ int iub_xfer_end_port(struct iub_port *port, int error)
 		x->state = IUB_XFER_ENDED;
 		n++;
 	}
+	n += port->cancel_ended;
 	port->cancelling = false;
 	spin_unlock_irq(&port->lock);
 	iub_xfer_end_list(&running, error);
@@ -355,15 +362,67 @@ static int iub_xfer_may_queue(struct iub_xfer *x)
 	return x->port->present ? 0 : -ESHUTDOWN;
 }
 
+/**
+ * iub_xfer_lock_early() - lock a buffer's reservation before the request
+ *	is committed, where waiting is not allowed
+ * @cmd: the command
+ * @resv: the reservation object, or NULL for a transfer without a fence
+ * @locked: set when the lock was taken
+ *
+ * An io_uring command issued with %IO_URING_F_NONBLOCK (inline, under the
+ * ring's lock) must not wait for a lock another driver may hold for long:
+ * it only tries, and -EAGAIN defers the command to the file's worker
+ * (iub_defer.c), where waiting is fine. Before the request is committed,
+ * so that nothing of it is left behind. Other commands lock in
+ * iub_xfer_lock_late().
+ *
+ * Return: 0 or -EAGAIN.
+ */
+int iub_xfer_lock_early(struct iub_cmd *cmd, struct dma_resv *resv,
+			bool *locked)
+{
+	*locked = false;
+	if (!resv || !cmd->nowait)
+		return 0;
+	if (!dma_resv_trylock(resv))
+		return -EAGAIN;
+	*locked = true;
+	return 0;
+}
+
+/**
+ * iub_xfer_lock_late() - lock a buffer's reservation to queue on it
+ * @cmd: the command
+ * @resv: the reservation object, or NULL
+ * @locked: whether iub_xfer_lock_early() took it already
+ *
+ * Process context. The blocking ioctl waits interruptibly (-EINTR);
+ * io_uring commands issued from io-wq, and deferred ones issued by the
+ * file's worker, wait regardless: io-wq workers see io_uring's own
+ * notifications as pending signals.
+ *
+ * Return: 0 or -EINTR.
+ */
+int iub_xfer_lock_late(struct iub_cmd *cmd, struct dma_resv *resv,
+		       bool locked)
+{
+	if (!resv || locked)
+		return 0;
+	if (!cmd->ioucmd && !cmd->parent)
+		return dma_resv_lock_interruptible(resv, NULL);
+	dma_resv_lock(resv, NULL);
+	return 0;
+}
+
 /*
  * Take the transfer's place in the buffer's dma_resv and in the port's
  * queue, in one step as seen from other submitters on the same buffer: the
  * fences to wait for are the ones published before ours. A device that
  * writes the buffer waits for every earlier reader and writer; a device
- * that reads it waits for earlier writers.
+ * that reads it waits for earlier writers. Called with the reservation
+ * lock held.
  */
-static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence,
-				 bool intr)
+static int iub_xfer_enqueue_synced(struct iub_xfer *x, struct iub_fence *fence)
 {
 	struct iub_port *port = x->port;
 	struct dma_resv *resv = x->buf->dmabuf->resv;
@@ -371,27 +430,22 @@ static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence,
 	struct dma_fence *wait = NULL;
 	int ret;
 
-	if (intr) {
-		ret = dma_resv_lock_interruptible(resv, NULL);
-		if (ret)
-			return ret;
-	} else {
-		dma_resv_lock(resv, NULL);
-	}
+	dma_resv_assert_held(resv);
 	ret = dma_resv_reserve_fences(resv, 1);
 	if (ret)
-		goto out_unlock;
+		return ret;
 	ret = dma_resv_get_singleton(resv, to_mem ? DMA_RESV_USAGE_READ :
 						    DMA_RESV_USAGE_WRITE,
 				     &wait);
 	if (ret)
-		goto out_unlock;
+		return ret;
 
 	spin_lock_irq(&port->lock);
 	ret = iub_xfer_may_queue(x);
 	if (ret) {
 		spin_unlock_irq(&port->lock);
-		goto out_put_wait;
+		dma_fence_put(wait);
+		return ret;
 	}
 	iub_fence_init(fence, port);
 	x->fence = fence;
@@ -410,31 +464,10 @@ static int iub_xfer_queue_synced(struct iub_xfer *x, struct iub_fence *fence,
 
 	dma_resv_add_fence(resv, &fence->base, to_mem ? DMA_RESV_USAGE_WRITE :
 							DMA_RESV_USAGE_READ);
-	dma_resv_unlock(resv);
-
-	if (wait && dma_fence_add_callback(wait, &x->wait_cb,
-					   iub_xfer_wait_done)) {
-		iub_xfer_wait_over(x);	/* already signalled */
-	} else if (wait) {
-		bool ended;
-
-		/* a cancel before the callback was added could not remove it */
-		spin_lock_irq(&port->lock);
-		ended = x->state == IUB_XFER_ENDED;
-		spin_unlock_irq(&port->lock);
-		if (ended)
-			dma_fence_remove_callback(wait, &x->wait_cb);
-	}
 	return 0;
-
-out_put_wait:
-	dma_fence_put(wait);
-out_unlock:
-	dma_resv_unlock(resv);
-	return ret;
 }
 
-static int iub_xfer_queue_nosync(struct iub_xfer *x)
+static int iub_xfer_enqueue_nosync(struct iub_xfer *x)
 {
 	struct iub_port *port = x->port;
 	int ret;
@@ -449,6 +482,70 @@ static int iub_xfer_queue_nosync(struct iub_xfer *x)
 	list_add_tail(&x->node, &port->pending);
 	spin_unlock_irq(&port->lock);
 	return 0;
+}
+
+/**
+ * iub_xfer_enqueue() - put a created transfer on its port's queue
+ * @x: from iub_xfer_create(), held by the caller
+ *
+ * Process context, with the buffer's reservation lock held if the
+ * transfer has a fence (iub_xfer_lock_early() or iub_xfer_lock_late()).
+ * Nothing starts yet: iub_xfer_go() does that once the lock is dropped.
+ *
+ * Return: 0, or -errno and the transfer was not queued (-EPERM: the port
+ * was released meanwhile; -ESHUTDOWN: its hardware went away); the caller
+ * then ends it with iub_xfer_fail().
+ */
+int iub_xfer_enqueue(struct iub_xfer *x)
+{
+	struct iub_fence *fence = x->fence;
+	int ret;
+
+	if (!fence)
+		return iub_xfer_enqueue_nosync(x);
+	x->fence = NULL;	/* set again once initialized */
+	ret = iub_xfer_enqueue_synced(x, fence);
+	if (ret)
+		x->fence = fence;
+	return ret;
+}
+
+/**
+ * iub_xfer_go() - let a queued transfer start once its fence signalled
+ * @x: queued by iub_xfer_enqueue(), held by the caller
+ *
+ * Process context, no lock held.
+ */
+void iub_xfer_go(struct iub_xfer *x)
+{
+	struct iub_port *port = x->port;
+
+	if (x->wait && dma_fence_add_callback(x->wait, &x->wait_cb,
+					      iub_xfer_wait_done)) {
+		iub_xfer_wait_over(x);	/* already signalled */
+	} else if (x->wait) {
+		bool ended;
+
+		/* a cancel before the callback was added could not remove it */
+		spin_lock_irq(&port->lock);
+		ended = x->state == IUB_XFER_ENDED;
+		spin_unlock_irq(&port->lock);
+		if (ended)
+			dma_fence_remove_callback(x->wait, &x->wait_cb);
+	}
+	iub_port_kick(port);
+}
+
+/**
+ * iub_xfer_fail() - end a transfer that could not be queued
+ * @x: the transfer, its request committed
+ * @error: the errno it ends with
+ */
+void iub_xfer_fail(struct iub_xfer *x, int error)
+{
+	kfree(x->fence);	/* never initialized */
+	x->fence = NULL;
+	iub_req_complete(&x->req, error);
 }
 
 /**
@@ -612,7 +709,10 @@ EXPORT_SYMBOL_IF_KUNIT(iub_xfer_check);
  *	transfer is the command's own request)
  * @t: what to transfer
  *
- * Process context. Everything that can be refused is refused here.
+ * Process context. Everything that can be refused is refused here. A
+ * command that must not wait (&struct iub_cmd.nowait) gets -EAGAIN where
+ * the buffer's first mapping for the port would have to wait for its
+ * reservation lock.
  *
  * Return: the transfer, or an ERR_PTR().
  */
@@ -645,9 +745,17 @@ struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 	if (port->dma_dev) {
 		map = iub_buf_map(buf, port->dma_dev,
 				  port->direction == IUB_DIR_TO_MEM ?
-				  DMA_FROM_DEVICE : DMA_TO_DEVICE);
+				  DMA_FROM_DEVICE : DMA_TO_DEVICE, cmd->nowait);
 		if (IS_ERR(map)) {
 			ret = PTR_ERR(map);
+			goto err_put_buf;
+		}
+	} else {
+		/* made here, where we may have to say -EAGAIN, not in ->prepare */
+		void *vaddr = iub_buf_vmap(buf, cmd->nowait);
+
+		if (IS_ERR(vaddr)) {
+			ret = PTR_ERR(vaddr);
 			goto err_put_buf;
 		}
 	}
@@ -706,65 +814,44 @@ void iub_xfer_destroy(struct iub_xfer *x)
 }
 
 /**
- * iub_xfer_queue() - queue a created transfer on its port
- * @x: from iub_xfer_create()
- * @intr: a signal may interrupt the wait for the buffer's reservation lock
- *	(-EINTR): the blocking ioctl. io_uring commands wait regardless: the
- *	io-wq workers that issue them see io_uring's own notifications as
- *	pending signals
- *
- * Process context. On success the transfer ends through iub_xfer_end()
- * like every other; on failure it was not queued and the caller ends or
- * destroys it.
- *
- * Return: 0 or -errno (-EPERM: the port was released meanwhile;
- * -ESHUTDOWN: its converter went away).
- */
-int iub_xfer_queue(struct iub_xfer *x, bool intr)
-{
-	struct iub_fence *fence = x->fence;
-	struct iub_port *port = x->port;
-	int ret;
-
-	/* once queued, @x may end and be freed at any time: hold it */
-	iub_req_get(&x->req);
-	if (fence) {
-		x->fence = NULL;	/* set again once initialized */
-		ret = iub_xfer_queue_synced(x, fence, intr);
-		if (ret)
-			x->fence = fence;
-	} else {
-		ret = iub_xfer_queue_nosync(x);
-	}
-	if (!ret)
-		iub_port_kick(port);
-	iub_req_put(&x->req);
-	return ret;
-}
-
-/**
  * iub_xfer_submit() - IUB_IOC_TRANSFER
  * @cmd: the command
  *
  * Process context. Everything that can be refused is refused before the
  * request exists; after that the result goes through iub_req_complete().
  *
- * Return: -EIOCBQUEUED, or -errno before the transfer was queued.
+ * Return: -EIOCBQUEUED, or -errno before the transfer was queued (-EAGAIN
+ * for an io_uring issue that must not wait).
  */
 int iub_xfer_submit(struct iub_cmd *cmd)
 {
 	struct iub_xfer *x = iub_xfer_create(cmd, &cmd->arg.xfer);
+	struct dma_resv *resv;
+	bool locked;
 	int ret;
 
 	if (IS_ERR(x))
 		return PTR_ERR(x);
-	iub_req_commit(cmd, &x->req);
-	ret = iub_xfer_queue(x, !cmd->ioucmd);
+	resv = x->fence ? x->buf->dmabuf->resv : NULL;
+	ret = iub_xfer_lock_early(cmd, resv, &locked);
 	if (ret) {
-		/* the request exists (and may be cancelable): end it */
-		kfree(x->fence);
-		x->fence = NULL;
-		iub_req_complete(&x->req, ret);
+		iub_xfer_destroy(x);
+		return ret;
 	}
+	iub_req_commit(cmd, &x->req);
+	/* once queued, @x may end and be freed at any time: hold it */
+	iub_req_get(&x->req);
+	ret = iub_xfer_lock_late(cmd, resv, locked);
+	if (!ret) {
+		ret = iub_xfer_enqueue(x);
+		if (resv)
+			dma_resv_unlock(resv);
+	}
+	if (ret)
+		iub_xfer_fail(x, ret);
+	else
+		iub_xfer_go(x);
+	iub_req_arm(&x->req);
+	iub_req_put(&x->req);
 	return -EIOCBQUEUED;
 }

@@ -4,6 +4,11 @@
  * and fault injection, one directory per channel.
  *
  *   /sys/kernel/debug/iub-sim-dma/map          which name reaches which channel
+ *   /sys/kernel/debug/iub-sim-dma/hold_resv    write "FD MS": lock the
+ *                                              reservation of the DMABUF
+ *                                              behind the writer's FD for MS
+ *                                              milliseconds, like another
+ *                                              driver busy with the buffer
  *   /sys/kernel/debug/iub-sim-dma/chan<n>/     see enum iub_sim_dbg_id, plus
  *                                              "info", a readable summary
  *
@@ -11,9 +16,94 @@
  * its faults are not on request.
  */
 #include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
+#include <linux/module.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
+#include "sim_compat.h"
 #include "sim_dma.h"
+
+IUB_SIM_IMPORT_DMA_BUF_NS();
+
+/**
+ * struct iub_sim_resv_hold - a reservation lock held for a while
+ * @work: takes the lock, sleeps, drops it: one task does both, as a
+ *	ww_mutex requires
+ * @dmabuf: the buffer, referenced until the lock is dropped
+ * @ms: how long
+ * @locked: completed once the lock is held
+ */
+struct iub_sim_resv_hold {
+	struct work_struct work;
+	struct dma_buf *dmabuf;
+	unsigned int ms;
+	struct completion locked;
+};
+
+/* runs the holds; destroyed (so waited for) when the debugfs tree goes */
+static struct workqueue_struct *iub_sim_hold_wq;
+
+static void iub_sim_resv_hold_work(struct work_struct *work)
+{
+	struct iub_sim_resv_hold *h = container_of(work, struct iub_sim_resv_hold,
+						   work);
+	struct dma_buf *dmabuf = h->dmabuf;
+	unsigned int ms = h->ms;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	complete(&h->locked);	/* the writer frees @h once woken */
+	msleep(ms);
+	dma_resv_unlock(dmabuf->resv);
+	dma_buf_put(dmabuf);
+}
+
+static ssize_t iub_sim_hold_resv_write(struct file *file,
+				       const char __user *ubuf, size_t len,
+				       loff_t *ppos)
+{
+	struct iub_sim_resv_hold *h;
+	unsigned int ms;
+	char buf[32];
+	int fd;
+
+	if (!iub_sim_hold_wq)
+		return -ENODEV;
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	if (sscanf(buf, "%d %u", &fd, &ms) != 2 || ms > 60000)
+		return -EINVAL;
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	h->dmabuf = dma_buf_get(fd);
+	if (IS_ERR(h->dmabuf)) {
+		kfree(h);
+		return -EBADF;
+	}
+	h->ms = ms;
+	init_completion(&h->locked);
+	INIT_WORK(&h->work, iub_sim_resv_hold_work);
+	queue_work(iub_sim_hold_wq, &h->work);
+	/* the lock is held when the write returns */
+	wait_for_completion(&h->locked);
+	kfree(h);
+	return len;
+}
+
+static const struct file_operations iub_sim_hold_resv_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = iub_sim_hold_resv_write,
+	.llseek = noop_llseek,
+};
 
 static const struct {
 	const char *name;
@@ -218,6 +308,9 @@ void iub_sim_debugfs_init(struct iub_sim_dma *sim)
 
 	sim->debugfs = debugfs_create_dir(IUB_SIM_DRV_NAME, NULL);
 	debugfs_create_file("map", 0400, sim->debugfs, sim, &iub_sim_map_fops);
+	iub_sim_hold_wq = alloc_workqueue("iub-sim-hold-resv", WQ_UNBOUND, 0);
+	debugfs_create_file("hold_resv", 0200, sim->debugfs, NULL,
+			    &iub_sim_hold_resv_fops);
 
 	for (i = 0; i < sim->nchans; i++) {
 		struct iub_sim_chan *c = &sim->chans[i];
@@ -246,4 +339,8 @@ void iub_sim_debugfs_fini(struct iub_sim_dma *sim)
 {
 	debugfs_remove_recursive(sim->debugfs);
 	sim->debugfs = NULL;
+	if (iub_sim_hold_wq) {
+		destroy_workqueue(iub_sim_hold_wq);	/* waits for the holds */
+		iub_sim_hold_wq = NULL;
+	}
 }

@@ -34,3 +34,11 @@ iub_vm_test(NAME fault-fuzz TIMEOUT 400
 # the converters' driver unloads mid-stream: ESHUTDOWN, absent, back again
 iub_vm_test(NAME fault-unplug TIMEOUT 120
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/fault-unplug.sh)
+# what outlives a file, a port or a user: fences, late CQEs, lost cancels,
+# issue that must not wait (Documentation/hardening.rst, the unload policy)
+iub_vm_program(lifetime lifetime.c)
+iub_vm_program(lifetime-helper lifetime-helper.c)
+iub_vm_test(NAME lifetime TIMEOUT 180
+  COMMAND ${IUB_GUEST_BUILD}/tests/vm/lifetime)
+iub_vm_test(NAME lifetime-unload TIMEOUT 240
+  COMMAND sh ${IUB_GUEST_SRC}/tests/vm/lifetime.sh)
