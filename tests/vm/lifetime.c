@@ -285,4 +285,58 @@ TEST(workqueue_has_rescuer)
 	EXPECT_TRUE(found) TH_LOG("no rescuer: iub_wq lacks WQ_MEM_RECLAIM");
 }
 
+/*
+ * Once BUF_DETACH, or close() of the file, returned, the bridge no longer
+ * maps the buffer (nothing is in flight on it): an exporter's CPU-access
+ * syncs (DMA_BUF_IOCTL_SYNC on a system-heap buffer syncs every attachment
+ * it thinks mapped) must not race an unmap the bridge does later. Before,
+ * a worker unmapped it some time after: the debug kernel's DMA-API check
+ * caught the system heap syncing a mapping being torn down.
+ */
+static void unmapped_at_once(struct __test_metadata *_metadata, bool by_close)
+{
+	struct iub_transfer t = { .length = SIZE };
+	struct iub_buf_detach d = { 0 };
+	struct dmabuf b;
+	int fd, port, h, i;
+
+	ASSERT_EQ(0, dmabuf_create(&b, DMABUF_HEAP, SIZE));
+	for (i = 0; i < 50; i++) {
+		fd = iub_test_open();
+		ASSERT_LE(0, fd);
+		port = iub_test_claim(fd, SIM_ADC0);
+		ASSERT_LE(0, port);
+		h = iub_test_attach(fd, b.fd);
+		ASSERT_LE(0, h);
+		t.handle = h;
+		t.port = port;
+		ASSERT_EQ(SIZE, iub_test_ioctl(fd, IUB_IOC_TRANSFER, &t));
+		ASSERT_EQ(1, dmabuf_attachments(&b));
+		if (by_close) {
+			close(fd);
+		} else {
+			d.handle = h;
+			ASSERT_EQ(0, iub_test_ioctl(fd, IUB_IOC_BUF_DETACH, &d));
+		}
+		ASSERT_EQ(0, dmabuf_attachments(&b))
+			TH_LOG("round %d: still attached after %s returned", i,
+			       by_close ? "close()" : "BUF_DETACH");
+		ASSERT_EQ(0, dmabuf_sync(&b, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
+		ASSERT_EQ(0, dmabuf_sync(&b, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW));
+		if (!by_close)
+			close(fd);
+	}
+	dmabuf_destroy(&b);
+}
+
+TEST(detach_unmaps_at_once)
+{
+	unmapped_at_once(_metadata, false);
+}
+
+TEST(close_unmaps_at_once)
+{
+	unmapped_at_once(_metadata, true);
+}
+
 TEST_HARNESS_MAIN
