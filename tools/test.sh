@@ -2,8 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # The whole test suite: set up the machine, build, run the unit tests and
 # every in-VM test (one VM boot), with ctest's summary as the last line.
-#   tools/test.sh [ctest options...]   e.g. -L unit, -R vm/nop
+#   tools/test.sh [--no-memdebug] [ctest options...]   e.g. -L unit, -R vm/nop
+# The VM boots with memory debugging (slub_debug, KFENCE, page poisoning:
+# tools/vm/iub-vm); --no-memdebug (or IUB_VM_MEMDEBUG=0) boots it without.
 set -euo pipefail
+if [ "${1:-}" = --no-memdebug ]; then
+	export IUB_VM_MEMDEBUG=0
+	shift
+fi
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$repo/build
 start=$(date +%s)

@@ -5,17 +5,35 @@
 #
 #   harness.sh setup                 prepare the guest, load the modules
 #   harness.sh run LIST OUT [NAME..] run the tests of LIST (all, or NAMEs)
+#   harness.sh watchdog ...          (internal: one test's watchdog)
 #
 # LIST has one test per line: NAME<TAB>TIMEOUT<TAB>COMMAND. Each test runs
-# from the repository's root with a /dev/kmsg marker before it; afterwards
-# the kernel log from the marker on is scanned for WARNING, BUG, Oops,
-# KASAN, UBSAN, lockdep, kmemleak and hung-task reports, and any makes the
-# test fail. Exit status of a test: 0 pass, 4 skip (kselftest), else fail.
+# from the repository's root in a session of its own, with a /dev/kmsg
+# marker before it and a watchdog: after TIMEOUT seconds the watchdog kills
+# the test's whole process group ("timed out"), and if something of it
+# cannot be killed (stuck in the kernel) it records that and crashes the
+# guest, so that the runner goes on with the remaining tests in a new boot.
+# After the test (and the reload of the standard modules) the kernel log
+# from the marker on is scanned for WARNING, BUG, Oops, KASAN, UBSAN,
+# KFENCE, slab and page poisoning (slub_debug, page_poison), lockdep,
+# kmemleak and hung-task reports, and any makes the test fail. Exit status
+# of a test: 0 pass, 4 skip (kselftest), else fail.
 # Results: OUT/results/NAME ("pass", "skip: ...", "fail: ..."),
-# OUT/logs/NAME.log (output), OUT/summary (TAP).
+# OUT/logs/NAME.log (output), OUT/summary (TAP). While a test runs,
+# OUT/running holds its name (the runner names the test that crashed the
+# guest from it), and the kernel log goes to OUT/dmesg.boot as it is
+# written.
 
-# The kernel log lines that fail a test.
+# The kernel log lines that fail a test: the checkers of the debug kernel
+# (KASAN, UBSAN, lockdep, kmemleak, DMA-API), those of every kernel
+# (WARNING, BUG, Oops, list and refcount checks, hung tasks, RCU stalls),
+# and the memory debugging the runner turns on in Debian's kernel: KFENCE
+# ("BUG: KFENCE: use-after-free ..."), slub_debug ("BUG kmalloc-64
+# (Tainted: ...): Poison overwritten", redzones, freelist checks, objects
+# left in a cache at its destruction) and page_poison ("pagealloc: memory
+# corruption").
 BAD='WARNING:|BUG:|Oops|KASAN|UBSAN|kmemleak|INFO: possible|INFO: task .* blocked|inconsistent lock state|possible recursive locking|circular locking|lockdep|general protection fault|Kernel panic|list_add corruption|list_del corruption|refcount_t:|DMA-API|stack-protector|RCU stall|rcu_sched self-detected'
+BAD="$BAD"'|kernel BUG at|Unable to handle|usercopy:|KFENCE:|BUG [^ ]+ \(|Poison overwritten|Redzone overwritten|Padding overwritten|Freepointer corrupt|Object already free|Objects remaining|Invalid object pointer|pagealloc: (memory corruption|single bit error)|Bad page (state|map)'
 
 # load_mod NAME KO [PARAMS...]: insmod our module unless it is loaded
 load_mod() {
@@ -54,6 +72,57 @@ load_modules() {
 	. "$IUB_GUEST_SRC/tests/vm/modules.list"
 }
 
+# session_procs SID: the processes of session SID that are still alive
+# (zombies are gone as far as the test is concerned)
+session_procs() {
+	for st in /proc/[0-9]*/stat; do
+		read -r s < "$st" 2>/dev/null || continue
+		rest=${s##*) }			# STATE PPID PGRP SESSION ...
+		state=${rest%% *}
+		rest=${rest#* }
+		rest=${rest#* }
+		rest=${rest#* }
+		if [ "${rest%% *}" = "$1" ] && [ "$state" != Z ]; then
+			st=${st#/proc/}
+			echo "${st%/stat}"
+		fi
+	done
+}
+
+# watchdog PID LIMIT NAME OUT (in a session of its own): end the test whose
+# session is PID after LIMIT seconds. What SIGKILL cannot end within a
+# minute is stuck in the kernel: record where, and crash the guest so that
+# the runner goes on with the remaining tests in a new boot.
+watchdog() {
+	pid=$1 limit=$2 name=$3 out=$4
+	sleep "$limit"
+	echo "$limit" > /run/iub-timed-out
+	echo "iub-vm: test $name timed out after ${limit}s: killing it" > /dev/kmsg
+	kill -KILL -"$pid" 2>/dev/null
+	end=$(($(date +%s) + 60))
+	while [ "$(date +%s)" -lt $end ]; do
+		sleep 1
+		stuck=$(session_procs "$pid")
+		[ -n "$stuck" ] || exit 0
+	done
+	{
+		echo
+		echo "harness: timed out after ${limit}s; SIGKILL did not end these processes of the test within 60s:"
+		for p in $stuck; do
+			echo "--- pid $p: $(tr '\0' ' ' < "/proc/$p/cmdline")"
+			grep '^State:' "/proc/$p/status"
+			cat "/proc/$p/stack"
+		done
+	} >> "$out/logs/$name.log" 2>&1
+	# the blocked tasks of the whole guest, to the kernel log
+	echo w > /proc/sysrq-trigger
+	echo "fail: timed out after ${limit}s, and processes of the test could not be killed (stuck in the kernel); the guest was crashed to go on" \
+		> "$out/results/$name"
+	echo "iub-vm: test $name is stuck in the kernel: crashing the guest" > /dev/kmsg
+	sleep 1
+	echo c > /proc/sysrq-trigger
+}
+
 cmd=$1
 shift
 case $cmd in
@@ -61,6 +130,10 @@ setup)
 	setup_once
 	load_modules
 	exit $?
+	;;
+watchdog)
+	watchdog "$@"
+	exit 0
 	;;
 run)
 	;;
@@ -72,6 +145,21 @@ esac
 
 list=$1 out=$2
 shift 2
+
+# The kernel log as it is written, to the host (OUT/dmesg.boot): if the
+# guest crashes, what led to it is kept. /dev/kmsg gives EPIPE when records
+# were overwritten before they were read; reading on goes on after them.
+while :; do
+	awk '/^ / { next }
+	{
+		i = index($0, ";")
+		split(substr($0, 1, i - 1), h, ",")
+		printf "[%5d.%06d] %s\n", int(h[3] / 1000000), h[3] % 1000000, substr($0, i + 1)
+		fflush()
+	}'
+	sleep 1
+done < /dev/kmsg >> "$out/dmesg.boot" 2>/dev/null &
+
 setup_once
 if ! load_modules > "$out/logs/setup.log" 2>&1; then
 	echo "iub-vm: loading the modules failed:"
@@ -108,24 +196,42 @@ while IFS='	' read -r name limit command <&3; do
 	selected "$name" "$@" || continue
 	i=$((i + 1))
 	log=$out/logs/$name.log
+	echo "$name" > "$out/running"
 	marker="iub-vm: begin test $name"
 	echo "$marker" > /dev/kmsg
+	rm -f /run/iub-timed-out
 	t0=$(date +%s)
-	timeout -s KILL "$limit" sh -c "$command" > "$log" 2>&1 < /dev/null
+	# the test leads a session (and process group) of its own, so that
+	# the watchdog and the cleanup reach every process it started
+	setsid sh -c "$command" > "$log" 2>&1 < /dev/null &
+	pid=$!
+	setsid sh "$0" watchdog "$pid" "$limit" "$name" "$out" \
+		< /dev/null > /dev/null 2>&1 &
+	wd=$!
+	# (no "Killed" from the shell on the console: the result says it)
+	wait "$pid" 2>/dev/null
 	rc=$?
 	t1=$(date +%s)
+	kill -KILL -"$wd" 2>/dev/null
+	# what the test left behind goes with it
+	kill -KILL -"$pid" 2>/dev/null
+	# the next test starts from the standard state again; what the reload
+	# reports (or a crash during it) belongs to this test. In a subshell:
+	# modules.list may set variables of its own (load_mod sets name).
+	(load_modules) > /dev/null 2>&1
 	echo "iub-vm: end test $name" > /dev/kmsg
 	dmesg | awk -v m="$marker" 'index($0, m) { on = 1 } on' > /tmp/dmesg.test
 	bad=$(grep -E "$BAD" /tmp/dmesg.test | head -n 5)
 
 	if [ -n "$bad" ]; then
 		result="fail: kernel log: $(echo "$bad" | head -n 1)"
+	elif [ -f /run/iub-timed-out ]; then
+		result="fail: timed out after ${limit}s"
+		echo "harness: timed out after ${limit}s: the test's processes were killed" >> "$log"
 	elif [ $rc = 0 ]; then
 		result=pass
 	elif [ $rc = 4 ]; then
 		result="skip: $(tail -n 1 "$log")"
-	elif [ $rc = 137 ]; then
-		result="fail: timed out after ${limit}s"
 	else
 		result="fail: exit status $rc"
 	fi
@@ -135,6 +241,7 @@ while IFS='	' read -r name limit command <&3; do
 		cat /tmp/dmesg.test
 	} >> "$log"
 	echo "$result" > "$out/results/$name"
+	rm -f "$out/running"
 
 	case $result in
 	pass) tap="ok $i - $name" ;;
@@ -147,9 +254,6 @@ while IFS='	' read -r name limit command <&3; do
 		echo "# --- output of $name (last 40 lines) ---"
 		tail -n 40 "$log" | sed 's/^/# /'
 	fi
-
-	# the next test starts from the standard state again
-	load_modules > /dev/null 2>&1
 done 3< "$list"
 echo "# harness finished: $i tests, $fails failed" >> "$out/summary"
 sync
