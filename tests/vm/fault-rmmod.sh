@@ -10,42 +10,18 @@ set -u
 . "$IUB_GUEST_SRC/tests/vm/usb-lib.sh"
 IUB=$IUB_GUEST_BUILD/tools/iub/iub
 COUNT=$IUB_GUEST_BUILD/tests/vm/dmabuf-count
-KO=$IUB_GUEST_SRC/driver/iio_usb_bridge.ko
-FKO=$IUB_GUEST_SRC/driver/usb_f_iio_usb_bridge.ko
 ESHUTDOWN=108
 base=$($COUNT)
 
-loaded() { grep -q "^$1 " /proc/modules; }
-
 # rmmod that must fail while the module is in use
 refused() {
-	loaded "$1" || fail "$1 not loaded"
+	mod_loaded "$1" || fail "$1 not loaded"
 	rmmod "$1" 2>/dev/null && fail "rmmod $1 succeeded while in use ($2)"
-	loaded "$1" || fail "$1 gone"
-}
-
-# rmmod that must succeed within 5 s (buffer releases may still be queued)
-unloads() {
-	for _ in $(seq 100); do
-		rmmod "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "rmmod $1 still refused 5 s after its last user went: $(grep "^$1 " /proc/modules)"
+	mod_loaded "$1" || fail "$1 gone"
 }
 
 leak_check() {
-	for _ in $(seq 100); do
-		[ "$($COUNT)" = "$base" ] && return 0
-		sleep 0.05
-	done
-	fail "$1: $($COUNT) DMABUFs alive, $base before"
-}
-
-reload() {
-	loaded iio_usb_bridge ||
-		insmod "$KO" converters=iub-sim-adc.0:rx,iub-sim-adc.1:rx,iub-sim-dac.0:tx,iub-sim-adc.7:rx ||
-		fail "insmod bridge"
-	loaded usb_f_iio_usb_bridge || insmod "$FKO" || fail "insmod function"
+	msg=$(dmabufs_back "$base") || fail "$1: $msg"
 }
 
 # 1. converter routes in flight (ADC -> DAC, paced so they stay queued)
@@ -69,12 +45,12 @@ echo "ok - rmmod refused under converter routes; the stream went on"
 t0=$(date +%s)
 kill -9 $ipid
 wait $ipid 2>/dev/null
-unloads iio_usb_bridge
+mod_unloads iio_usb_bridge
 [ $(($(date +%s) - t0)) -le 5 ] || fail "unload took $(($(date +%s) - t0)) s"
 leak_check "SIGKILL then rmmod"
 echo 0 > /sys/kernel/debug/iub-sim-dma/chan0/rate
 echo "ok - SIGKILL with routes in flight, then the bridge unloads at once"
-reload
+bridge_reload
 
 # 2. a process exits with 64 buffers attached and nothing in flight; rmmod
 # races with the buffers' release in the worker
@@ -82,9 +58,9 @@ for round in 1 2 3; do
 	$IUB stream -q -b 4096 -n 64 -B 262144 iub-sim-adc.1:rx iub-sim-dac.0:tx \
 		> /tmp/iub.out 2>&1 || { cat /tmp/iub.out; fail "short stream $round"; }
 	rmmod usb_f_iio_usb_bridge || fail "rmmod usb_f_iio_usb_bridge"
-	unloads iio_usb_bridge
+	mod_unloads iio_usb_bridge
 	leak_check "exit then rmmod ($round)"
-	reload
+	bridge_reload
 done
 echo "ok - rmmod right after a process with 64 buffers exits"
 
@@ -108,7 +84,7 @@ usb_port_flags usb0:in0 | grep -q . && fail "port still listed after the UDC wen
 leak_check "rmmod dummy_hcd"
 usb_udc_kind=	# the UDC is gone: usb_teardown must not rmmod it again
 $GADGET remove || fail "gadget removal"
-unloads usb_f_iio_usb_bridge
-unloads iio_usb_bridge
+mod_unloads usb_f_iio_usb_bridge
+mod_unloads iio_usb_bridge
 echo "ok - rmmod dummy_hcd mid-stream: ESHUTDOWN; then everything unloads"
-reload
+bridge_reload

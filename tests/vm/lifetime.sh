@@ -18,28 +18,9 @@ set -u
 . "$IUB_GUEST_SRC/tests/vm/usb-lib.sh"
 HELPER=$IUB_GUEST_BUILD/tests/vm/lifetime-helper
 COUNT=$IUB_GUEST_BUILD/tests/vm/dmabuf-count
-KO=$IUB_GUEST_SRC/driver/iio_usb_bridge.ko
-FKO=$IUB_GUEST_SRC/driver/usb_f_iio_usb_bridge.ko
 CTL=/tmp/lifetime.ctl
 OUT=/tmp/lifetime.out
 base=$($COUNT)
-
-loaded() { grep -q "^$1 " /proc/modules; }
-
-unloads() {
-	for _ in $(seq 100); do
-		rmmod "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "rmmod $1 still refused 5 s after the last user went: $(grep "^$1 " /proc/modules)"
-}
-
-reload() {
-	loaded iio_usb_bridge ||
-		insmod "$KO" converters=iub-sim-adc.0:rx,iub-sim-adc.1:rx,iub-sim-dac.0:tx,iub-sim-adc.7:rx ||
-		fail "insmod bridge"
-	loaded usb_f_iio_usb_bridge || insmod "$FKO" || fail "insmod function"
-}
 
 # start_helper ARGS...: the helper runs with its stdin on $CTL, kept open
 # by this shell as fd 3 until release_helper
@@ -75,9 +56,9 @@ for how in udmabuf sync-file; do
 	grep -q "^iio_usb_bridge .* [1-9][0-9]* " /proc/modules ||
 		fail "$how: the bridge is not held: $(grep iio_usb_bridge /proc/modules)"
 	release_helper || { cat "$OUT"; fail "$how: the helper failed"; }
-	unloads iio_usb_bridge
+	mod_unloads iio_usb_bridge
 	echo "ok - $how: rmmod refused while our fence lives, unloads after"
-	reload
+	bridge_reload
 done
 
 # 3: a transfer of the gadget function, reaped after the function went
@@ -91,9 +72,9 @@ if rmmod usb_f_iio_usb_bridge 2>/dev/null; then
 fi
 release_helper || { cat "$OUT"; fail "the late CQE is wrong"; }
 grep -q "reaped: res 65536" "$OUT" || { cat "$OUT"; fail "no late CQE"; }
-unloads usb_f_iio_usb_bridge
+mod_unloads usb_f_iio_usb_bridge
 echo "ok - the function module stays until a late CQE was reaped"
-reload
+bridge_reload
 usb_teardown
 
 # 4: interrupted blocking routes ADC -> USB IN, closed at once
@@ -105,9 +86,5 @@ echo 0 > /sys/kernel/debug/iub-sim-dma/chan0/stall
 echo "ok - $(cat "$OUT")"
 usb_teardown
 
-for _ in $(seq 100); do
-	[ "$($COUNT)" = "$base" ] && break
-	sleep 0.05
-done
-[ "$($COUNT)" = "$base" ] || fail "$($COUNT) DMABUFs alive, $base before"
+msg=$(dmabufs_back "$base") || fail "$msg"
 echo "ok - no DMABUF left behind"

@@ -43,9 +43,5 @@ grep -q "Input/output error (stage 1: iub-sim-adc.0:rx)" /tmp/iub.out || fail "n
 echo "ok - injected ADC error: EIO in stage 1"
 usb_teardown
 
-for _ in $(seq 100); do
-	[ "$($COUNT)" = "$base" ] && break
-	sleep 0.05
-done
-[ "$($COUNT)" = "$base" ] || fail "$($COUNT) DMABUFs alive, $base before"
+msg=$(dmabufs_back "$base") || fail "$msg"
 echo "ok - no DMABUF left behind"

@@ -85,3 +85,35 @@ wait_for_line() {
 	done
 	return 1
 }
+
+# dmabufs_back BASE: the system's DMABUF count is back to BASE within 5 s
+dmabufs_back() {
+	for _ in $(seq 100); do
+		[ "$("$IUB_GUEST_BUILD/tests/vm/dmabuf-count")" = "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "$("$IUB_GUEST_BUILD/tests/vm/dmabuf-count") DMABUFs alive, $1 before"
+	return 1
+}
+
+# The bridge's modules: mod_loaded NAME; mod_unloads NAME (rmmod succeeds
+# within 5 s: buffer releases and fence frees may still be queued);
+# bridge_reload (insmod what is missing, with the suite's parameters).
+mod_loaded() { grep -q "^$1 " /proc/modules; }
+
+mod_unloads() {
+	for _ in $(seq 100); do
+		rmmod "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "rmmod $1 still refused 5 s after its last user went: $(grep "^$1 " /proc/modules)"
+}
+
+bridge_reload() {
+	mod_loaded iio_usb_bridge ||
+		insmod "$IUB_GUEST_SRC/driver/iio_usb_bridge.ko" converters=iub-sim-adc.0:rx,iub-sim-adc.1:rx,iub-sim-dac.0:tx,iub-sim-adc.7:rx ||
+		fail "insmod bridge"
+	mod_loaded usb_f_iio_usb_bridge ||
+		insmod "$IUB_GUEST_SRC/driver/usb_f_iio_usb_bridge.ko" ||
+		fail "insmod function"
+}

@@ -75,9 +75,5 @@ for f in "$DBG"/ep*in/pause; do echo 0 > "$f"; done
 echo "ok - unbind mid-stream: ESHUTDOWN"
 usb_teardown
 
-for _ in $(seq 100); do
-	[ "$($COUNT)" = "$base" ] && break
-	sleep 0.05
-done
-[ "$($COUNT)" = "$base" ] || fail "$($COUNT) DMABUFs alive, $base before"
+msg=$(dmabufs_back "$base") || fail "$msg"
 echo "ok - no DMABUF left behind; the UDC module unloaded"
