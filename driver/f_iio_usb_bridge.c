@@ -129,8 +129,9 @@ struct iub_usb_job {
 };
 
 /*
- * Completions deferred out of usb_ep_queue() (iub_usb_done_work()). The
- * module's own queue: a worker may still be returning into our code after
+ * Completions deferred out of usb_ep_queue() (iub_usb_done_work()), one at
+ * a time in the order they came, so that a port's transfers end in order.
+ * The module's own queue: a worker may still be returning into our code after
  * the transfer it completed released the last reference to the module,
  * and module exit waits for it by destroying the queue.
  */
@@ -849,8 +850,7 @@ static int __init iub_usb_init(void)
 {
 	int ret;
 
-	iub_usb_wq = alloc_workqueue("iub-usb",
-				     WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	iub_usb_wq = alloc_ordered_workqueue("iub-usb", WQ_MEM_RECLAIM);
 	if (!iub_usb_wq)
 		return -ENOMEM;
 	ret = usb_function_register(&iio_usb_bridgeusb_func);

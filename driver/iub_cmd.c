@@ -134,7 +134,7 @@ static int iub_cmd_buf_attach(struct iub_cmd *cmd)
 
 	if (a->flags || a->reserved)
 		return -EINVAL;
-	return iub_buf_attach(cmd->ctx, a->fd);
+	return iub_buf_attach(cmd->ctx, a->fd, cmd->nowait);
 }
 
 static int iub_cmd_buf_detach(struct iub_cmd *cmd)
@@ -143,6 +143,9 @@ static int iub_cmd_buf_detach(struct iub_cmd *cmd)
 
 	if (d->flags || d->reserved)
 		return -EINVAL;
+	/* unmapping takes the reservation lock: not where io_uring issues */
+	if (cmd->nowait)
+		return -EAGAIN;
 	return iub_buf_detach(cmd->ctx, d->handle);
 }
 
@@ -157,6 +160,9 @@ static int iub_cmd_port_claim(struct iub_cmd *cmd)
 
 	if (c->flags || c->reserved)
 		return -EINVAL;
+	/* mapping the file's buffers for the port may wait */
+	if (cmd->nowait)
+		return -EAGAIN;
 	return iub_port_claim(cmd->ctx, c->port);
 }
 
@@ -175,6 +181,9 @@ static int iub_cmd_port_cancel(struct iub_cmd *cmd)
 
 	if (c->flags || c->reserved)
 		return -EINVAL;
+	/* stopping the hardware waits for it (a UDC's give-backs) */
+	if (cmd->nowait)
+		return -EAGAIN;
 	return iub_port_cancel_cmd(cmd->ctx, c->port);
 }
 

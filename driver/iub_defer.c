@@ -155,7 +155,8 @@ void iub_defer_work(struct work_struct *work)
 		iub_req_put(&d->req);
 
 		spin_lock(&ctx->defer_lock);
-		idle = !--ctx->deferred;
+		WRITE_ONCE(ctx->deferred, ctx->deferred - 1);
+		idle = !ctx->deferred;
 		spin_unlock(&ctx->defer_lock);
 		if (idle)
 			wake_up_all(&ctx->defer_idle);
@@ -220,7 +221,7 @@ int iub_defer(struct iub_cmd *cmd)
 	iub_req_arm(req);
 
 	spin_lock(&ctx->defer_lock);
-	ctx->deferred++;
+	WRITE_ONCE(ctx->deferred, ctx->deferred + 1);
 	list_add_tail(&d->node, &ctx->defer_list);
 	spin_unlock(&ctx->defer_lock);
 	iub_ctx_get(ctx);

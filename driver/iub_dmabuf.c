@@ -71,8 +71,9 @@ static void iub_buf_release_work(struct work_struct *work)
 
 	kfree_rcu(buf, rcu);
 	/*
-	 * From iub_wq, module exit drains it, so this function can still
-	 * return; from iub_buf_put_now(), the caller's file holds the module.
+	 * From iub_issue_wq, which module exit destroys (waiting for us), so
+	 * this function can still return; from iub_buf_put_now(), the
+	 * caller's file holds the module.
 	 */
 	module_put(THIS_MODULE);
 }
@@ -81,7 +82,7 @@ static void iub_buf_release(struct kref *ref)
 {
 	struct iub_buf *buf = container_of(ref, struct iub_buf, ref);
 
-	queue_work(iub_wq, &buf->release_work);
+	queue_work(iub_issue_wq, &buf->release_work);
 }
 
 /**
@@ -125,6 +126,29 @@ struct iub_buf *iub_buf_get(struct iub_ctx *ctx, u32 handle)
 	buf = xa_load(&ctx->bufs, handle);
 	if (buf && !kref_get_unless_zero(&buf->ref))
 		buf = NULL;
+	rcu_read_unlock();
+	return buf;
+}
+
+/**
+ * iub_buf_get_next() - the first buffer of a file from a handle on
+ * @ctx: the file
+ * @handle: where to start; set to the handle found
+ *
+ * Return: the buffer, referenced, or NULL when there is none from
+ * @handle on.
+ */
+struct iub_buf *iub_buf_get_next(struct iub_ctx *ctx, unsigned long *handle)
+{
+	struct iub_buf *buf;
+
+	rcu_read_lock();
+	for (;;) {
+		buf = xa_find(&ctx->bufs, handle, ULONG_MAX, XA_PRESENT);
+		if (!buf || kref_get_unless_zero(&buf->ref))
+			break;
+		(*handle)++;
+	}
 	rcu_read_unlock();
 	return buf;
 }
@@ -200,7 +224,11 @@ static bool iub_ctx_names(struct iub_ctx *ctx, struct iub_buf *buf)
  * iub_buf_attach() - import a DMABUF and give it a handle
  * @ctx: the open file
  * @fd: the DMABUF's file descriptor
+ * @nowait: issued by io_uring, where waiting is not allowed: the buffer is
+ *	not mapped for the file's ports here, but by its first transfer on
+ *	each, which the file's worker then issues (iub_defer.c)
  *
+ * The buffer is mapped for the ports the file holds (iub_buf_premap()).
  * A DMABUF is imported once, whatever files and handles name it: a file
  * that attaches a DMABUF another file has, or one it detached while
  * transfers still held it, gets a handle for that buffer and its mappings.
@@ -211,7 +239,7 @@ static bool iub_ctx_names(struct iub_ctx *ctx, struct iub_buf *buf)
  * file has this DMABUF attached already, -ENOSPC at the max_buffers limit,
  * -ENOMEM.
  */
-int iub_buf_attach(struct iub_ctx *ctx, int fd)
+int iub_buf_attach(struct iub_ctx *ctx, int fd, bool nowait)
 {
 	struct dma_buf *dmabuf;
 	struct iub_buf *buf;
@@ -238,7 +266,12 @@ int iub_buf_attach(struct iub_ctx *ctx, int fd)
 		ret = ret == -EBUSY ? -ENOSPC : ret;
 		goto err_put_buf;
 	}
+	/* the handle may be detached once the lock is dropped: hold @buf */
+	kref_get(&buf->ref);
 	mutex_unlock(&ctx->attach_lock);
+	if (!nowait)
+		iub_ports_premap(ctx, buf);
+	iub_buf_put(buf);
 	return handle;
 
 err_put_buf:
@@ -306,11 +339,15 @@ static struct iub_buf_map *iub_buf_find_map(struct iub_buf *buf,
  * @buf: the buffer, referenced by the caller
  * @dev: the device that will perform the DMA
  * @dir: DMA_FROM_DEVICE (the device fills the buffer) or DMA_TO_DEVICE
- * @nowait: do not wait for the buffer's reservation lock (-EAGAIN if
- *	another holds it)
+ * @nowait: only return a mapping that exists (-EAGAIN if none): making
+ *	one takes the buffer's reservation lock, which another driver may
+ *	hold for long
  *
  * Process context; may sleep the first time a device is seen. The mapping
  * is made under the buffer's reservation lock and lives as long as @buf.
+ * A file maps its buffers for its ports' devices when it attaches a
+ * buffer or claims a port (iub_buf_premap()), so that transfers find
+ * their mapping made.
  *
  * Return: the mapping, or an ERR_PTR() from the exporter, or -EAGAIN.
  */
@@ -325,6 +362,9 @@ struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
 	rcu_read_unlock();
 	if (map)
 		return map;
+	/* dma_buf_attach() itself takes the reservation lock */
+	if (nowait)
+		return ERR_PTR(-EAGAIN);
 
 	mutex_lock(&buf->lock);
 	map = iub_buf_find_map(buf, dev, dir);
@@ -343,14 +383,7 @@ struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
 		ret = PTR_ERR(map->attach);
 		goto err_free_map;
 	}
-	if (!nowait) {
-		map->sgt = dma_buf_map_attachment_unlocked(map->attach, dir);
-	} else if (dma_resv_trylock(buf->dmabuf->resv)) {
-		map->sgt = dma_buf_map_attachment(map->attach, dir);
-		dma_resv_unlock(buf->dmabuf->resv);
-	} else {
-		map->sgt = ERR_PTR(-EAGAIN);	/* held elsewhere */
-	}
+	map->sgt = dma_buf_map_attachment_unlocked(map->attach, dir);
 	if (IS_ERR(map->sgt)) {
 		ret = PTR_ERR(map->sgt);
 		goto err_detach;
@@ -370,9 +403,29 @@ out_unlock:
 }
 
 /**
+ * iub_buf_premap() - map a buffer for a port before its first transfer
+ * @buf: the buffer, referenced by the caller
+ * @port: a port claimed by a file that has @buf attached
+ *
+ * Process context; may wait. Called when a file attaches a buffer or
+ * claims a port, so that an io_uring transfer, which must not wait for the
+ * buffer's reservation lock where io_uring issues it, finds the mapping
+ * made. A failure is not reported here: the transfer meets it again.
+ */
+void iub_buf_premap(struct iub_buf *buf, struct iub_port *port)
+{
+	if (port->dma_dev)
+		iub_buf_map(buf, port->dma_dev,
+			    port->direction == IUB_DIR_TO_MEM ?
+			    DMA_FROM_DEVICE : DMA_TO_DEVICE, false);
+	else
+		iub_buf_vmap(buf, false);
+}
+
+/**
  * iub_buf_vmap() - a kernel address of the buffer, for CPU-driven ports
  * @buf: the buffer, referenced by the caller
- * @nowait: do not wait for the buffer's reservation lock (-EAGAIN)
+ * @nowait: only return a mapping that exists (-EAGAIN if none)
  *
  * For hardware that moves data with the CPU (a UDC without DMA, like
  * dummy_hcd), made once per buffer and kept until it is released. Process
@@ -386,18 +439,16 @@ void *iub_buf_vmap(struct iub_buf *buf, bool nowait)
 	void *vaddr;
 	int ret;
 
+	vaddr = READ_ONCE(buf->vaddr);
+	if (vaddr)
+		return vaddr;
+	if (nowait)
+		return ERR_PTR(-EAGAIN);	/* it takes the reservation lock */
 	mutex_lock(&buf->lock);
 	vaddr = buf->vaddr;
 	if (vaddr)
 		goto out_unlock;
-	if (!nowait) {
-		ret = dma_buf_vmap_unlocked(buf->dmabuf, &map);
-	} else if (dma_resv_trylock(buf->dmabuf->resv)) {
-		ret = dma_buf_vmap(buf->dmabuf, &map);
-		dma_resv_unlock(buf->dmabuf->resv);
-	} else {
-		ret = -EAGAIN;	/* held elsewhere */
-	}
+	ret = dma_buf_vmap_unlocked(buf->dmabuf, &map);
 	if (ret) {
 		vaddr = ERR_PTR(ret);
 		goto out_unlock;

@@ -33,9 +33,12 @@ MODULE_PARM_DESC(max_buffers,
 struct workqueue_struct *iub_wq;
 
 /*
- * Issues io_uring commands that could not be issued inline (iub_defer.c):
- * they may wait for anything, flush other queues (a dmaengine channel's
- * terminate), so not on the reclaim-safe iub_wq. Drained at exit.
+ * Work that may wait for locks others hold, or flush other queues: io_uring
+ * commands that could not be issued inline (iub_defer.c; a dmaengine
+ * channel's terminate flushes its driver's queue) and buffer releases
+ * (unmapping takes the reservation lock, whose holder may wait for a
+ * fence that iub_wq signals). So not on the reclaim-safe iub_wq.
+ * Destroyed, so waited for, at exit.
  */
 struct workqueue_struct *iub_issue_wq;
 

@@ -226,10 +226,14 @@ int iub_ports_get_info(struct iub_ctx *ctx, const struct iub_query *q)
 	return ret ? ret : n;
 }
 
+static void iub_port_premap(struct iub_ctx *ctx, struct iub_port *port);
+
 /**
  * iub_port_claim() - IUB_IOC_PORT_CLAIM
  * @ctx: the claiming file
  * @id: the port
+ *
+ * Maps the file's buffers for the port (iub_buf_premap()).
  *
  * Return: 0; -ENODEV for no such port; -ENXIO if its device or channel is
  * absent; -EBUSY if another file holds it; -EALREADY if @ctx does.
@@ -259,9 +263,57 @@ int iub_port_claim(struct iub_ctx *ctx, u32 id)
 	WRITE_ONCE(port->owner, ctx);
 	WRITE_ONCE(port->lost_owner, NULL);
 	spin_unlock_irq(&port->lock);
+	kref_get(&port->ref);
+	mutex_unlock(&iub_ports_lock);
+	iub_port_premap(ctx, port);
+	iub_port_put(port);
+	return 0;
 out:
 	mutex_unlock(&iub_ports_lock);
 	return ret;
+}
+
+/* Map the file's buffers for a port it just claimed (iub_buf_premap()). */
+static void iub_port_premap(struct iub_ctx *ctx, struct iub_port *port)
+{
+	unsigned long handle;
+	struct iub_buf *buf;
+
+	for (handle = 0;; handle++) {
+		buf = iub_buf_get_next(ctx, &handle);
+		if (!buf)
+			break;
+		iub_buf_premap(buf, port);
+		iub_buf_put(buf);
+	}
+}
+
+/**
+ * iub_ports_premap() - map a buffer a file just attached for its ports
+ * @ctx: the file
+ * @buf: the buffer, referenced by the caller
+ *
+ * Process context; the registry's lock is not held while mapping.
+ */
+void iub_ports_premap(struct iub_ctx *ctx, struct iub_buf *buf)
+{
+	struct iub_port *port;
+	unsigned long id;
+
+	for (id = 0;; id++) {
+		rcu_read_lock();
+		port = xa_find(&iub_ports, &id, ULONG_MAX, XA_PRESENT);
+		if (port && !kref_get_unless_zero(&port->ref))
+			port = ERR_PTR(-EAGAIN);
+		rcu_read_unlock();
+		if (!port)
+			break;
+		if (IS_ERR(port))
+			continue;
+		if (READ_ONCE(port->owner) == ctx)
+			iub_buf_premap(buf, port);
+		iub_port_put(port);
+	}
 }
 
 static bool iub_port_idle(struct iub_port *port)

@@ -529,7 +529,7 @@ void iub_req_cancel(struct iub_req *req);
 int iub_req_wait(struct iub_req *req);
 
 /* iub_dmabuf.c */
-int iub_buf_attach(struct iub_ctx *ctx, int fd);
+int iub_buf_attach(struct iub_ctx *ctx, int fd, bool nowait);
 int iub_buf_detach(struct iub_ctx *ctx, u32 handle);
 void iub_buf_detach_all(struct iub_ctx *ctx);
 struct iub_buf *iub_buf_get(struct iub_ctx *ctx, u32 handle);
@@ -537,6 +537,8 @@ void iub_buf_put(struct iub_buf *buf);
 struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
 				enum dma_data_direction dir, bool nowait);
 void *iub_buf_vmap(struct iub_buf *buf, bool nowait);
+void iub_buf_premap(struct iub_buf *buf, struct iub_port *port);
+struct iub_buf *iub_buf_get_next(struct iub_ctx *ctx, unsigned long *handle);
 struct iub_fence *iub_fence_alloc(void);
 void iub_fence_init(struct iub_fence *fence, struct iub_port *port);
 void iub_fence_signal(struct iub_fence *fence, int error);
@@ -546,6 +548,7 @@ extern struct mutex iub_ports_lock;
 unsigned int iub_ports_count(void);
 int iub_ports_get_info(struct iub_ctx *ctx, const struct iub_query *q);
 int iub_port_claim(struct iub_ctx *ctx, u32 id);
+void iub_ports_premap(struct iub_ctx *ctx, struct iub_buf *buf);
 int iub_port_release(struct iub_ctx *ctx, u32 id);
 int iub_port_cancel_cmd(struct iub_ctx *ctx, u32 id);
 void iub_ports_release_ctx(struct iub_ctx *ctx);
@@ -567,7 +570,8 @@ struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 int iub_xfer_lock_early(struct iub_cmd *cmd, struct dma_resv *resv,
 			bool *locked);
 int iub_xfer_lock_late(struct iub_cmd *cmd, struct dma_resv *resv,
-		       bool locked);
+		       bool locked, struct iub_req *req);
+void iub_xfer_cancel(struct iub_xfer *x);
 int iub_xfer_enqueue(struct iub_xfer *x);
 void iub_xfer_go(struct iub_xfer *x);
 void iub_xfer_fail(struct iub_xfer *x, int error);

@@ -141,8 +141,8 @@ static void iub_route_cancel(struct iub_req *req)
 {
 	struct iub_route_req *r = to_route(req);
 
-	iub_xfer_end_port(r->stage[0]->port, -ECANCELED);
-	iub_xfer_end_port(r->stage[1]->port, -ECANCELED);
+	iub_xfer_cancel(r->stage[0]);
+	iub_xfer_cancel(r->stage[1]);
 }
 
 static void iub_route_release(struct iub_req *req)
@@ -230,7 +230,7 @@ int iub_route_submit(struct iub_cmd *cmd)
 	iub_req_get(req);
 
 	/* the first stage's fence goes into dma_resv first: the second waits */
-	ret = iub_xfer_lock_late(cmd, resv, locked);
+	ret = iub_xfer_lock_late(cmd, resv, locked, req);
 	ret0 = ret ? ret : iub_xfer_enqueue(x0);
 	ret1 = ret0 ? -ECANCELED : iub_xfer_enqueue(x1);
 	if (!ret)

@@ -17,6 +17,7 @@
  * added or removed under it: a fence callback takes port->lock, possibly of
  * another port, from inside the signalling fence's lock.
  */
+#include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
@@ -325,9 +326,29 @@ int iub_xfer_end_port(struct iub_port *port, int error)
 	return n;
 }
 
+/**
+ * iub_xfer_cancel() - cancel a transfer: end its port's transfers
+ * @x: the transfer
+ *
+ * Process context. Nothing happens if @x has ended already: by then its
+ * port may belong to another file, whose transfers a late cancel must
+ * not end.
+ */
+void iub_xfer_cancel(struct iub_xfer *x)
+{
+	struct iub_port *port = x->port;
+	bool queued;
+
+	spin_lock_irq(&port->lock);
+	queued = x->state != IUB_XFER_ENDED && port->owner == x->req.ctx;
+	spin_unlock_irq(&port->lock);
+	if (queued)
+		iub_xfer_end_port(port, -ECANCELED);
+}
+
 static void iub_xfer_req_cancel(struct iub_req *req)
 {
-	iub_xfer_end_port(to_xfer(req)->port, -ECANCELED);
+	iub_xfer_cancel(to_xfer(req));
 }
 
 static void iub_xfer_req_release(struct iub_req *req)
@@ -395,22 +416,35 @@ int iub_xfer_lock_early(struct iub_cmd *cmd, struct dma_resv *resv,
  * @cmd: the command
  * @resv: the reservation object, or NULL
  * @locked: whether iub_xfer_lock_early() took it already
+ * @req: the command's request, committed: a cancel of it ends the wait
  *
  * Process context. The blocking ioctl waits interruptibly (-EINTR);
  * io_uring commands issued from io-wq, and deferred ones issued by the
- * file's worker, wait regardless: io-wq workers see io_uring's own
- * notifications as pending signals.
+ * file's worker, wait until the lock is free or the command is cancelled
+ * (-ECANCELED): io-wq workers see io_uring's own notifications as pending
+ * signals, so a signal cannot tell.
  *
- * Return: 0 or -EINTR.
+ * Return: 0, -EINTR or -ECANCELED.
  */
 int iub_xfer_lock_late(struct iub_cmd *cmd, struct dma_resv *resv,
-		       bool locked)
+		       bool locked, struct iub_req *req)
 {
 	if (!resv || locked)
 		return 0;
 	if (!cmd->ioucmd && !cmd->parent)
 		return dma_resv_lock_interruptible(resv, NULL);
-	dma_resv_lock(resv, NULL);
+	/*
+	 * Another driver may hold the lock for long: a cancel (ring exit,
+	 * the task's exit) must not wait for it. Only a contended lock is
+	 * polled.
+	 */
+	while (!dma_resv_trylock(resv)) {
+		if (test_bit(IUB_REQ_CANCELLED, &req->state) ||
+		    (cmd->parent &&
+		     test_bit(IUB_REQ_CANCELLED, &cmd->parent->state)))
+			return -ECANCELED;
+		usleep_range(500, 1000);
+	}
 	return 0;
 }
 
@@ -841,7 +875,7 @@ int iub_xfer_submit(struct iub_cmd *cmd)
 	iub_req_commit(cmd, &x->req);
 	/* once queued, @x may end and be freed at any time: hold it */
 	iub_req_get(&x->req);
-	ret = iub_xfer_lock_late(cmd, resv, locked);
+	ret = iub_xfer_lock_late(cmd, resv, locked, &x->req);
 	if (!ret) {
 		ret = iub_xfer_enqueue(x);
 		if (resv)
