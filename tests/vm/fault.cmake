@@ -12,6 +12,7 @@ iub_vm_program(fault-route fault-route.c)
 iub_vm_program(fault-race fault-race.c)
 iub_vm_program(fault-isolation fault-isolation.c)
 iub_vm_program(iub-fuzz ${CMAKE_SOURCE_DIR}/tests/fuzz/iub-fuzz.c)
+iub_vm_program(teardown-stress teardown-stress.c)
 
 # every allocation of attach, transfer, route and NOP fails in turn: ENOMEM
 iub_vm_test(NAME fault-failslab TIMEOUT 600
@@ -42,3 +43,8 @@ iub_vm_test(NAME lifetime TIMEOUT 180
   COMMAND ${IUB_GUEST_BUILD}/tests/vm/lifetime)
 iub_vm_test(NAME lifetime-unload TIMEOUT 240
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/lifetime.sh)
+# sessions on every kind of port ended every way while UDCs unbind, functions
+# and modules go; 100 s (IUB_STRESS_SECONDS, seed IUB_STRESS_SEED), then
+# DMABUFs, module refcounts and the bridge's slab objects back to baseline
+iub_vm_test(NAME teardown-stress TIMEOUT 480
+  COMMAND ${IUB_GUEST_BUILD}/tests/vm/teardown-stress)
