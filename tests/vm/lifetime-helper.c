@@ -54,24 +54,54 @@ static void wait_eof(void)
 		;
 }
 
+/*
+ * Open the bridge, claim @a and @b (NULL: none), attach a new udmabuf.
+ * Returns the handle, or -1 after saying why.
+ */
+static int open_claim_attach(int *fd, const char *a, int *pa, const char *b,
+			     int *pb, struct dmabuf *buf)
+{
+	int ret, h;
+
+	*fd = iub_test_open();
+	if (*fd < 0) {
+		die("open", errno);
+		return -1;
+	}
+	*pa = iub_test_claim(*fd, a);
+	if (*pa < 0) {
+		die("claim", *pa);
+		return -1;
+	}
+	if (b) {
+		*pb = iub_test_claim(*fd, b);
+		if (*pb < 0) {
+			die("claim", *pb);
+			return -1;
+		}
+	}
+	ret = dmabuf_create(buf, DMABUF_UDMABUF, SIZE);
+	if (ret) {
+		die("udmabuf", ret);
+		return -1;
+	}
+	h = iub_test_attach(*fd, buf->fd);
+	if (h < 0) {
+		die("attach", h);
+		return -1;
+	}
+	return h;
+}
+
 static int hold_fence(bool sync_file)
 {
 	struct iub_transfer t = { .length = SIZE };
 	struct dmabuf b;
 	int fd, port, h, ret, sfd = -1;
 
-	fd = iub_test_open();
-	if (fd < 0)
-		return die("open", errno);
-	port = iub_test_claim(fd, "iub-sim-adc.0:rx");
-	if (port < 0)
-		return die("claim", port);
-	ret = dmabuf_create(&b, DMABUF_UDMABUF, SIZE);
-	if (ret)
-		return die("udmabuf", ret);
-	h = iub_test_attach(fd, b.fd);
+	h = open_claim_attach(&fd, SIM_ADC0, &port, NULL, NULL, &b);
 	if (h < 0)
-		return die("attach", h);
+		return 1;
 	t.handle = h;
 	t.port = port;
 	if (sync_file) {
@@ -142,21 +172,12 @@ static int usb_late(const char *name)
 	long long before;
 	int fd, port, h, ret, i;
 
-	fd = iub_test_open();
-	if (fd < 0)
-		return die("open", errno);
-	port = iub_test_claim(fd, name);
-	if (port < 0)
-		return die("claim", port);
+	h = open_claim_attach(&fd, name, &port, NULL, NULL, &b);
+	if (h < 0)
+		return 1;
 	ret = io_uring_queue_init_params(8, &ring, &p);
 	if (ret)
 		return die("DEFER_TASKRUN ring", ret);
-	ret = dmabuf_create(&b, DMABUF_UDMABUF, SIZE);
-	if (ret)
-		return die("udmabuf", ret);
-	h = iub_test_attach(fd, b.fd);
-	if (h < 0)
-		return die("attach", h);
 	before = port_transfers(fd, name);
 	ret = iub_test_queue_xfer(&ring, fd, h, port, 0, SIZE, 0, 1);
 	if (ret || io_uring_submit(&ring) != 1)
@@ -194,21 +215,11 @@ static int route_sigint_child(const char *from, const char *to)
 	struct dmabuf b;
 	int fd, h, ret, pf, pt;
 
-	fd = iub_test_open();
-	if (fd < 0)
-		return die("open", errno);
-	pf = iub_test_claim(fd, from);
-	pt = iub_test_claim(fd, to);
-	if (pf < 0 || pt < 0)
-		return die("claim", pf < 0 ? pf : pt);
+	h = open_claim_attach(&fd, from, &pf, to, &pt, &b);
+	if (h < 0)
+		return 1;
 	r.from = pf;
 	r.to = pt;
-	ret = dmabuf_create(&b, DMABUF_UDMABUF, SIZE);
-	if (ret)
-		return die("udmabuf", ret);
-	h = iub_test_attach(fd, b.fd);
-	if (h < 0)
-		return die("attach", h);
 	r.handle = h;
 	/* the ADC stalls: the USB stage waits on its fence (a cancel clears it) */
 	if (sim_set(SIM_CH_ADC0, "stall", 1))
