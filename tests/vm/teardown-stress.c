@@ -65,6 +65,7 @@
 #include "dmabuf_util.h"
 #include "iub_test.h"
 #include "sim_util.h"
+#include "udc_util.h"
 
 #define BRIDGE		"iio_usb_bridge"
 #define USBF		"usb_f_iio_usb_bridge"
@@ -122,34 +123,6 @@ static unsigned int rnd(uint64_t *s, unsigned int n)
 static bool chance(uint64_t *s, unsigned int pct)
 {
 	return rnd(s, 100) < pct;
-}
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	buf[0] = 0;
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	return n;
 }
 
 static const char *src_dir(void)
@@ -986,15 +959,15 @@ static int host_find(char *node, size_t size, int *in, int *nin, int *out,
 		if (e->d_name[0] == '.' || strchr(e->d_name, ':'))
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/idVendor", e->d_name);
-		read_file(path, v, sizeof(v));
+		udc_read_str(path, v, sizeof(v));
 		snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/idProduct", e->d_name);
-		read_file(path, p, sizeof(p));
+		udc_read_str(path, p, sizeof(p));
 		if (strncmp(v, "1d6b", 4) || strncmp(p, "0104", 4))
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/busnum", e->d_name);
-		read_file(path, bus, sizeof(bus));
+		udc_read_str(path, bus, sizeof(bus));
 		snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/devnum", e->d_name);
-		read_file(path, dev, sizeof(dev));
+		udc_read_str(path, dev, sizeof(dev));
 		snprintf(node, size, "/dev/bus/usb/%03d/%03d", atoi(bus), atoi(dev));
 		snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s:1.0", e->d_name);
 		id = opendir(path);
@@ -1007,9 +980,9 @@ static int host_find(char *node, size_t size, int *in, int *nin, int *out,
 			if (strncmp(ep->d_name, "ep_", 3))
 				continue;
 			snprintf(f, sizeof(f), "%s/%s/type", path, ep->d_name);
-			read_file(f, type, sizeof(type));
+			udc_read_str(f, type, sizeof(type));
 			snprintf(f, sizeof(f), "%s/%s/direction", path, ep->d_name);
-			read_file(f, dir, sizeof(dir));
+			udc_read_str(f, dir, sizeof(dir));
 			if (strncmp(type, "Bulk", 4))
 				continue;
 			if (!strncmp(dir, "in", 2) && *nin < 4)
@@ -1219,7 +1192,7 @@ static long mod_refcnt(const char *name)
 	char path[128], s[32];
 
 	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
-	return read_file(path, s, sizeof(s)) > 0 ? strtol(s, NULL, 0) : -1;
+	return udc_read_str(path, s, sizeof(s)) > 0 ? strtol(s, NULL, 0) : -1;
 }
 
 static int mod_insmod(const char *path, const char *params)
@@ -1247,7 +1220,7 @@ static void dump_task(pid_t pid)
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_file(path, buf, sizeof(buf)) > 0) {
+	if (udc_read_str(path, buf, sizeof(buf)) > 0) {
 		char *st = strstr(buf, "State:");
 
 		if (st)
@@ -1259,7 +1232,7 @@ static void dump_task(pid_t pid)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", pid, e->d_name);
-		if (read_file(path, buf, sizeof(buf)) <= 0)
+		if (udc_read_str(path, buf, sizeof(buf)) <= 0)
 			continue;
 		printf("#   thread %s:\n", e->d_name);
 		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
@@ -1293,7 +1266,7 @@ static void dump_blocked(void)
 				continue;
 			snprintf(path, sizeof(path), "/proc/%s/task/%s/stat",
 				 e->d_name, te->d_name);
-			if (read_file(path, buf, sizeof(buf)) <= 0)
+			if (udc_read_str(path, buf, sizeof(buf)) <= 0)
 				continue;
 			st = strrchr(buf, ')');
 			if (!st || st[2] != 'D')
@@ -1303,7 +1276,7 @@ static void dump_blocked(void)
 			       (int)(st - comm + 1), comm);
 			snprintf(path, sizeof(path), "/proc/%s/task/%s/stack",
 				 e->d_name, te->d_name);
-			if (read_file(path, buf, sizeof(buf)) <= 0)
+			if (udc_read_str(path, buf, sizeof(buf)) <= 0)
 				continue;
 			for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
 				printf("#     %s\n", l);
@@ -1313,7 +1286,7 @@ static void dump_blocked(void)
 	}
 	if (d)
 		closedir(d);
-	write_file("/proc/sysrq-trigger", "w");
+	udc_write_str("/proc/sysrq-trigger", "w");
 }
 
 typedef int (*op_fn)(const void *arg);
@@ -1355,7 +1328,7 @@ static int op_write(const void *arg)
 {
 	const char * const *a = arg;
 
-	return write_file(a[0], a[1]);
+	return udc_write_str(a[0], a[1]);
 }
 
 /* write @val to @path in a child, at most 20 s */
@@ -1428,9 +1401,9 @@ static void sim_all_restore(void)
 			char p[128];
 
 			snprintf(p, sizeof(p), SIM_UDC_DBG "/ep%din/pause", i);
-			write_file(p, "0");
+			udc_write_str(p, "0");
 			snprintf(p, sizeof(p), SIM_UDC_DBG "/ep%dout/pause", i);
-			write_file(p, "0");
+			udc_write_str(p, "0");
 		}
 	}
 	unpause_at = 0;
@@ -1442,7 +1415,7 @@ static void udc_ep_set_value(const char *ep, const char *file, long v)
 
 	snprintf(p, sizeof(p), SIM_UDC_DBG "/%s/%s", ep, file);
 	snprintf(val, sizeof(val), "%ld", v);
-	write_file(p, val);
+	udc_write_str(p, val);
 }
 
 /* the converters go away (their driver unloads) and come back */
@@ -1580,9 +1553,9 @@ static int g_up(struct gadget *g)
 		if (mkdir(p, 0755) && errno != EEXIST)
 			return -errno;
 		gpath(p, sizeof(p), g, "idVendor");
-		write_file(p, "0x1d6b");
+		udc_write_str(p, "0x1d6b");
 		gpath(p, sizeof(p), g, "idProduct");
-		write_file(p, "0x0104");
+		udc_write_str(p, "0x0104");
 		gpath(p, sizeof(p), g, "configs/c.1");
 		if (mkdir(p, 0755) && errno != EEXIST)
 			return -errno;
@@ -1595,9 +1568,9 @@ static int g_up(struct gadget *g)
 		if (mkdir(f, 0755) && errno != EEXIST)
 			return -errno;
 		snprintf(p, sizeof(p), "%s/in_eps", f);
-		write_file(p, g->in_eps);
+		udc_write_str(p, g->in_eps);
 		snprintf(p, sizeof(p), "%s/out_eps", f);
-		write_file(p, g->out_eps);
+		udc_write_str(p, g->out_eps);
 		g->func = true;
 		event(true, "%s: function instance created", g->name);
 	}
@@ -1636,7 +1609,7 @@ static void host_away(struct gadget *g, bool away)
 			if (e->d_name[0] == '.' || strchr(e->d_name, ':'))
 				continue;
 			snprintf(p, sizeof(p), "/sys/bus/usb/devices/%s/idProduct", e->d_name);
-			if (read_file(p, v, sizeof(v)) <= 0 || strncmp(v, "0104", 4))
+			if (udc_read_str(p, v, sizeof(v)) <= 0 || strncmp(v, "0104", 4))
 				continue;
 			snprintf(p, sizeof(p), "/sys/bus/usb/devices/%s/authorized", e->d_name);
 			bwrite(p, away ? "0" : "1");
@@ -2203,7 +2176,7 @@ static void knobs(void)
 
 			snprintf(p, sizeof(p), SIM_UDC_DBG "/ep1%s/pause",
 				 rnd(&R, 2) ? "in" : "out");
-			write_file(p, "1");
+			udc_write_str(p, "1");
 			unpause_at = now_ms() + 100 + rnd(&R, 1500);
 			event(false, "sim UDC: %s paused", p);
 		}
@@ -2603,7 +2576,7 @@ static void slab_validate(void)
 		    !isdigit((unsigned char)e->d_name[8]))
 			continue;
 		snprintf(p, sizeof(p), "/sys/kernel/slab/%s/validate", e->d_name);
-		n += !write_file(p, "1");
+		n += !udc_write_str(p, "1");
 	}
 	if (d)
 		closedir(d);

@@ -55,12 +55,13 @@ static inline int udc_write_str(const char *path, const char *s)
 	return ret;
 }
 
-/* Read a file into @buf (NUL-terminated); returns bytes or -errno. */
+/* Read a file into @buf (NUL-terminated, empty on failure); bytes or -errno. */
 static inline int udc_read_str(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
+	buf[0] = 0;	/* empty on failure */
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, size - 1);
