@@ -147,6 +147,30 @@ static inline int iio_attr(const char *dir, const char *attr, long long v)
 	return write_num(p, v);
 }
 
+/*
+ * Whether the kernel bounces every DMA mapping: booted with swiotlb=force
+ * (the benchmark's bounced lane, tools/bench/run.sh --bounce). Same test as
+ * the suite's dmabuf_bounced() (tests/vm/dmabuf_util.h).
+ */
+static inline bool kernel_bounces(void)
+{
+	static int bounced = -1;
+	char line[4096] = "";
+	FILE *f;
+
+	if (bounced >= 0)
+		return bounced;
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	bounced = strstr(line, "swiotlb=force") ||
+		  (strstr(line, "swiotlb=") && strstr(line, ",force"));
+	return bounced;
+}
+
 /* A DMABUF of @size bytes from udmabuf (a sealed memfd); fd or -errno. */
 static inline int udmabuf_create(size_t size)
 {

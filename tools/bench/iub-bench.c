@@ -37,6 +37,11 @@
  * Syscalls are counted in this program, in the streaming loop only (not
  * setup and teardown): every read, write, ioctl, poll and io_uring_enter.
  *
+ * The JSON line's "lane" is "bounced" when the kernel bounces every DMA
+ * mapping (swiotlb=force on its command line: tools/bench/run.sh --bounce),
+ * else "coherent". In the bounced lane the mixed path waits for the ADC
+ * with poll() instead of DMA_BUF_IOCTL_SYNC (see run_mixed()).
+ *
  * --perf-ctl: the control and ack FIFOs of a `perf record -D -1 --control`
  * (started disabled): perf samples exactly the measurement window.
  * --wait-tracer: between the setup and the measurement, wait (at most S
@@ -566,6 +571,14 @@ static void *run_pair(void *arg)
  * mixed: N DMABUFs in the ADC; the oldest one is written out with write()
  * from its CPU mapping, between DMA_BUF_IOCTL_SYNC START (which waits for
  * the ADC's fence) and END, and goes back to the ADC.
+ *
+ * When the kernel bounces every mapping (swiotlb=force in /proc/cmdline,
+ * the bounced lane), the wait is poll(POLLIN) on the DMABUF instead:
+ * udmabuf's CPU-access sync copies its own (stale) bounce buffer over the
+ * pages there (upstream, 6.12), so the data written out would be
+ * udmabuf's doing, not the path's. What reaches the host then is what the
+ * IIO DMABUF path left in memory (it never syncs its mapping for the CPU:
+ * the row shows how much of it is wrong).
  */
 static void *run_mixed(void *arg)
 {
@@ -584,13 +597,22 @@ static void *run_mixed(void *arg)
 
 		if (b->state != B_ADC)
 			break;
-		if (x_ioctl(b->fd, DMA_BUF_IOCTL_SYNC, &sync)) {
+		if (kernel_bounces()) {
+			struct pollfd pf = { .fd = b->fd, .events = POLLIN };
+
+			if (x_poll(&pf, 1, 10000) != 1) {
+				stream_fail(s, errno ? errno : ETIMEDOUT,
+					    "poll() on the DMABUF");
+				break;
+			}
+		} else if (x_ioctl(b->fd, DMA_BUF_IOCTL_SYNC, &sync)) {
 			stream_fail(s, errno, "DMA_BUF_IOCTL_SYNC");
 			break;
 		}
 		ret = ffs_write_all(s, b->map, cfg.size);
 		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
-		x_ioctl(b->fd, DMA_BUF_IOCTL_SYNC, &sync);
+		if (!kernel_bounces())
+			x_ioctl(b->fd, DMA_BUF_IOCTL_SYNC, &sync);
 		if (ret) {
 			stream_fail(s, -ret, "write() to FunctionFS");
 			break;
@@ -898,12 +920,14 @@ static void json_str(const char *key, const char *v)
 	putchar('"');
 }
 
+/* lane: "bounced" when every DMA mapping goes through swiotlb, else "coherent" */
 static void report_head(const char *status)
 {
-	printf("{\"udc\":\"%s\",\"path\":\"%s\",\"size\":%zu,\"inflight\":%u,\"streams\":%u,\"status\":\"%s\"",
+	printf("{\"udc\":\"%s\",\"path\":\"%s\",\"size\":%zu,\"inflight\":%u,\"streams\":%u,\"status\":\"%s\",\"lane\":\"%s\"",
 	       cfg.path == P_CAPTURE ? "none" : cfg.sg ? "sg" : "dummy",
 	       path_names[cfg.path], cfg.size,
-	       cfg.inflight, cfg.streams, status);
+	       cfg.inflight, cfg.streams, status,
+	       kernel_bounces() ? "bounced" : "coherent");
 }
 
 int main(int argc, char **argv)
@@ -1167,6 +1191,8 @@ int main(int argc, char **argv)
 		printf(",\"iio_block\":%zu", streams[0].iio_block);
 	if (cfg.path == P_COPY || cfg.path == P_MIXED)
 		printf(",\"write_size\":%zu", streams[0].max_write);
+	if (cfg.path == P_MIXED)	/* how it waits for the ADC before write() */
+		json_str("cpu_view", kernel_bounces() ? "poll" : "DMA_BUF_IOCTL_SYNC");
 	printf("}\n");
 	fflush(stdout);
 	return error ? 1 : 0;

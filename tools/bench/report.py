@@ -5,10 +5,16 @@
     tools/bench/report.py DIR [--command CMD] [--note TEXT]
 
 Reads DIR/results.jsonl (one JSON object per iub-bench run, written by
-tools/bench/bench-guest.sh) and writes into DIR:
+tools/bench/bench-guest.sh) and, when there, DIR/results-bounced.jsonl (the
+bounced lane: a boot with swiotlb=force, tools/bench/run.sh --bounce; every
+line says "lane") and writes into DIR:
 
-    results.csv, results.json   every run, with the per-GiB figures
-    table.txt, table.rst        the main table, two streams, the targets
+    results.csv, results.json   every run, with the per-GiB figures, its
+                        "lane" (coherent or bounced) and "data" (yes, n/a,
+                        or WRONG n of m words)
+    table.txt, table.rst        the main table, two streams, the targets,
+                        the bounced lane's rows next to the coherent rows
+                        of the same path and size, the bridge's sync cost
     size-dummy.dat, size-sg.dat, inflight.dat, cpu-size.dat   for plots.gp
     profile.txt         (with --profile) where the CPU time goes, per path,
                         from the perf samples' call chains; the bridge's
@@ -43,9 +49,11 @@ NAMES = {
     "capture": "simulated ADC alone (no USB)",
 }
 UDCS = {"dummy": "dummy_hcd", "sg": "sim SG UDC", "none": "-"}
+LANES = ["coherent", "bounced"]
 
 
-def load(path):
+def load(path, lane="coherent"):
+    """The runs of a results file; lines without "lane" are @lane's."""
     runs = []
     with open(path) as f:
         for line in f:
@@ -57,6 +65,7 @@ def load(path):
             except json.JSONDecodeError as e:
                 print(f"report: skipping a bad line: {e}", file=sys.stderr)
     for r in runs:
+        r.setdefault("lane", lane)
         derive(r)
     return runs
 
@@ -77,18 +86,38 @@ def derive(r):
     r["kthreads_s_per_gib"] = per_gib(r.get("cpu_kthreads"))
     sc = r.get("syscalls")
     r["syscalls_per_gib"] = round(sc / gib) if gib and sc is not None else None
+    r["data"] = data_fact(r)
 
 
-def find(runs, udc, path, size=MIB, inflight=None, streams=1):
+def data_fact(r):
+    """What arrived, as a fact: yes, n/a (not the stream), WRONG n of m words
+    (4-byte words; the verifiers count the words that broke continuity)."""
+    st = r.get("status")
+    if st != "ok":
+        return st or "-"
+    v = r.get("verified")
+    if v is None:
+        return "n/a"
+    if v:
+        return "yes"
+    m = r.get("mismatches")
+    words = (r.get("bytes") or 0) // 4
+    if m:
+        return f"WRONG {m} of {words} words"
+    return "NO (" + (r.get("error") or "byte count") + ")"
+
+
+def find(runs, udc, path, size=MIB, inflight=None, streams=1, lane="coherent"):
     """The run of a configuration; of several (the table is run three times),
     the one with the median throughput (of an even number, the upper of the
     two middle ones: a run starved by the shared host is slow, never fast),
-    with the range of all in "range"."""
+    with the range of all in "range". Of the coherent lane unless asked."""
     if inflight is None:
         inflight = 1 if path == "copy" else 8
     m = [r for r in runs
          if (r.get("udc") == udc and r.get("path") == path and r.get("size") == size
-             and r.get("inflight") == inflight and r.get("streams") == streams)]
+             and r.get("inflight") == inflight and r.get("streams") == streams
+             and r.get("lane", "coherent") == lane)]
     if not m:
         return None
     ok = sorted((r for r in m if r.get("status") == "ok"), key=lambda r: r["mibps"])
@@ -133,6 +162,131 @@ def verified(r):
         return st
     v = r.get("verified")
     return "n/a" if v is None else "yes" if v else "NO"
+
+
+# ---- the bounced lane -----------------------------------------------------------
+
+BHEAD = ["path", "UDC", "size x in flight", "MiB/s", "vs coherent", "guest CPU s/GiB",
+         "device CPU s/GiB", "vs coherent", "data"]
+
+
+def kib(n):
+    return f"{n // MIB} MiB" if n >= MIB else f"{n // 1024} KiB"
+
+
+def bounced_rows(runs):
+    """Each configuration the bounced lane measured: the coherent lane's row of
+    the same path, UDC, size and buffers in flight (when measured), then the
+    bounced row ("(bounced)"), with the bounced/coherent ratios."""
+    order = {p: i for i, p in enumerate(PATHS + ["capture"])}
+    confs = sorted({(r["udc"], r["path"], r["size"], r["inflight"], r["streams"])
+                    for r in runs if r.get("lane") == "bounced"},
+                   key=lambda c: (c[0] == "none", c[0], c[2], order.get(c[1], 99), c[4]))
+    rows = []
+    for udc, path, size, n, k in confs:
+        c = find(runs, udc, path, size, n, k, lane="coherent")
+        b = find(runs, udc, path, size, n, k, lane="bounced")
+        name = NAMES.get(path, path) + (f", {k} streams" if k > 1 else "")
+        conf = f"{kib(size)} x {n}"
+
+        def ok(r):
+            return r is not None and r.get("status") == "ok"
+        for lane, r in (("coherent", c), ("bounced", b)):
+            if r is None and lane == "coherent":
+                rows.append([name, UDCS.get(udc, udc), conf, "not measured", "", "", "",
+                             "", ""])
+                continue
+            g = (lambda key, r=r: r.get(key) if ok(r) else None)
+            vs = lane == "bounced" and ok(c)
+            rows.append([
+                name + (" (bounced)" if lane == "bounced" else ""),
+                UDCS.get(udc, udc), conf,
+                fmt_rate(r) if ok(r) else "-",
+                ratio(g("mibps"), c.get("mibps")) if vs else "",
+                fmt(g("cpu_s_per_gib"), 2),
+                fmt(g("dev_s_per_gib"), 2),
+                ratio(g("dev_s_per_gib"), c.get("dev_s_per_gib")) if vs else "",
+                r.get("data") + (" (a repetition: NO)" if ok(r) and r.get("data") == "yes"
+                                 and r.get("all_verified") is False else ""),
+            ])
+    return rows
+
+
+def any_table(head, rows, rst=False):
+    w = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    if rst:
+        sep = " ".join("=" * x for x in w)
+        out = [sep, " ".join(h.ljust(w[i]) for i, h in enumerate(head)), sep]
+        out += [" ".join(str(x).ljust(w[i]) for i, x in enumerate(r)) for r in rows]
+        return "\n".join(out + [sep])
+    out = ["  ".join(h.ljust(w[i]) for i, h in enumerate(head)),
+           "  ".join("-" * x for x in w)]
+    out += ["  ".join(str(x).ljust(w[i]) for i, x in enumerate(r)).rstrip() for r in rows]
+    return "\n".join(out)
+
+
+def sync_counts(d):
+    """lane -> the key=value pairs of sync-count.txt (bench-guest.sh's
+    function-tracer count of the bridge's dma_sync_single_for_*() calls)."""
+    res = {}
+    for lane, fname in (("coherent", "sync-count.txt"), ("bounced", "sync-count-bounced.txt")):
+        try:
+            txt = open(os.path.join(d, fname)).read().split()
+        except OSError:
+            continue
+        kv = dict(x.split("=", 1) for x in txt if "=" in x)
+        if kv.get("lane") == lane:
+            res[lane] = kv
+    return res
+
+
+def sync_cost(runs, d):
+    """What the bridge's syncs cost: a statement of what the code does in the
+    coherent lane, the counted calls, and the bridge's bytes per device
+    CPU-second coherent against bounced where both lanes measured it."""
+    out = ["The bridge's DMA syncs. Coherent lane: dma_need_sync() is false for every "
+           "mapping (the VM's",
+           "x86 is cache coherent and nothing is bounced), so the bridge makes no "
+           "dma_sync_single_for_*()",
+           "call at all (iub_xfer_sync() returns before walking the range): they cost "
+           "nothing there."]
+    sc = sync_counts(d)
+    for lane in LANES:
+        kv = sc.get(lane)
+        if not kv or "bridge_for_device" not in kv:
+            continue
+        routes = int(kv.get("routes", 0))
+        dev, cpu = int(kv["bridge_for_device"]), int(kv["bridge_for_cpu"])
+        per = f" ({(dev + cpu) / routes:.1f} per route)" if routes else ""
+        out.append(f"  counted ({lane}, function tracer, {UDCS.get(kv.get('udc'), '?')} bridge "
+                   f"{kib(int(kv.get('size', 0)))} x {kv.get('inflight', '?')}, {routes} routes): "
+                   f"{dev} for the device + {cpu} for the CPU{per}"
+                   + (f", {kv['lost_events']} events lost" if kv.get("lost_events", "0") != "0"
+                      else ""))
+    pairs = []
+    for udc, path, size, n, k in sorted({(r["udc"], r["path"], r["size"], r["inflight"],
+                                          r["streams"]) for r in runs
+                                         if r.get("lane") == "bounced"
+                                         and r.get("path") in ("bridge", "capture")}):
+        c = find(runs, udc, path, size, n, k, lane="coherent")
+        b = find(runs, udc, path, size, n, k, lane="bounced")
+        if not (c and b and c.get("status") == "ok" and b.get("status") == "ok"
+                and c.get("dev_s_per_gib") and b.get("dev_s_per_gib")):
+            continue
+        where = "capture (no USB)" if path == "capture" else f"{path} on {UDCS.get(udc, udc)}"
+        pairs.append(f"  {where}, {kib(size)} x {n}: "
+                     f"{1024 / c['dev_s_per_gib']:.1f} MiB per device CPU-second coherent, "
+                     f"{1024 / b['dev_s_per_gib']:.1f} bounced: bounced/coherent CPU per byte "
+                     f"{b['dev_s_per_gib'] / c['dev_s_per_gib']:.2f}")
+    if pairs:
+        out.append("Bounced lane: the swiotlb copies (each stage's range copied once) and "
+                   "the sync calls,")
+        out.append("as the bridge's bytes per device CPU-second (one run each: indicative):")
+        out += pairs
+        if any(p.rsplit(" ", 1)[-1] < "1" for p in pairs):
+            out.append("  (a ratio below 1 is the shared host's noise between the two boots: "
+                       "bouncing only adds work)")
+    return out
 
 
 def table_rows(runs, streams):
@@ -235,7 +389,8 @@ def targets(runs):
 
 def sweep_dat(runs, udc, key, fname, streams=1):
     """Throughput (or another key) against the buffer size, one column per path."""
-    sizes = sorted({r["size"] for r in runs if r.get("udc") == udc})
+    sizes = sorted({r["size"] for r in runs
+                    if r.get("udc") == udc and r.get("lane") == "coherent"})
     with open(fname, "w") as f:
         f.write("# size_kib " + " ".join(PATHS) + f"  ({key}, {udc})\n")
         for sz in sizes:
@@ -457,7 +612,12 @@ def main():
     ap.add_argument("--command", default="tools/bench/run.sh")
     ap.add_argument("--note", default="")
     a = ap.parse_args()
-    runs = load(os.path.join(a.dir, "results.jsonl"))
+    runs = []
+    for lane, fname in (("coherent", "results.jsonl"), ("bounced", "results-bounced.jsonl")):
+        try:
+            runs += load(os.path.join(a.dir, fname), lane)
+        except FileNotFoundError:
+            pass
     if not runs:
         sys.exit("report: no results")
 
@@ -481,6 +641,13 @@ def main():
     tw = max((len(t[0]) for t in tg), default=10)
     for name, udc, val, verdict in tg:
         txt.append(f"{name.ljust(tw)}  {udc.ljust(10)}  {val.ljust(14)}  {verdict}")
+    brows = bounced_rows(runs)
+    cost = sync_cost(runs, a.dir)
+    if brows:
+        txt += ["", "The bounced lane (swiotlb=force: every DMA mapping bounced), each next to "
+                "the coherent", "lane's run of the same path, UDC, size and buffers in flight", "",
+                any_table(BHEAD, brows)]
+    txt += [""] + cost
     if a.note:
         txt += ["", a.note]
     with open(os.path.join(a.dir, "table.txt"), "w") as f:
@@ -488,7 +655,7 @@ def main():
 
     trows = [[n, u, v, d] for n, u, v, d in tg]
     thead = ["target", "UDC", "measured", "verdict"]
-    w = [max(len(str(x)) for x in col) for col in zip(thead, *trows)] if trows else []
+    w = [max(len(str(x)) for x in col) for col in zip(thead, *trows)]
     sep = " ".join("=" * x for x in w)
     trst = [sep, " ".join(h.ljust(w[i]) for i, h in enumerate(thead)), sep]
     trst += [" ".join(str(x).ljust(w[i]) for i, x in enumerate(r)) for r in trows]
@@ -501,6 +668,14 @@ def main():
         f.write(rst_table(t2) + "\n\n")
         f.write("The targets of issue 7:\n\n")
         f.write("\n".join(trst) + "\n")
+        if brows:
+            f.write("\nThe bounced lane (``swiotlb=force``: every DMA mapping bounced), each "
+                    "row after the coherent\nlane's run of the same path, UDC, size and buffers "
+                    "in flight:\n\n")
+            f.write(any_table(BHEAD, brows, rst=True) + "\n")
+        f.write("\n" + " ".join(x.strip() for x in cost[:3]) + "\n")
+        if len(cost) > 3:
+            f.write("\n::\n\n" + "\n".join("   " + x for x in cost[3:]) + "\n")
 
     for udc in ["dummy", "sg"]:
         sweep_dat(runs, udc, "mibps", os.path.join(a.dir, f"size-{udc}.dat"))

@@ -3,12 +3,13 @@
 #
 # The whole benchmark in one command (Documentation/benchmark.rst): build,
 # boot the test VM once, stream from the simulated ADCs to the USB host side
-# through every path (tools/bench/bench-guest.sh), then write the tables,
+# through every path (tools/bench/bench-guest.sh), boot it a second time
+# with every DMA mapping bounced (the bounced lane), then write the tables,
 # CSV/JSON and PNG plots.
 #
 #   tools/bench/run.sh [--build DIR] [--out DIR] [--no-build] [--profile]
 #                      [--update-docs] [--seconds S] [--only REGEX] [--smoke]
-#                      [--report-only]
+#                      [--bounce | --no-bounce | --bounce-only] [--report-only]
 #
 #   --build DIR     CMake build directory (default: <repo>/build)
 #   --out DIR       results (default: <build>/bench-out); the VM's files too
@@ -19,16 +20,27 @@
 #   --seconds S     length of each run (default 3)
 #   --only REGEX    only the plan lines matching REGEX (bench-guest.sh)
 #   --smoke         the test suite's smoke version instead of the full plan
+#   --bounce        also the bounced lane: a second boot with
+#                   swiotlb=131072,force (every DMA mapping bounced) running
+#                   the reduced bounced plan (bench-guest.sh; --smoke: its
+#                   smoke version). On by default in the full plan, off with
+#                   --smoke and --only unless asked for
+#   --no-bounce     not the bounced lane
+#   --bounce-only   only the bounced lane's boot; the coherent results of an
+#                   earlier run in <out>/bench stay and are reported with it
 #   --report-only   no build, no VM: tables and plots again from <out>/bench
 #
 # Results: <out>/bench/results.{jsonl,csv,json}, table.txt, table.rst,
-# profile.txt, throughput-size.png, cpu-size.png, inflight.png.
+# profile.txt, throughput-size.png, cpu-size.png, inflight.png; the bounced
+# lane's raw results in <out>/bench/results-bounced.jsonl (its VM's files in
+# <out>/bounce), its rows in the same tables and CSV/JSON ("lane").
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$repo/build
 out=
-do_build=1 docs=0 vm=1
-guest_args=()
+do_build=1 docs=0 vm=1 smoke=0
+bounce=''	# '': the default (the full plan: yes; --smoke, --only: no)
+guest_args=() bounce_args=()
 cmdline="tools/bench/run.sh $*"
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -37,13 +49,19 @@ while [ $# -gt 0 ]; do
 	--no-build) do_build=0; shift ;;
 	--update-docs) docs=1; shift ;;
 	--report-only) do_build=0; vm=0; shift ;;
-	--profile|--smoke) guest_args+=("$1"); shift ;;
-	--seconds|--only) guest_args+=("$1" "$2"); shift 2 ;;
+	--bounce) bounce=1; shift ;;
+	--no-bounce) bounce=0; shift ;;
+	--bounce-only) bounce=only; shift ;;
+	--profile) guest_args+=("$1"); shift ;;
+	--smoke) guest_args+=("$1"); bounce_args+=("$1"); bounce=${bounce:-0}; smoke=1; shift ;;
+	--seconds) guest_args+=("$1" "$2"); bounce_args+=("$1" "$2"); shift 2 ;;
+	--only) guest_args+=("$1" "$2"); bounce_args+=("$1" "$2"); bounce=${bounce:-0}; shift 2 ;;
 	-h|--help) sed -n '3,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 out=${out:-$build/bench-out}
+bounce=${bounce:-1}
 start=$(date +%s)
 mkdir -p "$out"
 
@@ -54,31 +72,71 @@ if [ $do_build = 1 ]; then
 fi
 command -v gnuplot > /dev/null || { echo "bench: no gnuplot (tools/setup.sh installs gnuplot-nox)"; exit 1; }
 
+# args... as one string for the guest's shell
+quote() { [ $# = 0 ] || printf ' %q' "$@"; }
+
 rc=0
 if [ $vm = 1 ]; then
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
-	echo "bench: booting the VM (load average before: $load)"
-	qargs=$(printf ' %q' "${guest_args[@]}")
-	[ ${#guest_args[@]} = 0 ] && qargs=
-	set +e
-	"$repo/tools/vm/iub-vm" --build "$build" --out "$out" --bare --mem 3G \
-		--timeout 1700 --quiet --run \
-		"sh \$IUB_GUEST_SRC/tools/bench/bench-guest.sh --out /out/bench$qargs"
-	rc=$?
-	set -e
-	[ -s "$out/bench/results.jsonl" ] || { echo "bench: no results (VM exit $rc; see $out/console.log)"; exit 1; }
+	boots="one boot"
+	if [ "$bounce" != only ]; then
+		echo "bench: booting the VM (load average before: $load)"
+		# the bounced results of an earlier run do not belong to this one
+		rm -f "$out/bench/results-bounced.jsonl" "$out/bench/sync-count-bounced.txt"
+		set +e
+		"$repo/tools/vm/iub-vm" --build "$build" --out "$out" --bare --mem 3G \
+			--timeout 1700 --quiet --run \
+			"sh \$IUB_GUEST_SRC/tools/bench/bench-guest.sh --out /out/bench$(quote "${guest_args[@]}")"
+		rc=$?
+		set -e
+		[ -s "$out/bench/results.jsonl" ] || { echo "bench: no results (VM exit $rc; see $out/console.log)"; exit 1; }
+	fi
+	if [ "$bounce" != 0 ]; then
+		# every DMA mapping through 256 MiB of swiotlb: bench-guest.sh
+		# sees swiotlb=force and runs the bounced plan
+		echo "bench: booting the VM with swiotlb=131072,force (the bounced lane)"
+		set +e
+		"$repo/tools/vm/iub-vm" --build "$build" --out "$out/bounce" --bare --mem 3G \
+			--timeout 1200 --quiet --append swiotlb=131072,force --run \
+			"sh \$IUB_GUEST_SRC/tools/bench/bench-guest.sh --out /out/bench$(quote "${bounce_args[@]}")"
+		brc=$?
+		set -e
+		[ $brc = 0 ] || rc=$brc
+		[ -s "$out/bounce/bench/results.jsonl" ] ||
+			{ echo "bench: no results from the bounced lane (VM exit $brc; see $out/bounce/console.log)"; exit 1; }
+		mkdir -p "$out/bench"
+		cp "$out/bounce/bench/results.jsonl" "$out/bench/results-bounced.jsonl"
+		if [ -f "$out/bounce/bench/sync-count.txt" ]; then
+			cp "$out/bounce/bench/sync-count.txt" "$out/bench/sync-count-bounced.txt"
+		fi
+		boots="two boots (the second with swiotlb=131072,force)"
+	fi
 	# shellcheck source=/dev/null
 	. "${IUB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iio-usb-bridge}/env"
-	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), guest kernel $KVER under QEMU TCG (2 vCPUs, 3 GiB), host load average before the run: $load, $(( $(date +%s) - start )) s in all" > "$out/bench/note.txt"
-	echo "$cmdline" > "$out/bench/command.txt"
+	if [ "$bounce" = only ] && [ -s "$out/bench/note.txt" ]; then
+		echo "$(cat "$out/bench/note.txt"); the bounced lane $(date -u '+%Y-%m-%d %H:%M UTC'), $(( $(date +%s) - start )) s" > "$out/bench/note.txt.new"
+		mv "$out/bench/note.txt.new" "$out/bench/note.txt"
+		echo "$(cat "$out/bench/command.txt" 2>/dev/null || true); $cmdline" > "$out/bench/command.txt"
+	else
+		echo "$(date -u '+%Y-%m-%d %H:%M UTC'), guest kernel $KVER under QEMU TCG (2 vCPUs, 3 GiB), $boots, host load average before the run: $load, $(( $(date +%s) - start )) s in all" > "$out/bench/note.txt"
+		echo "$cmdline" > "$out/bench/command.txt"
+	fi
 fi
-[ -s "$out/bench/results.jsonl" ] || { echo "bench: no results in $out/bench"; exit 1; }
+[ -s "$out/bench/results.jsonl" ] || [ -s "$out/bench/results-bounced.jsonl" ] ||
+	{ echo "bench: no results in $out/bench"; exit 1; }
 note=$(cat "$out/bench/note.txt" 2>/dev/null || true)
 cmdline=$(cat "$out/bench/command.txt" 2>/dev/null || echo "$cmdline")
+case " $cmdline " in *" --smoke "*) smoke=1 ;; esac	# --report-only of a smoke run
 echo
 python3 "$repo/tools/bench/report.py" "$out/bench" --command "$cmdline" --note "$note"
-gnuplot -e "dir='$out/bench'" "$repo/tools/bench/plots.gp" 2> "$out/bench/gnuplot.log" ||
-	{ cat "$out/bench/gnuplot.log"; echo "bench: gnuplot failed"; exit 1; }
+if [ $smoke = 1 ]; then
+	# no sweeps in the smoke plan: nothing to plot
+	rm -f "$out/bench"/{throughput-size,cpu-size,inflight}.png
+	echo "bench: --smoke: no plots"
+else
+	gnuplot -e "dir='$out/bench'" "$repo/tools/bench/plots.gp" 2> "$out/bench/gnuplot.log" ||
+		{ cat "$out/bench/gnuplot.log"; echo "bench: gnuplot failed"; exit 1; }
+fi
 echo
 echo "bench: results, table and plots in $out/bench"
 if [ $docs = 1 ]; then
@@ -89,7 +147,7 @@ if [ $docs = 1 ]; then
 		printf '\nMeasured %s with::\n\n   %s\n' "$note" "$cmdline"
 	} > "$d/table.inc"
 	[ -f "$out/bench/profile.txt" ] && cp "$out/bench/profile.txt" "$d/profile.txt"
-	cp "$out/bench"/{throughput-size,cpu-size,inflight}.png "$d/"
+	[ $smoke = 1 ] || cp "$out/bench"/{throughput-size,cpu-size,inflight}.png "$d/"
 	echo "bench: Documentation/benchmark/ updated"
 fi
 echo "bench: $(( $(date +%s) - start )) s in all"
