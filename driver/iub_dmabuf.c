@@ -6,21 +6,26 @@
  * DMABUF. The module imports each DMABUF once, whichever files name it: a
  * buffer is attached and mapped once per DMA device that will access it
  * (the device that really performs the DMA: a dmaengine channel's device, a
- * UDC's DMA device) and direction, on the first transfer through that
- * device in that direction, and stays mapped until the buffer is released.
- * So no memory is ever mapped twice for a device to write it, which the DMA
- * API does not allow. Release happens in a worker, because the last
- * reference may go in io_uring task work or in a fence callback; where a
- * handle's reference is the last (BUF_DETACH, close()), at once.
+ * UDC's DMA device) and direction, when a file that holds a port of that
+ * device attaches it or claims the port, or on the first transfer through
+ * that device in that direction, and stays mapped until the buffer is
+ * released. One device at a time has a mapping that lets it write the
+ * buffer: no memory is ever mapped twice for devices to write it, which
+ * the DMA API does not allow (iub_buf_map()). Each transfer hands its
+ * range to the device and back (iub_xfer_sync()), so mappings that bounce
+ * or devices that are not cache coherent see and leave the right data.
+ * Release happens in a worker, because the last reference may go in
+ * io_uring task work or in a fence callback; where a handle's reference is
+ * the last (BUF_DETACH, close()), at once.
  */
 #include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/iosys-map.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
@@ -42,6 +47,14 @@ static DECLARE_WAIT_QUEUE_HEAD(iub_bufs_released);
 /* how many buffers have left iub_bufs; changed under iub_bufs_lock */
 static atomic_t iub_bufs_gone = ATOMIC_INIT(0);
 
+static void iub_buf_map_free(struct iub_buf *buf, struct iub_buf_map *map)
+{
+	dma_buf_unmap_attachment_unlocked(map->attach, map->sgt, map->dir);
+	dma_buf_detach(buf->dmabuf, map->attach);
+	put_device(map->dev);
+	kfree(map);
+}
+
 static void iub_buf_release_work(struct work_struct *work)
 {
 	struct iub_buf *buf = container_of(work, struct iub_buf, release_work);
@@ -52,13 +65,8 @@ static void iub_buf_release_work(struct work_struct *work)
 
 		dma_buf_vunmap_unlocked(buf->dmabuf, &vmap);
 	}
-	list_for_each_entry_safe(map, tmp, &buf->maps, node) {
-		dma_buf_unmap_attachment_unlocked(map->attach, map->sgt,
-						  map->dir);
-		dma_buf_detach(buf->dmabuf, map->attach);
-		put_device(map->dev);
-		kfree(map);
-	}
+	list_for_each_entry_safe(map, tmp, &buf->maps, node)
+		iub_buf_map_free(buf, map);
 	dma_buf_put(buf->dmabuf);
 	mutex_destroy(&buf->lock);
 
@@ -197,6 +205,7 @@ static struct iub_buf *iub_buf_import(struct dma_buf *dmabuf)
 	buf->dmabuf = dmabuf;
 	buf->size = dmabuf->size;
 	mutex_init(&buf->lock);
+	spin_lock_init(&buf->maps_lock);
 	INIT_LIST_HEAD(&buf->maps);
 	INIT_WORK(&buf->release_work, iub_buf_release_work);
 	list_add_tail(&buf->node, &iub_bufs);
@@ -325,12 +334,89 @@ static struct iub_buf_map *iub_buf_find_map(struct iub_buf *buf,
 {
 	struct iub_buf_map *map;
 
-	list_for_each_entry_rcu(map, &buf->maps, node,
-				lockdep_is_held(&buf->lock)) {
+	lockdep_assert_held(&buf->maps_lock);
+	list_for_each_entry(map, &buf->maps, node) {
 		if (map->dev == dev && map->dir == dir)
 			return map;
 	}
 	return NULL;
+}
+
+/* The mapping for @dev and @dir if there is one, with a use if @use. */
+static struct iub_buf_map *iub_buf_lookup_map(struct iub_buf *buf,
+					      struct device *dev,
+					      enum dma_data_direction dir,
+					      bool use)
+{
+	struct iub_buf_map *map;
+	unsigned long flags;
+
+	spin_lock_irqsave(&buf->maps_lock, flags);
+	map = iub_buf_find_map(buf, dev, dir);
+	if (map && use)
+		map->users++;
+	spin_unlock_irqrestore(&buf->maps_lock, flags);
+	return map;
+}
+
+/**
+ * iub_buf_map_put() - a transfer no longer uses its mapping
+ * @buf: the buffer
+ * @map: from iub_buf_map() with %IUB_MAP_USE
+ *
+ * Any context. The mapping stays until the buffer is released or another
+ * device must write the buffer.
+ */
+void iub_buf_map_put(struct iub_buf *buf, struct iub_buf_map *map)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&buf->maps_lock, flags);
+	WARN_ON(!map->users--);
+	spin_unlock_irqrestore(&buf->maps_lock, flags);
+}
+
+/*
+ * Another device's mapping that lets it write the buffer, which a new
+ * writable mapping for @dev would overlap: taken off the list if no
+ * transfer uses it (*@evict, to be unmapped by the caller), else -EBUSY.
+ * With @buf->lock held.
+ */
+static int iub_buf_evict_writer(struct iub_buf *buf, struct device *dev,
+				bool may_evict, struct iub_buf_map **evict)
+{
+	struct iub_buf_map *map;
+	int ret = 0;
+
+	lockdep_assert_held(&buf->lock);
+	*evict = NULL;
+	spin_lock_irq(&buf->maps_lock);
+	list_for_each_entry(map, &buf->maps, node) {
+		if (map->dir != DMA_FROM_DEVICE || map->dev == dev)
+			continue;
+		if (map->users || !may_evict) {
+			ret = -EBUSY;
+		} else {
+			list_del(&map->node);
+			*evict = map;
+		}
+		break;
+	}
+	spin_unlock_irq(&buf->maps_lock);
+	return ret;
+}
+
+/* whether some entry of @sgt needs dma_sync_*() for @dev */
+static bool iub_sgt_need_sync(struct device *dev, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (dma_need_sync(dev, sg_dma_address(sg)))
+			return true;
+	}
+	return false;
 }
 
 /**
@@ -339,37 +425,53 @@ static struct iub_buf_map *iub_buf_find_map(struct iub_buf *buf,
  * @buf: the buffer, referenced by the caller
  * @dev: the device that will perform the DMA
  * @dir: DMA_FROM_DEVICE (the device fills the buffer) or DMA_TO_DEVICE
- * @nowait: only return a mapping that exists (-EAGAIN if none): making
- *	one takes the buffer's reservation lock, which another driver may
- *	hold for long
+ * @flags: %IUB_MAP_NOWAIT: only return a mapping that exists (-EAGAIN if
+ *	none): making one takes the buffer's reservation lock, which another
+ *	driver may hold for long. %IUB_MAP_USE: for a transfer, which holds
+ *	the mapping until iub_buf_map_put(); without it (iub_buf_premap()),
+ *	no other device's mapping is removed for this one.
  *
  * Process context; may sleep the first time a device is seen. The mapping
- * is made under the buffer's reservation lock and lives as long as @buf.
- * A file maps its buffers for its ports' devices when it attaches a
- * buffer or claims a port (iub_buf_premap()), so that transfers find
- * their mapping made.
+ * is made under the buffer's reservation lock and lives as long as @buf,
+ * except that one device at a time may write a buffer: a writable
+ * mapping for @dev first removes another device's writable mapping if no
+ * transfer uses it. A file maps its buffers for its ports' devices when
+ * it attaches a buffer or claims a port (iub_buf_premap()), so that
+ * transfers find their mapping made.
  *
- * Return: the mapping, or an ERR_PTR() from the exporter, or -EAGAIN.
+ * Return: the mapping, or an ERR_PTR(): -EAGAIN, -EBUSY (transfers of
+ * another device that writes the buffer are in flight), or the
+ * exporter's error (-EIO where it cannot map the buffer for @dev, for
+ * example a piece larger than bounce buffering can map).
  */
 struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
-				enum dma_data_direction dir, bool nowait)
+				enum dma_data_direction dir,
+				unsigned int flags)
 {
-	struct iub_buf_map *map;
+	bool use = flags & IUB_MAP_USE;
+	struct iub_buf_map *map, *evict = NULL;
 	int ret;
 
-	rcu_read_lock();
-	map = iub_buf_find_map(buf, dev, dir);
-	rcu_read_unlock();
+	map = iub_buf_lookup_map(buf, dev, dir, use);
 	if (map)
 		return map;
 	/* dma_buf_attach() itself takes the reservation lock */
-	if (nowait)
+	if (flags & IUB_MAP_NOWAIT)
 		return ERR_PTR(-EAGAIN);
 
 	mutex_lock(&buf->lock);
-	map = iub_buf_find_map(buf, dev, dir);
+	map = iub_buf_lookup_map(buf, dev, dir, use);
 	if (map)
 		goto out_unlock;
+	if (dir == DMA_FROM_DEVICE) {
+		ret = iub_buf_evict_writer(buf, dev, use, &evict);
+		if (ret) {
+			map = ERR_PTR(ret);
+			goto out_unlock;
+		}
+		if (evict)
+			iub_buf_map_free(buf, evict);
+	}
 
 	map = kzalloc(sizeof(*map), GFP_KERNEL);
 	if (!map) {
@@ -388,7 +490,11 @@ struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
 		ret = PTR_ERR(map->sgt);
 		goto err_detach;
 	}
-	list_add_tail_rcu(&map->node, &buf->maps);
+	map->need_sync = iub_sgt_need_sync(dev, map->sgt);
+	map->users = use;
+	spin_lock_irq(&buf->maps_lock);
+	list_add_tail(&map->node, &buf->maps);
+	spin_unlock_irq(&buf->maps_lock);
 	goto out_unlock;
 
 err_detach:
@@ -410,14 +516,15 @@ out_unlock:
  * Process context; may wait. Called when a file attaches a buffer or
  * claims a port, so that an io_uring transfer, which must not wait for the
  * buffer's reservation lock where io_uring issues it, finds the mapping
- * made. A failure is not reported here: the transfer meets it again.
+ * made. A failure is not reported here: the transfer meets it again. No
+ * mapping is made where another device may write the buffer already.
  */
 void iub_buf_premap(struct iub_buf *buf, struct iub_port *port)
 {
 	if (port->dma_dev)
 		iub_buf_map(buf, port->dma_dev,
 			    port->direction == IUB_DIR_TO_MEM ?
-			    DMA_FROM_DEVICE : DMA_TO_DEVICE, false);
+			    DMA_FROM_DEVICE : DMA_TO_DEVICE, 0);
 	else
 		iub_buf_vmap(buf, false);
 }

@@ -14,11 +14,15 @@
  *
  * Data moves with prep_peripheral_dma_vec() where the channel has it and
  * prep_slave_sg() otherwise, over the buffer's mapping for the channel's DMA
- * device. Cyclic playback uses prep_dma_cyclic() when the range is one DMA
- * segment, and otherwise re-arms the same range from the completion
- * callback.
+ * device, split into segments no longer than the DMA device's maximum
+ * segment size. The port's alignment is the wider of the channel's device
+ * and memory bus widths, and every segment must keep it (EINVAL at
+ * submission otherwise). Cyclic playback uses prep_dma_cyclic() when the
+ * range is one DMA segment, and otherwise re-arms the same range from the
+ * completion callback, with nothing else started on the port meanwhile.
  */
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
 #include <linux/err.h>
 #include <linux/module.h>
@@ -259,9 +263,12 @@ int iub_port_dma_resolve(struct iub_port *port)
 	}
 
 	port->direction = dir;
-	widths = dir == IUB_DIR_TO_MEM ? caps.src_addr_widths :
-					 caps.dst_addr_widths;
-	/* bit n of the mask: a bus width of n bytes */
+	/*
+	 * Bit n of a mask: a bus width of n bytes. Both sides count: an
+	 * engine like axi-dmac moves whole beats of the wider of its device
+	 * and memory buses, so offsets and lengths are multiples of it.
+	 */
+	widths = caps.src_addr_widths | caps.dst_addr_widths;
 	port->align = widths ? __fls(widths) : 1;
 	port->max_transfer = rounddown(INT_MAX, port->align);
 	if (iub_dma_vec && chan->device->device_prep_peripheral_dma_vec)
@@ -275,6 +282,10 @@ int iub_port_dma_resolve(struct iub_port *port)
 	port->conv_dev = dev;
 	port->chan = chan;
 	port->dma_dev = dmaengine_get_dma_device(chan);
+	/* longer segments are split (iub_xfer_segments()) */
+	port->max_seg = rounddown(min_t(unsigned int, INT_MAX,
+					dma_get_max_seg_size(port->dma_dev)),
+				  port->align) ?: port->align;
 	spin_lock_irq(&port->lock);
 	port->present = true;
 	spin_unlock_irq(&port->lock);

@@ -102,12 +102,22 @@ struct iub_ctx {
  *	parent when another device does its DMA)
  * @dir: DMA_FROM_DEVICE for ports that fill buffers, DMA_TO_DEVICE for
  *	ports that empty them. One mapping per direction, not one
- *	bidirectional mapping: a buffer that one device fills and another
- *	empties then has a single mapping the hardware may write, as the DMA
- *	API requires (no overlapping device-writable mappings).
+ *	bidirectional mapping, and one device-writable (DMA_FROM_DEVICE)
+ *	mapping per buffer at a time: the DMA API does not allow overlapping
+ *	mappings that a device may write, and an exporter that bounces would
+ *	copy one mapping's stale bounce buffer over what the other device
+ *	wrote when it unmaps. A buffer that another device must fill next
+ *	loses its idle writable mapping first (iub_buf_map()).
  * @attach: the DMABUF attachment to @dev
- * @sgt: the mapping, made once; walked by DMA entries
- *	(sg_dma_address/sg_dma_len), never by CPU pages
+ * @sgt: the mapping; walked by DMA entries (sg_dma_address/sg_dma_len),
+ *	never by CPU pages
+ * @need_sync: some entry needs dma_sync_*() calls (dma_need_sync(): a
+ *	bounce buffer, or a device that is not cache coherent); transfers
+ *	then pass ownership of their range to the device and back
+ *	(iub_xfer_sync())
+ * @users: transfers that hold the mapping, from iub_xfer_create() to their
+ *	release; protected by &struct iub_buf.maps_lock. Only a mapping
+ *	without users leaves @maps before the buffer is released.
  */
 struct iub_buf_map {
 	struct list_head node;
@@ -115,6 +125,8 @@ struct iub_buf_map {
 	enum dma_data_direction dir;
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
+	bool need_sync;
+	unsigned int users;
 };
 
 /**
@@ -125,10 +137,12 @@ struct iub_buf_map {
  *	the release worker has unmapped it
  * @dmabuf: the DMABUF, referenced for as long as @ref is nonzero
  * @size: its size in bytes
- * @lock: serializes the creation of mappings
- * @maps: &struct iub_buf_map, one per DMA device and direction; appended
- *	under @lock, never removed before the buffer is freed, so readers
- *	walk it with list_for_each_entry_rcu() or under @lock
+ * @lock: serializes making and removing mappings, which may wait for the
+ *	DMABUF's reservation lock
+ * @maps_lock: protects @maps and each mapping's users; a spinlock, so
+ *	that a transfer that must not wait can look its mapping up
+ * @maps: &struct iub_buf_map, one per DMA device and direction; changed
+ *	under @lock and @maps_lock, read under either
  * @release_work: unmaps, detaches and puts the DMABUF in process context
  *	after the last reference went (that may happen in task work)
  * @rcu: the buffer is freed after a grace period: handles are looked up
@@ -141,7 +155,8 @@ struct iub_buf {
 	struct list_head node;
 	struct dma_buf *dmabuf;
 	size_t size;
-	struct mutex lock;		/* serializes adding to @maps */
+	struct mutex lock;		/* serializes changes of @maps */
+	spinlock_t maps_lock;		/* @maps, each mapping's users */
 	struct list_head maps;
 	struct work_struct release_work;
 	struct rcu_head rcu;
@@ -239,6 +254,9 @@ struct iub_port_ops {
  *	port is claimed
  * @align: required alignment of offsets and lengths
  * @max_transfer: largest transfer in bytes
+ * @max_seg: longest DMA segment the hardware takes (the DMA device's
+ *	dma_get_max_seg_size(), a multiple of @align); longer ones are
+ *	split. 0: no limit (USB ports: the UDC splits)
  * @caps: %IUB_PORT_F_DMA_VEC, %IUB_PORT_F_SLAVE_SG, %IUB_PORT_F_CYCLIC,
  *	%IUB_PORT_F_USB_SG, %IUB_PORT_F_USB_CPU, %IUB_PORT_F_ONLINE; the
  *	kind may change them later under @lock
@@ -285,6 +303,7 @@ struct iub_port {
 	struct device *dma_dev;
 	u32 align;
 	u32 max_transfer;
+	u32 max_seg;
 	u32 caps;
 
 	char *conv_devname;
@@ -453,6 +472,9 @@ enum iub_xfer_state {
  * @abort_error: set (under @port->lock) before the transfer may start:
  *	it then ends with this error instead of starting (a route's second
  *	stage after its first failed)
+ * @dev_owned: the range was handed to the device (iub_xfer_sync()) when
+ *	the transfer started; it is handed back to the CPU when it ends,
+ *	before its fence signals. Under @port->lock.
  */
 struct iub_xfer {
 	struct iub_req req;
@@ -474,6 +496,7 @@ struct iub_xfer {
 	ktime_t t_submit;
 	struct iub_route_req *route;
 	int abort_error;
+	bool dev_owned;
 };
 
 /* iub_main.c */
@@ -534,8 +557,13 @@ int iub_buf_detach(struct iub_ctx *ctx, u32 handle);
 void iub_buf_detach_all(struct iub_ctx *ctx);
 struct iub_buf *iub_buf_get(struct iub_ctx *ctx, u32 handle);
 void iub_buf_put(struct iub_buf *buf);
+void iub_buf_map_put(struct iub_buf *buf, struct iub_buf_map *map);
+/* iub_buf_map() flags */
+#define IUB_MAP_NOWAIT	BIT(0)	/* only a mapping that exists, else -EAGAIN */
+#define IUB_MAP_USE	BIT(1)	/* take a use for a transfer */
 struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
-				enum dma_data_direction dir, bool nowait);
+				enum dma_data_direction dir,
+				unsigned int flags);
 void *iub_buf_vmap(struct iub_buf *buf, bool nowait);
 void iub_buf_premap(struct iub_buf *buf, struct iub_port *port);
 struct iub_buf *iub_buf_get_next(struct iub_ctx *ctx, unsigned long *handle);

@@ -19,6 +19,7 @@
  */
 #include <linux/delay.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/ktime.h>
@@ -34,6 +35,86 @@
 static struct iub_xfer *to_xfer(struct iub_req *req)
 {
 	return container_of(req, struct iub_xfer, req);
+}
+
+/*
+ * Call @fn on each DMA segment of @len bytes from @offset of a mapping,
+ * walking it by DMA entries (sg_dma_address/sg_dma_len), never by CPU
+ * pages. Returns the bytes it could not find (the mapping is shorter).
+ */
+static u64 iub_map_walk(struct iub_buf_map *map, u64 offset, u64 len,
+			void (*fn)(struct iub_buf_map *map, dma_addr_t addr,
+				   u32 len, void *priv),
+			void *priv)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(map->sgt, sg, i) {
+		u64 seg = sg_dma_len(sg);
+
+		if (!len)
+			break;
+		if (offset >= seg) {
+			offset -= seg;
+			continue;
+		}
+		seg = min(seg - offset, len);
+		fn(map, sg_dma_address(sg) + offset, seg, priv);
+		offset = 0;
+		len -= seg;
+	}
+	return len;
+}
+
+static void iub_sync_for_device(struct iub_buf_map *map, dma_addr_t addr,
+				u32 len, void *priv)
+{
+	dma_sync_single_for_device(map->dev, addr, len, map->dir);
+}
+
+static void iub_sync_for_cpu(struct iub_buf_map *map, dma_addr_t addr,
+			     u32 len, void *priv)
+{
+	dma_sync_single_for_cpu(map->dev, addr, len, map->dir);
+}
+
+/**
+ * iub_xfer_sync() - hand a transfer's range to its device, or back
+ * @x: the transfer, on a port that maps buffers (@x->map)
+ * @len: bytes from the start of the range
+ * @for_device: before the hardware gets the range; else after it ended
+ *
+ * Any context. Only the range, and nothing where the mapping needs no
+ * syncing (cache-coherent, nothing bounced: dma_need_sync()), so that such
+ * systems pay nothing. With bounce buffers this is where data moves
+ * between the buffer and the bounce buffer; on a device that is not cache
+ * coherent, where caches are cleaned or invalidated.
+ */
+static void iub_xfer_sync(struct iub_xfer *x, u32 len, bool for_device)
+{
+	if (!x->map || !x->map->need_sync || !len)
+		return;
+	iub_map_walk(x->map, x->offset, len, for_device ? iub_sync_for_device :
+			   iub_sync_for_cpu, NULL);
+}
+
+/*
+ * The device is done with the transfer's range: hand it back to the CPU,
+ * before anyone learns that it ended. A transfer that filled the buffer
+ * hands back the bytes it wrote, or the whole range if it failed (the
+ * device may have written any of it).
+ */
+static void iub_xfer_sync_end(struct iub_xfer *x, int result)
+{
+	u32 len = x->length;
+
+	if (!x->dev_owned)
+		return;
+	x->dev_owned = false;
+	if (x->map->dir == DMA_FROM_DEVICE && result >= 0)
+		len = min_t(u32, result, len);
+	iub_xfer_sync(x, len, false);
 }
 
 /*
@@ -54,6 +135,7 @@ static void iub_xfer_end(struct iub_xfer *x, int result)
 	}
 	spin_unlock_irqrestore(&port->lock, flags);
 
+	iub_xfer_sync_end(x, result);
 	trace_iub_xfer_complete(x, result,
 				ktime_to_ns(ktime_sub(ktime_get(), x->t_submit)));
 	if (port->ops->finish)
@@ -79,9 +161,9 @@ static void iub_xfer_end_list(struct list_head *list, int result)
 /*
  * Start the transfers at the head of the pending queue that are ready.
  * Called with port->lock held; one whose start failed is moved to @failed,
- * to be ended by the caller once the lock is dropped. Nothing behind it
- * starts before it has ended: the port's fences and completions keep
- * submission order.
+ * to be ended by the caller once the lock is dropped and the transfers
+ * started before it have ended. Nothing behind it starts before it has
+ * ended: the port's fences and completions keep submission order.
  */
 static void iub_port_start_ready(struct iub_port *port,
 				 struct list_head *failed)
@@ -103,6 +185,19 @@ static void iub_port_start_ready(struct iub_port *port,
 		}
 		if (x->state != IUB_XFER_READY)
 			break;
+		/*
+		 * A cyclic transfer holds the port until it is cancelled; one
+		 * that the bridge repeats itself would let what starts behind
+		 * it play between its passes, and end (signal) first.
+		 */
+		if (!list_empty(&port->running) &&
+		    list_last_entry(&port->running, struct iub_xfer,
+				    node)->flags & IUB_XFER_CYCLIC)
+			break;
+		if (!x->dev_owned && x->map) {
+			iub_xfer_sync(x, x->length, true);
+			x->dev_owned = true;
+		}
 		ret = port->ops->start(x);
 		if (ret == -EAGAIN)
 			break;	/* the port is not ready: iub_port_kick() later */
@@ -122,8 +217,10 @@ static void iub_port_start_ready(struct iub_port *port,
  * iub_port_kick() - start what can start on a port
  * @port: the port
  *
- * Any context, no port lock held. Called when a transfer became ready and
- * when a port became able to take transfers (a USB port got configured).
+ * Any context, no port lock held. Called when a transfer became ready,
+ * when a port became able to take transfers (a USB port got configured),
+ * and when the last started transfer ended while transfers whose start
+ * failed wait to end behind it.
  */
 void iub_port_kick(struct iub_port *port)
 {
@@ -138,6 +235,11 @@ void iub_port_kick(struct iub_port *port)
 		iub_port_start_ready(port, &failed);
 		if (list_empty(&failed))
 			break;
+		if (!list_empty(&port->running)) {
+			/* after those: the last one's end kicks again */
+			list_splice_init(&failed, &port->failed);
+			break;
+		}
 		port->ending++;
 		spin_unlock_irqrestore(&port->lock, flags);
 		list_for_each_entry_safe(x, tmp, &failed, node) {
@@ -175,6 +277,12 @@ static void iub_xfer_wait_over(struct iub_xfer *x)
 
 	spin_lock_irqsave(&port->lock, flags);
 	if (x->state == IUB_XFER_WAITING) {
+		/*
+		 * What it waited for failed (the capture that was to fill the
+		 * buffer): the data is not there, so neither is this one's.
+		 */
+		if (!x->abort_error && READ_ONCE(x->wait->error) < 0)
+			x->abort_error = READ_ONCE(x->wait->error);
 		x->state = x->abort_error ? IUB_XFER_ABORT : IUB_XFER_READY;
 		iub_port_start_ready(port, &port->failed);
 		defer = !list_empty(&port->failed);
@@ -223,6 +331,7 @@ void iub_xfer_done(struct iub_xfer *x, int result)
 {
 	struct iub_port *port = x->port;
 	unsigned long flags;
+	bool kick;
 
 	spin_lock_irqsave(&port->lock, flags);
 	if (x->state != IUB_XFER_RUNNING) {
@@ -234,8 +343,17 @@ void iub_xfer_done(struct iub_xfer *x, int result)
 	/* the hardware's answer to a cancel (a USB request dequeued) */
 	if (port->cancelling && result < 0)
 		port->cancel_ended++;
+	kick = list_empty(&port->running) && !list_empty(&port->failed);
 	spin_unlock_irqrestore(&port->lock, flags);
 	iub_xfer_end(x, result);
+	/*
+	 * Those whose start failed end now. Safe after @x went: whatever
+	 * takes the port away first waits for this completion (the DMA
+	 * engine's terminate_sync, the UDC's give-back), then flushes the
+	 * work.
+	 */
+	if (kick)
+		queue_work(iub_wq, &port->kick_work);
 }
 EXPORT_SYMBOL_GPL(iub_xfer_done);
 
@@ -265,8 +383,11 @@ void iub_xfer_dma_period(struct iub_xfer *x)
 		list_del_init(&x->node);
 	}
 	spin_unlock_irqrestore(&port->lock, flags);
-	if (ret)
+	if (ret) {
 		iub_xfer_end(x, ret);
+		/* what waited behind it (see iub_xfer_done()) */
+		queue_work(iub_wq, &port->kick_work);
+	}
 }
 
 /**
@@ -275,9 +396,11 @@ void iub_xfer_dma_period(struct iub_xfer *x)
  * @error: what they end with: -ECANCELED, or -ESHUTDOWN when the port's
  *	hardware goes away
  *
- * Process context. Transfers not started yet end at once; the hardware is
- * stopped, and the started transfers that did not finish before it stopped
- * end too. Transfers submitted while this runs start afterwards.
+ * Process context. The hardware is stopped first; then the transfers end
+ * in submission order, as their fences must signal: the started ones
+ * (those the hardware did not finish before it stopped, and those it
+ * gave back stopped), then those whose start failed, then those not
+ * started yet. Transfers submitted while this runs start afterwards.
  *
  * Return: the number of transfers the cancel ended: with @error, or with
  * the error the hardware gave those it stopped (a dequeued USB request's
@@ -285,9 +408,10 @@ void iub_xfer_dma_period(struct iub_xfer *x)
  */
 int iub_xfer_end_port(struct iub_port *port, int error)
 {
-	struct iub_xfer *x;
+	struct iub_xfer *x, *tmp;
 	LIST_HEAD(pending);
 	LIST_HEAD(running);
+	LIST_HEAD(failed);
 	int n = 0;
 
 	mutex_lock(&port->cancel_lock);
@@ -306,7 +430,6 @@ int iub_xfer_end_port(struct iub_port *port, int error)
 		if (x->wait)
 			dma_fence_remove_callback(x->wait, &x->wait_cb);
 	}
-	iub_xfer_end_list(&pending, error);
 
 	port->ops->cancel(port);
 
@@ -316,11 +439,19 @@ int iub_xfer_end_port(struct iub_port *port, int error)
 		x->state = IUB_XFER_ENDED;
 		n++;
 	}
+	list_splice_init(&port->failed, &failed);
 	n += port->cancel_ended;
-	port->cancelling = false;
 	spin_unlock_irq(&port->lock);
 	iub_xfer_end_list(&running, error);
+	list_for_each_entry_safe(x, tmp, &failed, node) {
+		list_del_init(&x->node);
+		iub_xfer_end(x, x->req.result);
+	}
+	iub_xfer_end_list(&pending, error);
 
+	spin_lock_irq(&port->lock);
+	port->cancelling = false;
+	spin_unlock_irq(&port->lock);
 	iub_port_kick(port);
 	mutex_unlock(&port->cancel_lock);
 	return n;
@@ -361,6 +492,8 @@ static void iub_xfer_req_release(struct iub_req *req)
 		dma_fence_put(&x->fence->base);
 	if (x->port->ops->release)
 		x->port->ops->release(x);
+	if (x->map)
+		iub_buf_map_put(x->buf, x->map);
 	iub_buf_put(x->buf);
 	iub_port_put(x->port);
 }
@@ -496,8 +629,15 @@ static int iub_xfer_enqueue_synced(struct iub_xfer *x, struct iub_fence *fence)
 	list_add_tail(&x->node, &port->pending);
 	spin_unlock_irq(&port->lock);
 
-	dma_resv_add_fence(resv, &fence->base, to_mem ? DMA_RESV_USAGE_WRITE :
-							DMA_RESV_USAGE_READ);
+	/*
+	 * A fence must signal in finite time; a cyclic transfer ends only
+	 * when it is cancelled, so it publishes none: it waits for the
+	 * earlier writers, and nobody waits for it.
+	 */
+	if (!(x->flags & IUB_XFER_CYCLIC))
+		dma_resv_add_fence(resv, &fence->base,
+				   to_mem ? DMA_RESV_USAGE_WRITE :
+					    DMA_RESV_USAGE_READ);
 	return 0;
 }
 
@@ -582,42 +722,59 @@ void iub_xfer_fail(struct iub_xfer *x, int error)
 	iub_req_complete(&x->req, error);
 }
 
+struct iub_seg_fill {
+	struct dma_vec *v;
+	unsigned int n;
+	u32 max_seg;
+	u32 align;
+	bool misaligned;
+};
+
+static void iub_seg_add(struct iub_buf_map *map, dma_addr_t addr, u32 len,
+			void *priv)
+{
+	struct iub_seg_fill *fill = priv;
+
+	if (!IS_ALIGNED(addr, fill->align) || !IS_ALIGNED(len, fill->align))
+		fill->misaligned = true;
+	while (len) {
+		u32 piece = fill->max_seg ? min(len, fill->max_seg) : len;
+
+		if (fill->v) {
+			fill->v[fill->n].addr = addr;
+			fill->v[fill->n].len = piece;
+		}
+		fill->n++;
+		addr += piece;
+		len -= piece;
+	}
+}
+
 /**
  * iub_xfer_segments() - the DMA segments of a transfer's range
  * @x: the transfer, with its buffer's mapping (@x->map)
  * @v: NULL to count, else an array of the counted size to fill
  *
  * Walks the mapping by DMA entries (sg_dma_address/sg_dma_len), never by
- * CPU pages.
+ * CPU pages, and splits entries longer than the port's @max_seg.
  *
- * Return: the number of segments, 0 if the mapping is shorter than the
- * range.
+ * Return: the number of segments; 0 if the mapping is shorter than the
+ * range or a segment's address or length is not a multiple of the port's
+ * alignment (the hardware could not move it).
  */
 unsigned int iub_xfer_segments(struct iub_xfer *x, struct dma_vec *v)
 {
-	u64 skip = x->offset, left = x->length;
-	struct scatterlist *sg;
-	unsigned int i, n = 0;
+	struct iub_seg_fill fill = {
+		.v = v,
+		.max_seg = x->port->max_seg,
+		/* a DMA engine's alignment is the memory's too; USB's is not */
+		.align = x->port->kind == IUB_PORT_CONVERTER ? x->port->align : 1,
+	};
 
-	for_each_sgtable_dma_sg(x->map->sgt, sg, i) {
-		u64 len = sg_dma_len(sg);
-
-		if (!left)
-			break;
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		len = min(len - skip, left);
-		if (v) {
-			v[n].addr = sg_dma_address(sg) + skip;
-			v[n].len = len;
-		}
-		skip = 0;
-		left -= len;
-		n++;
-	}
-	return left ? 0 : n;
+	if (iub_map_walk(x->map, x->offset, x->length, iub_seg_add, &fill) ||
+	    fill.misaligned)
+		return 0;
+	return fill.n;
 }
 EXPORT_SYMBOL_GPL(iub_xfer_segments);
 
@@ -779,7 +936,9 @@ struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 	if (port->dma_dev) {
 		map = iub_buf_map(buf, port->dma_dev,
 				  port->direction == IUB_DIR_TO_MEM ?
-				  DMA_FROM_DEVICE : DMA_TO_DEVICE, cmd->nowait);
+				  DMA_FROM_DEVICE : DMA_TO_DEVICE,
+				  IUB_MAP_USE |
+				  (cmd->nowait ? IUB_MAP_NOWAIT : 0));
 		if (IS_ERR(map)) {
 			ret = PTR_ERR(map);
 			goto err_put_buf;
@@ -797,7 +956,7 @@ struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 		fence = iub_fence_alloc();
 		if (!fence) {
 			ret = -ENOMEM;
-			goto err_put_buf;
+			goto err_put_map;
 		}
 	}
 
@@ -829,6 +988,9 @@ struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 
 err_free_fence:
 	kfree(fence);
+err_put_map:
+	if (map)
+		iub_buf_map_put(buf, map);
 err_put_buf:
 	iub_buf_put(buf);
 err_put_port:

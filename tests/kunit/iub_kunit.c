@@ -44,6 +44,9 @@ static void free_map(void *sgt)
 
 static const u32 lens[] = { 4096, 8192, 4096, 65536 };	/* 80 KiB */
 
+/* the port of xfer()'s transfers: a converter, no alignment, no limit */
+static struct iub_port range_port = { .kind = IUB_PORT_CONVERTER, .align = 1 };
+
 static struct iub_xfer *xfer(struct kunit *test, u32 offset, u32 length)
 {
 	struct iub_buf_map *map = kunit_kzalloc(test, sizeof(*map), GFP_KERNEL);
@@ -54,6 +57,7 @@ static struct iub_xfer *xfer(struct kunit *test, u32 offset, u32 length)
 	map->sgt = fake_map(test, lens, ARRAY_SIZE(lens));
 	kunit_add_action(test, free_map, map->sgt);
 	x->map = map;
+	x->port = &range_port;
 	x->offset = offset;
 	x->length = length;
 	return x;
@@ -97,6 +101,30 @@ static void segments_boundaries(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, iub_xfer_segments(xfer(test, U32_MAX, U32_MAX), NULL));
 }
 
+/* entries longer than the port's max_seg are split; alignment is kept */
+static void segments_split_and_aligned(struct kunit *test)
+{
+	struct dma_vec v[24];
+
+	range_port.max_seg = 4096;
+	KUNIT_EXPECT_EQ(test, 20, iub_xfer_segments(xfer(test, 0, 81920), NULL));
+	KUNIT_EXPECT_EQ(test, 20, iub_xfer_segments(xfer(test, 0, 81920), v));
+	KUNIT_EXPECT_EQ(test, 0x200000 + 4096, v[2].addr);	/* the 2nd's 2nd half */
+	KUNIT_EXPECT_EQ(test, 0x400000, v[4].addr);
+	KUNIT_EXPECT_EQ(test, 4096, v[19].len);
+	/* from 2 KiB into the second entry: 2, 4 (split at 4 KiB), ... */
+	KUNIT_EXPECT_EQ(test, 3, iub_xfer_segments(xfer(test, 6144, 8192), v));
+	KUNIT_EXPECT_EQ(test, 4096, v[0].len);
+	KUNIT_EXPECT_EQ(test, 2048, v[1].len);
+	range_port.max_seg = 0;
+
+	/* a segment the engine cannot move (16-byte beats): refused */
+	range_port.align = 16;
+	KUNIT_EXPECT_EQ(test, 4, iub_xfer_segments(xfer(test, 0, 81920), NULL));
+	KUNIT_EXPECT_EQ(test, 0, iub_xfer_segments(xfer(test, 8, 4096), NULL));
+	range_port.align = 1;
+}
+
 static void sgt_of_range_and_trim(struct kunit *test)
 {
 	struct iub_xfer *x = xfer(test, 2048, 16384);
@@ -123,6 +151,7 @@ static struct kunit_case iub_range_cases[] = {
 	KUNIT_CASE(segments_whole),
 	KUNIT_CASE(segments_inside),
 	KUNIT_CASE(segments_boundaries),
+	KUNIT_CASE(segments_split_and_aligned),
 	KUNIT_CASE(sgt_of_range_and_trim),
 	{}
 };

@@ -123,7 +123,9 @@ TEST(udmabuf_uring_256m)
 
 TEST(heap_uring_256m)
 {
-	capture_uring(_metadata, DMABUF_HEAP, 8, 1 * MiB, 256 * MiB);
+	size_t size = dmabuf_heap_max() < MiB ? dmabuf_heap_max() : MiB;
+
+	capture_uring(_metadata, DMABUF_HEAP, 8, size, 256 * MiB);
 }
 
 TEST(small_buffers_16_in_flight)

@@ -9,7 +9,7 @@
 
 # f_sourcesink on dummy_hcd (--any-bulk): receive and send, high and super
 # speed, --device, --json, odd sizes, time limits, exit codes 1 and 3.
-iub_vm_test(NAME receiver-sourcesink TIMEOUT 300
+iub_vm_test(NAME receiver-sourcesink BOUNCE TIMEOUT 300
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/receiver-sourcesink.sh)
 # The gadget unbound mid-stream, receiving and sending: exit 4, promptly.
 iub_vm_test(NAME receiver-disconnect TIMEOUT 300

@@ -222,7 +222,8 @@ struct iub_port_claim {
 /* Flags of struct iub_transfer */
 /**
  * IUB_XFER_CYCLIC - memory-to-device only: repeat the range until the port
- * is cancelled; the command then completes with ECANCELED
+ * is cancelled; the command then completes with ECANCELED. It waits for the
+ * buffer's earlier writers but publishes no fence (it has no end).
  */
 #define IUB_XFER_CYCLIC		_BITUL(0)
 /** IUB_XFER_NO_SYNC - neither wait for nor publish dma_resv fences */
