@@ -54,6 +54,8 @@ enum iub_sim_fault {
  * @first_got: word found at @first_bad_byte
  * @completed: descriptors (and cyclic periods) completed without error
  * @failed: descriptors completed with an error
+ * @refused: descriptors whose preparation failed because a segment broke
+ *	the controller's constraints (DMA mask, bus width, maximum segment)
  *
  * All counters start again at zero when the stream is reset (see
  * iub_sim_dma_reset_stream()).
@@ -69,6 +71,7 @@ struct iub_sim_stats {
 	u32 first_got;
 	u64 completed;
 	u64 failed;
+	u64 refused;
 };
 
 struct iub_sim_chan *iub_sim_dma_find(const char *devname, const char *slave);

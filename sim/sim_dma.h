@@ -28,7 +28,7 @@
 /**
  * struct iub_sim_seg - one contiguous piece of a transfer
  * @addr: DMA address, as mapped by the consumer against our device
- * @len: length in bytes, a multiple of 4
+ * @len: length in bytes, a multiple of &iub_sim_dma.align
  */
 struct iub_sim_seg {
 	dma_addr_t addr;
@@ -86,6 +86,7 @@ struct iub_sim_desc {
  * @IUB_SIM_DBG_STALL: "stall"
  * @IUB_SIM_DBG_DELAY_US: "delay_us"
  * @IUB_SIM_DBG_GAP: "gap", write-only
+ * @IUB_SIM_DBG_REFUSED: "refused", read-only: segments prep refused
  * @IUB_SIM_DBG_NR: number of entries
  */
 enum iub_sim_dbg_id {
@@ -101,6 +102,7 @@ enum iub_sim_dbg_id {
 	IUB_SIM_DBG_STALL,
 	IUB_SIM_DBG_DELAY_US,
 	IUB_SIM_DBG_GAP,
+	IUB_SIM_DBG_REFUSED,
 	IUB_SIM_DBG_NR
 };
 
@@ -198,6 +200,11 @@ struct iub_sim_chan {
  * struct iub_sim_dma - the simulated DMA controller
  * @ddev: the dmaengine device
  * @dev: the platform device's device, against which consumers map memory
+ * @dma_mask: highest DMA address the device reaches (its DMA mask)
+ * @mem_width: width of the memory-side bus in bytes
+ * @align: what segment addresses and lengths must be multiples of: the
+ *	wider of the device-side (4 bytes) and the memory-side bus
+ * @max_seg: longest segment in bytes (the device's max_seg_size)
  * @wq: workqueue of the channel workers
  * @debugfs: root of the debugfs tree
  * @map: the dma_slave_map: the "map" parameter's entries, then one
@@ -211,6 +218,10 @@ struct iub_sim_chan {
 struct iub_sim_dma {
 	struct dma_device ddev;
 	struct device *dev;
+	u64 dma_mask;
+	u32 mem_width;
+	u32 align;
+	unsigned int max_seg;
 	struct workqueue_struct *wq;
 	struct dentry *debugfs;
 	struct dma_slave_map *map;
@@ -230,7 +241,7 @@ static inline struct iub_sim_chan *to_iub_sim_chan(struct dma_chan *chan)
 void iub_sim_chan_init(struct iub_sim_dma *sim, struct iub_sim_chan *c,
 		       unsigned int index);
 void iub_sim_chan_fini(struct iub_sim_chan *c);
-void iub_sim_dma_init_ops(struct dma_device *dd);
+void iub_sim_dma_init_ops(struct iub_sim_dma *sim);
 void iub_sim_reset_stream_locked(struct iub_sim_chan *c, u32 seed);
 void iub_sim_kick_locked(struct iub_sim_chan *c);
 

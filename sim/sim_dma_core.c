@@ -45,6 +45,25 @@ module_param(rate, ulong, 0444);
 MODULE_PARM_DESC(rate,
 		 "initial rate of every channel in bytes per second (default: 0, as fast as possible)");
 
+/*
+ * The controller's constraints. The defaults forgive what the board's
+ * axi-dmac does not; tests/vm/sim-strict.sh loads the board's values.
+ */
+static unsigned int dma_mask_bits = 64;
+module_param(dma_mask_bits, uint, 0444);
+MODULE_PARM_DESC(dma_mask_bits,
+		 "DMA mask (and coherent mask) of the controller in bits, 32 to 64; memory above it is bounced by swiotlb, and prep refuses segments beyond it (default: 64; axi-dmac: 32)");
+
+static unsigned int mem_width = 4;
+module_param(mem_width, uint, 0444);
+MODULE_PARM_DESC(mem_width,
+		 "width of the memory-side bus in bytes, 4, 8 or 16; segment addresses and lengths must be multiples of it (default: 4; axi-dmac: often 8 or 16)");
+
+static unsigned int max_seg = UINT_MAX;
+module_param(max_seg, uint, 0444);
+MODULE_PARM_DESC(max_seg,
+		 "longest segment in bytes (the max_seg_size of the device), at least mem_width; prep refuses longer ones (default: 4294967295; axi-dmac: 16777216)");
+
 /* Protects iub_sim, the one provider instance, for the side interface. */
 static DEFINE_MUTEX(iub_sim_lock);
 static struct iub_sim_dma *iub_sim;
@@ -142,21 +161,46 @@ static int iub_sim_probe(struct platform_device *pdev)
 			IUB_SIM_MAX_CHANNELS);
 		return -EINVAL;
 	}
+	if (dma_mask_bits < 32 || dma_mask_bits > 64) {
+		dev_err(&pdev->dev, "dma_mask_bits=%u, must be 32 to 64\n",
+			dma_mask_bits);
+		return -EINVAL;
+	}
+	if (mem_width != 4 && mem_width != 8 && mem_width != 16) {
+		dev_err(&pdev->dev, "mem_width=%u, must be 4, 8 or 16\n",
+			mem_width);
+		return -EINVAL;
+	}
+	if (max_seg < max(IUB_SIM_STREAM_WORD_SIZE, mem_width)) {
+		dev_err(&pdev->dev, "max_seg=%u, must be at least %u\n",
+			max_seg, max(IUB_SIM_STREAM_WORD_SIZE, mem_width));
+		return -EINVAL;
+	}
 
 	sim = kzalloc(struct_size(sim, chans, channels), GFP_KERNEL);
 	if (!sim)
 		return -ENOMEM;
 	sim->nchans = channels;
 	sim->dev = &pdev->dev;
+	sim->dma_mask = DMA_BIT_MASK(dma_mask_bits);
+	sim->mem_width = mem_width;
+	/* The device side is one stream word wide. */
+	sim->align = max(IUB_SIM_STREAM_WORD_SIZE, mem_width);
+	sim->max_seg = max_seg;
 
 	/*
-	 * A bus master that reaches all of memory. Consumers map their
-	 * buffers against this device, so it needs real DMA parameters.
+	 * A bus master that reaches the memory under its mask. Consumers map
+	 * their buffers against this device, so it needs real DMA
+	 * parameters: with a 32-bit mask, dma-direct bounces memory above
+	 * 4 GiB through swiotlb, as on the board.
 	 */
-	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (ret)
+	ret = dma_set_mask_and_coherent(&pdev->dev, sim->dma_mask);
+	if (ret) {
+		dev_err(&pdev->dev, "dma_set_mask_and_coherent(%u bits): %d\n",
+			dma_mask_bits, ret);
 		goto err_free;
-	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	}
+	dma_set_max_seg_size(&pdev->dev, sim->max_seg);
 
 	ret = iub_sim_parse_map(sim);
 	if (ret)
@@ -171,7 +215,7 @@ static int iub_sim_probe(struct platform_device *pdev)
 	dd = &sim->ddev;
 	dd->dev = &pdev->dev;
 	INIT_LIST_HEAD(&dd->channels);
-	iub_sim_dma_init_ops(dd);
+	iub_sim_dma_init_ops(sim);
 	dd->device_release = iub_sim_release;
 	dd->filter.map = sim->map;
 	dd->filter.mapcnt = sim->mapcnt;
@@ -193,7 +237,9 @@ static int iub_sim_probe(struct platform_device *pdev)
 	iub_sim = sim;
 	mutex_unlock(&iub_sim_lock);
 
-	dev_info(&pdev->dev, "%u simulated DMA channels\n", sim->nchans);
+	dev_info(&pdev->dev,
+		 "%u simulated DMA channels, %u-bit DMA mask, %u-byte memory bus, segments up to %u bytes\n",
+		 sim->nchans, dma_mask_bits, sim->mem_width, sim->max_seg);
 	return 0;
 
 err_chans:

@@ -121,6 +121,7 @@ static const struct {
 	[IUB_SIM_DBG_STALL] = { "stall", 0600 },
 	[IUB_SIM_DBG_DELAY_US] = { "delay_us", 0600 },
 	[IUB_SIM_DBG_GAP] = { "gap", 0200 },
+	[IUB_SIM_DBG_REFUSED] = { "refused", 0400 },
 };
 
 static const enum iub_sim_fault iub_sim_dbg_fault[IUB_SIM_DBG_NR] = {
@@ -158,6 +159,9 @@ static int iub_sim_dbg_get(void *data, u64 *val)
 		break;
 	case IUB_SIM_DBG_MISMATCHES:
 		*val = st.mismatches;
+		break;
+	case IUB_SIM_DBG_REFUSED:
+		*val = st.refused;
 		break;
 	case IUB_SIM_DBG_FAIL_NEXT:
 	case IUB_SIM_DBG_FAIL_RESULT:
@@ -253,6 +257,8 @@ static int iub_sim_info_show(struct seq_file *m, void *unused)
 	seq_putc(m, '\n');
 	seq_printf(m, "claimed:          %s\n",
 		   READ_ONCE(c->chan.client_count) ? "yes" : "no");
+	seq_printf(m, "constraints:      DMA mask 0x%llx, %u-byte memory bus, segments up to %u bytes\n",
+		   sim->dma_mask, sim->mem_width, sim->max_seg);
 
 	spin_lock_irq(&c->lock);
 	iub_sim_get_stats_locked(c, &st);
@@ -272,6 +278,7 @@ static int iub_sim_info_show(struct seq_file *m, void *unused)
 			   st.first_bad_byte, st.first_expected, st.first_got);
 	seq_printf(m, "completed:        %llu\n", st.completed);
 	seq_printf(m, "failed:           %llu\n", st.failed);
+	seq_printf(m, "refused:          %llu\n", st.refused);
 	seq_printf(m, "fail_next:        %u\n", c->fail_next);
 	seq_printf(m, "fail_result:      %u\n", c->fail_result);
 	seq_printf(m, "stall:            %u\n", c->stall);

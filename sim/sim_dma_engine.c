@@ -35,10 +35,16 @@
 /* Length of a rate window before it is rebased. */
 #define IUB_SIM_WINDOW_NS	(10 * NSEC_PER_SEC)
 
-static bool iub_sim_width_ok(enum dma_slave_buswidth w)
+/*
+ * A channel serves both directions, so either side of a slave config may
+ * be the memory side: accept the device-side width (4 bytes) and the
+ * memory-side one, which are the widths the capabilities announce.
+ */
+static bool iub_sim_width_ok(struct iub_sim_dma *sim,
+			     enum dma_slave_buswidth w)
 {
 	return w == DMA_SLAVE_BUSWIDTH_UNDEFINED ||
-	       w == DMA_SLAVE_BUSWIDTH_4_BYTES;
+	       w == DMA_SLAVE_BUSWIDTH_4_BYTES || w == sim->mem_width;
 }
 
 static void iub_sim_free_list(struct list_head *list)
@@ -133,21 +139,60 @@ static struct iub_sim_desc *iub_sim_alloc_desc(struct iub_sim_chan *c,
 }
 
 /*
+ * Can the controller move @len (> 0) bytes at @addr as one segment? Like
+ * axi-dmac: the address range must lie under the DMA mask (the device
+ * cannot reach beyond it: that memory had to be bounced by whoever mapped
+ * it), the address and the length must be multiples of the wider of the
+ * two bus widths (the controller moves whole beats of it), and the segment
+ * must not exceed the maximum segment size.
+ *
+ * Returns NULL if it can, else why not.
+ */
+static const char *iub_sim_seg_why(struct iub_sim_dma *sim, dma_addr_t addr,
+				   size_t len)
+{
+	if (addr > sim->dma_mask || len - 1 > sim->dma_mask - addr)
+		return "beyond the DMA mask";
+	if (!IS_ALIGNED(addr, sim->align) || !IS_ALIGNED(len, sim->align))
+		return "not a multiple of the bus width";
+	if (len > sim->max_seg)
+		return "longer than the maximum segment";
+	return NULL;
+}
+
+/* Count and report a segment the controller cannot move; returns false. */
+static bool iub_sim_refuse(struct iub_sim_chan *c,
+			   enum dma_transfer_direction dir, dma_addr_t addr,
+			   size_t len, const char *why)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	c->stats.refused++;
+	spin_unlock_irqrestore(&c->lock, flags);
+	dev_warn_ratelimited(c->sim->dev,
+			     "chan%u: refused %s segment %pad+%zu: %s\n",
+			     c->num, dir == DMA_DEV_TO_MEM ? "rx" : "tx",
+			     &addr, len, why);
+	return false;
+}
+
+/*
  * Append one piece of memory to a descriptor under construction; @used
  * counts the segments filled so far. Pieces that continue the previous
- * one are merged. The simulated bus is 32 bits wide: addresses and lengths
- * must be multiples of 4.
+ * one are merged (after each was checked on its own).
  */
-static bool iub_sim_add_seg(struct iub_sim_desc *desc, unsigned int *used,
-			    dma_addr_t addr, size_t len)
+static bool iub_sim_add_seg(struct iub_sim_chan *c, struct iub_sim_desc *desc,
+			    unsigned int *used, dma_addr_t addr, size_t len)
 {
 	struct iub_sim_seg *prev;
+	const char *why;
 
 	if (!len)
 		return true;
-	if (!IS_ALIGNED(addr, IUB_SIM_STREAM_WORD_SIZE) ||
-	    !IS_ALIGNED(len, IUB_SIM_STREAM_WORD_SIZE))
-		return false;
+	why = iub_sim_seg_why(c->sim, addr, len);
+	if (why)
+		return iub_sim_refuse(c, desc->dir, addr, len, why);
 	/* dmaengine_result.residue is 32 bits wide. */
 	if (len > U32_MAX - desc->total_len)
 		return false;
@@ -201,7 +246,7 @@ iub_sim_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
 
 	/* sg_len counts DMA-mapped entries: use the DMA address and length. */
 	for_each_sg(sgl, sg, sg_len, i) {
-		if (!iub_sim_add_seg(desc, &used, sg_dma_address(sg),
+		if (!iub_sim_add_seg(c, desc, &used, sg_dma_address(sg),
 				     sg_dma_len(sg))) {
 			kfree(desc);
 			return NULL;
@@ -225,7 +270,8 @@ iub_sim_prep_dma_vec(struct dma_chan *chan, const struct dma_vec *vecs,
 		return NULL;
 
 	for (i = 0; i < nents; i++) {
-		if (!iub_sim_add_seg(desc, &used, vecs[i].addr, vecs[i].len)) {
+		if (!iub_sim_add_seg(c, desc, &used, vecs[i].addr,
+				     vecs[i].len)) {
 			kfree(desc);
 			return NULL;
 		}
@@ -240,22 +286,34 @@ iub_sim_prep_cyclic(struct dma_chan *chan, dma_addr_t buf_addr,
 {
 	struct iub_sim_chan *c = to_iub_sim_chan(chan);
 	struct iub_sim_desc *desc;
-	unsigned int used = 0;
+	const char *why;
 
-	if (!period_len || !IS_ALIGNED(period_len, IUB_SIM_STREAM_WORD_SIZE) ||
-	    buf_len % period_len)
+	/* dmaengine_result.residue is 32 bits wide. */
+	if (!period_len || !buf_len || buf_len % period_len ||
+	    buf_len > U32_MAX)
 		return NULL;
+	/*
+	 * The hardware's descriptors are the periods: each is a segment. They
+	 * all have the first one's length and alignment; the whole buffer
+	 * must lie under the DMA mask.
+	 */
+	why = iub_sim_seg_why(c->sim, buf_addr, period_len);
+	if (!why && buf_len - 1 > c->sim->dma_mask - buf_addr)
+		why = "beyond the DMA mask";
+	if (why) {
+		iub_sim_refuse(c, dir, buf_addr, buf_len, why);
+		return NULL;
+	}
 
 	desc = iub_sim_alloc_desc(c, 1, dir, flags);
 	if (!desc)
 		return NULL;
-	if (!iub_sim_add_seg(desc, &used, buf_addr, buf_len)) {
-		kfree(desc);
-		return NULL;
-	}
+	desc->segs[0].addr = buf_addr;
+	desc->segs[0].len = buf_len;
+	desc->total_len = buf_len;
 	desc->cyclic = true;
 	desc->period_len = period_len;
-	return iub_sim_finish_desc(c, desc, used);
+	return iub_sim_finish_desc(c, desc, 1);
 }
 
 /* ---- the data mover ---- */
@@ -695,8 +753,8 @@ static int iub_sim_config(struct dma_chan *chan, struct dma_slave_config *cfg)
 	struct iub_sim_chan *c = to_iub_sim_chan(chan);
 	unsigned long flags;
 
-	if (!iub_sim_width_ok(cfg->src_addr_width) ||
-	    !iub_sim_width_ok(cfg->dst_addr_width))
+	if (!iub_sim_width_ok(c->sim, cfg->src_addr_width) ||
+	    !iub_sim_width_ok(c->sim, cfg->dst_addr_width))
 		return -EINVAL;
 
 	spin_lock_irqsave(&c->lock, flags);
@@ -772,18 +830,29 @@ static enum dma_status iub_sim_tx_status(struct dma_chan *chan,
 
 /**
  * iub_sim_dma_init_ops() - fill in the dmaengine callbacks and capabilities
- * @dd: the provider's dma_device
+ * @sim: the provider, with its constraints set
  */
-void iub_sim_dma_init_ops(struct dma_device *dd)
+void iub_sim_dma_init_ops(struct iub_sim_dma *sim)
 {
+	struct dma_device *dd = &sim->ddev;
+
 	dma_cap_set(DMA_SLAVE, dd->cap_mask);
 	dma_cap_set(DMA_CYCLIC, dd->cap_mask);
 	/* Channels only go to consumers that ask for them by name. */
 	dma_cap_set(DMA_PRIVATE, dd->cap_mask);
 
 	dd->directions = BIT(DMA_DEV_TO_MEM) | BIT(DMA_MEM_TO_DEV);
-	dd->src_addr_widths = BIT(DMA_SLAVE_BUSWIDTH_4_BYTES);
-	dd->dst_addr_widths = BIT(DMA_SLAVE_BUSWIDTH_4_BYTES);
+	/*
+	 * The device side is 4 bytes wide, the memory side mem_width: the
+	 * source of a DEV_TO_MEM transfer is the device, its destination
+	 * memory, and the other way round for MEM_TO_DEV. The capabilities
+	 * are per dma_device and every channel does both directions, so each
+	 * mask holds both widths; consumers that align to the widest width
+	 * (axi-dmac needs the wider of source and destination) get mem_width.
+	 */
+	dd->src_addr_widths = BIT(DMA_SLAVE_BUSWIDTH_4_BYTES) |
+			      BIT(sim->mem_width);
+	dd->dst_addr_widths = dd->src_addr_widths;
 	dd->residue_granularity = DMA_RESIDUE_GRANULARITY_BURST;
 	dd->max_sg_burst = 0;
 	dd->descriptor_reuse = false;

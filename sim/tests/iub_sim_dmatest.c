@@ -1244,6 +1244,204 @@ free:
 	return ret;
 }
 
+/* Refused descriptors the channel counted (its debugfs "refused"). */
+static u64 dt_refused(struct dt_ctx *ctx)
+{
+	struct iub_sim_stats st;
+
+	iub_sim_dma_get_stats(iub_sim_dma_from_chan(ctx->chan), &st);
+	return st.refused;
+}
+
+/* prep_slave_sg of one segment given by its DMA address and length. */
+static struct dma_async_tx_descriptor *
+dt_prep_one(struct dt_ctx *ctx, dma_addr_t addr, unsigned int len,
+	    enum dma_transfer_direction dir)
+{
+	struct scatterlist sg;
+
+	sg_init_table(&sg, 1);
+	sg_dma_address(&sg) = addr;
+	sg_dma_len(&sg) = len;
+	return dmaengine_prep_slave_sg(ctx->chan, &sg, 1, dir, 0);
+}
+
+/*
+ * The controller's constraints, "strict BITS WIDTH MAXSEG" with the
+ * provider's dma_mask_bits, mem_width and max_seg (default: 64 4
+ * 4294967295): the platform device's DMA mask and maximum segment, the
+ * widths in the capabilities, and every prep refusing (NULL, counted in
+ * "refused") a segment beyond the mask, not a multiple of the wider bus
+ * width, or longer than the maximum segment, while the same transfer
+ * within the limits moves the stream.
+ */
+static int dt_test_strict(const char *arg)
+{
+	const size_t len = SZ_64K;
+	static const enum dma_transfer_direction dirs[] = {
+		DMA_DEV_TO_MEM, DMA_MEM_TO_DEV
+	};
+	unsigned int bits = 64, width = 4, max_seg = UINT_MAX, align, i;
+	enum dma_transfer_direction dir;
+	struct iub_sim_stream_check chk;
+	struct dma_async_tx_descriptor *tx;
+	struct dma_slave_caps caps;
+	struct dma_vec vecs[2];
+	u64 mask, refused = 0;
+	struct dt_ctx *ctx;
+	dma_addr_t addr;
+	u32 *cpu = NULL;
+	size_t seg;
+	int ret;
+
+	if (arg && sscanf(arg, "%u %u %u", &bits, &width, &max_seg) != 3) {
+		dt_logf("usage: strict BITS WIDTH MAXSEG\n");
+		return -EINVAL;
+	}
+	if (bits < 32 || bits > 64 || width < 4 || width > 16 ||
+	    !is_power_of_2(width)) {
+		dt_logf("strict: bad arguments\n");
+		return -EINVAL;
+	}
+	mask = DMA_BIT_MASK(bits);
+	align = width;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ret = dt_open(ctx, NULL, chan_a);
+	if (ret)
+		goto free;
+
+	/* What a consumer learns through the DMA API and dmaengine. */
+	DT_CHECK(dma_get_mask(ctx->dma_dev) == mask, "mask 0x%llx",
+		 dma_get_mask(ctx->dma_dev));
+	DT_CHECK(ctx->dma_dev->coherent_dma_mask == mask, "coherent 0x%llx",
+		 ctx->dma_dev->coherent_dma_mask);
+	DT_CHECK(dma_get_max_seg_size(ctx->dma_dev) == max_seg, "max seg %u",
+		 dma_get_max_seg_size(ctx->dma_dev));
+	ret = dma_get_slave_caps(ctx->chan, &caps);
+	DT_CHECK(!ret, "dma_get_slave_caps: %d", ret);
+	DT_CHECK(caps.src_addr_widths == (BIT(DMA_SLAVE_BUSWIDTH_4_BYTES) |
+					  BIT(width)) &&
+		 caps.dst_addr_widths == caps.src_addr_widths,
+		 "widths src 0x%x dst 0x%x", caps.src_addr_widths,
+		 caps.dst_addr_widths);
+	DT_CHECK(__fls(caps.src_addr_widths | caps.dst_addr_widths) == align,
+		 "");
+	DT_CHECK(!dmaengine_slave_config(ctx->chan, &(struct dma_slave_config) {
+			.direction = DMA_DEV_TO_MEM,
+			.src_addr_width = DMA_SLAVE_BUSWIDTH_4_BYTES,
+			.dst_addr_width = width }), "memory width refused");
+	DT_CHECK(dt_refused(ctx) == 0, "refused %llu at start",
+		 dt_refused(ctx));
+
+	cpu = dma_alloc_coherent(ctx->dma_dev, len, &addr, GFP_KERNEL);
+	DT_CHECK(cpu, "dma_alloc_coherent");
+	DT_CHECK(addr + len - 1 <= mask, "coherent buffer above the mask");
+	memset32(cpu, DT_POISON, len / 4);
+
+#define DT_REFUSED(expr, what)						\
+	do {								\
+		const char *__what = (what);				\
+									\
+		DT_CHECK(!(expr), "%s accepted", __what);		\
+		refused++;						\
+		DT_CHECK(dt_refused(ctx) == refused,			\
+			 "%s: refused %llu, expected %llu", __what,	\
+			 dt_refused(ctx), refused);			\
+		dt_logf("strict: refused %s\n", __what);		\
+	} while (0)
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		dir = dirs[i];
+		/* Bus width: the wider bus's beat, address and length. */
+		DT_REFUSED(dt_prep_one(ctx, addr + align / 2, len - align,
+				       dir), "address off the beat");
+		DT_REFUSED(dt_prep_one(ctx, addr, len - align / 2, dir),
+			   "length off the beat");
+		if (align > 4) {
+			DT_REFUSED(dt_prep_one(ctx, addr + 4, len - align, dir),
+				   "4-byte aligned address on a wider bus");
+			DT_REFUSED(dt_prep_one(ctx, addr, len - 4, dir),
+				   "4-byte multiple length on a wider bus");
+		}
+		vecs[0] = (struct dma_vec){ addr, len / 2 };
+		vecs[1] = (struct dma_vec){ addr + len / 2 + 4, align };
+		if (align == 4)
+			vecs[1].addr -= 2;
+		DT_REFUSED(dmaengine_prep_peripheral_dma_vec(ctx->chan, vecs,
+							     2, dir, 0),
+			   "dma_vec with one piece off the beat");
+		seg = align + align / 2;
+		DT_REFUSED(dmaengine_prep_dma_cyclic(ctx->chan, addr, 8 * seg,
+						     seg, dir, 0),
+			   "cyclic period off the beat");
+
+		/* DMA mask: the device cannot reach beyond it. */
+		if (bits < 64) {
+			DT_REFUSED(dt_prep_one(ctx, mask + 1, SZ_4K, dir),
+				   "segment above the mask");
+			DT_REFUSED(dt_prep_one(ctx, mask + 1 - SZ_4K, SZ_8K,
+					       dir),
+				   "segment across the mask");
+			DT_REFUSED(dmaengine_prep_dma_cyclic(ctx->chan,
+							     mask + 1 - SZ_4K,
+							     SZ_8K, SZ_4K, dir,
+							     0),
+				   "cyclic buffer across the mask");
+			/* The last page under it is fine (never issued). */
+			DT_CHECK(dt_prep_one(ctx, mask + 1 - SZ_4K, SZ_4K, dir),
+				 "last page under the mask refused");
+		}
+		DT_REFUSED(dt_prep_one(ctx, U64_MAX - SZ_4K + 1, SZ_8K, dir),
+			   "segment wrapping around the address space");
+
+		/* Maximum segment (the last step never issued either). */
+		seg = round_down((size_t)max_seg, align) + align;
+		if (seg <= UINT_MAX) {
+			DT_REFUSED(dt_prep_one(ctx, addr, seg, dir),
+				   "segment longer than max_seg");
+			if (2 * seg <= U32_MAX)
+				DT_REFUSED(dmaengine_prep_dma_cyclic(ctx->chan,
+								     addr,
+								     2 * seg,
+								     seg, dir,
+								     0),
+					   "cyclic period longer than max_seg");
+			DT_CHECK(dt_prep_one(ctx, addr, seg - align, dir),
+				 "segment of max_seg refused");
+		}
+	}
+#undef DT_REFUSED
+
+	/* The same memory within the limits: the stream, counted nowhere. */
+	ctx->expected = 1;
+	tx = dt_prep_one(ctx, addr, len, DMA_DEV_TO_MEM);
+	ret = dt_submit(ctx, tx, 0);
+	DT_CHECK(!ret, "submit: %d", ret);
+	dma_async_issue_pending(ctx->chan);
+	DT_CHECK(dt_wait(ctx), "timeout");
+	ret = dt_check_order(ctx, 1, DMA_TRANS_NOERROR);
+	if (ret)
+		goto out;
+	iub_sim_stream_check_init(&chk);
+	iub_sim_stream_check_buf(&chk, cpu, len);
+	DT_CHECK(!chk.mismatches && chk.words == len / 4,
+		 "%llu mismatches in %llu words", chk.mismatches, chk.words);
+	DT_CHECK(dt_refused(ctx) == refused, "refused %llu, expected %llu",
+		 dt_refused(ctx), refused);
+	dt_logf("strict: %u-bit mask, %u-byte memory bus, max_seg %u: %llu refusals counted\n",
+		bits, width, max_seg, refused);
+out:
+	dt_close(ctx);
+	if (cpu)
+		dma_free_coherent(ctx->dma_dev, len, cpu, addr);
+free:
+	kfree(ctx);
+	return ret;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const char *arg);
@@ -1260,6 +1458,7 @@ static const struct {
 	{ "terminate", dt_test_terminate },
 	{ "dac", dt_test_dac },
 	{ "adc", dt_test_adc },
+	{ "strict", dt_test_strict },
 };
 
 /* "NAME" or "NAME ARG": run test NAME (with ARG, a converter's name). */

@@ -38,6 +38,11 @@ iub_vm_test(NAME sim-iio-readdev TIMEOUT 300
 # IIO DMABUF attach/enqueue/poll/detach with udmabuf and dma-heap buffers.
 iub_vm_test(NAME sim-adc-dmabuf TIMEOUT 300
   COMMAND ${IUB_GUEST_BUILD}/tests/vm/sim-adc-dmabuf)
+# iub_sim_dma with the board's axi-dmac constraints (DMA mask, bus width,
+# maximum segment): prep refuses what the hardware could not move, and
+# debugfs "refused" counts it; the board reloaded with other parameters.
+iub_vm_test(NAME sim-strict TIMEOUT 300
+  COMMAND sh ${IUB_GUEST_SRC}/tests/vm/sim-strict.sh)
 # The board unloads cleanly and loads again (keep it last).
 iub_vm_test(NAME sim-unload
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/sim-unload.sh)
