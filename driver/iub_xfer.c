@@ -278,10 +278,14 @@ static void iub_xfer_wait_over(struct iub_xfer *x)
 	spin_lock_irqsave(&port->lock, flags);
 	if (x->state == IUB_XFER_WAITING) {
 		/*
-		 * What it waited for failed (the capture that was to fill the
-		 * buffer): the data is not there, so neither is this one's.
+		 * A transfer that empties the buffer waited for its writers:
+		 * if one failed (the capture that was to fill it), the data is
+		 * not there, and it ends with that error. One that fills the
+		 * buffer only waited for earlier users to be done with it:
+		 * their errors do not concern it.
 		 */
-		if (!x->abort_error && READ_ONCE(x->wait->error) < 0)
+		if (!x->abort_error && port->direction == IUB_DIR_FROM_MEM &&
+		    READ_ONCE(x->wait->error) < 0)
 			x->abort_error = READ_ONCE(x->wait->error);
 		x->state = x->abort_error ? IUB_XFER_ABORT : IUB_XFER_READY;
 		iub_port_start_ready(port, &port->failed);
@@ -402,9 +406,9 @@ void iub_xfer_dma_period(struct iub_xfer *x)
  * gave back stopped), then those whose start failed, then those not
  * started yet. Transfers submitted while this runs start afterwards.
  *
- * Return: the number of transfers the cancel ended: with @error, or with
- * the error the hardware gave those it stopped (a dequeued USB request's
- * -ECANCELED).
+ * Return: the number of transfers the cancel ended: with @error, with the
+ * error the hardware gave those it stopped (a dequeued USB request's
+ * -ECANCELED), or with their own (a failed start waiting behind them).
  */
 int iub_xfer_end_port(struct iub_port *port, int error)
 {
@@ -440,7 +444,7 @@ int iub_xfer_end_port(struct iub_port *port, int error)
 		n++;
 	}
 	list_splice_init(&port->failed, &failed);
-	n += port->cancel_ended;
+	n += list_count_nodes(&failed) + port->cancel_ended;
 	spin_unlock_irq(&port->lock);
 	iub_xfer_end_list(&running, error);
 	list_for_each_entry_safe(x, tmp, &failed, node) {

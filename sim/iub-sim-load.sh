@@ -13,7 +13,9 @@
 # Loads industrialio (Debian), iub_sim_dma, iub_sim_iio, the upstream IIO
 # DMA buffer modules built by sim/build-upstream-iio-dma.sh, and
 # iub_sim_adc_dmabuf. Extra module parameters come from the environment:
-# IUB_SIM_DMA_ARGS, IUB_SIM_IIO_ARGS, IUB_SIM_DMABUF_ARGS.
+# IUB_SIM_DMA_ARGS, IUB_SIM_IIO_ARGS, IUB_SIM_DMABUF_ARGS, and, as modprobe
+# would take them, from the kernel command line ("iub_sim_dma.max_seg=N":
+# the suite's bounce lane sets the board's constraints that way).
 # Status: 0 when everything is (un)loaded, 1 otherwise.
 
 iub_sim_loaded() {
@@ -29,6 +31,16 @@ iub_sim_insmod() {
 	fi
 	# shellcheck disable=SC2086 # $3 is a list of parameters
 	insmod "$2" ${3:-}
+}
+
+# iub_sim_cmdline NAME: NAME's parameters on the kernel command line
+iub_sim_cmdline() {
+	# shellcheck disable=SC2013 # the command line is one line of words
+	for iub_sim_w in $(cat /proc/cmdline); do
+		case $iub_sim_w in
+		"$1".*=*) printf '%s ' "${iub_sim_w#"$1".}" ;;
+		esac
+	done
 }
 
 # iub_sim_main DIR [--unload]
@@ -54,7 +66,8 @@ iub_sim_main() {
 
 	iub_sim_loaded industrialio || modprobe industrialio || iub_sim_rc=1
 	iub_sim_insmod iub_sim_dma "$iub_sim_dir/iub_sim_dma.ko" \
-		"${IUB_SIM_DMA_ARGS:-}" || iub_sim_rc=1
+		"${IUB_SIM_DMA_ARGS:-} $(iub_sim_cmdline iub_sim_dma)" ||
+		iub_sim_rc=1
 	iub_sim_insmod iub_sim_iio "$iub_sim_dir/iub_sim_iio.ko" \
 		"${IUB_SIM_IIO_ARGS:-}" || iub_sim_rc=1
 	if [ -z "$iub_sim_up" ]; then

@@ -254,8 +254,12 @@ TEST_F(r, stage1_waits_on_foreign_fence_cancel_dac)
 	EXPECT_EQ(SIZE, IUB_ROUTE_INFO_BYTES(info));
 }
 
-/* the same, cancelling the ADC: the route ends in stage 1, the playback
- * stays stalled until its own port is cancelled */
+/*
+ * The same, cancelling the ADC: the route ends in stage 1, but its second
+ * stage is queued behind the stalled playback on the DAC, and a port's
+ * transfers end (their fences signal) in submission order: the route
+ * completes only after the playback, once the DAC is cancelled too.
+ */
 TEST_F(r, stage1_waits_on_foreign_fence_cancel_adc)
 {
 	struct iub_transfer t = { .handle = self->h[0], .port = self->dac,
@@ -274,13 +278,13 @@ TEST_F(r, stage1_waits_on_foreign_fence_cancel_adc)
 	ASSERT_EQ(2, io_uring_submit(&self->ring));
 	EXPECT_EQ(-ETIME, reap(self, 300, &ud, &info));
 	EXPECT_EQ(1, cancel(self, self->adc));
+	EXPECT_EQ(-ETIME, reap(self, 300, &ud, &info));
+	EXPECT_EQ(2, cancel(self, self->dac));
+	EXPECT_EQ(-ECANCELED, reap(self, 5000, &ud, &info));
+	EXPECT_EQ(100, ud);
 	EXPECT_EQ(-ECANCELED, reap(self, 5000, &ud, &info));
 	EXPECT_EQ(0, ud);
 	EXPECT_EQ(1, IUB_ROUTE_INFO_STAGE(info));
-	EXPECT_EQ(-ETIME, reap(self, 300, &ud, &info));
-	EXPECT_EQ(1, cancel(self, self->dac));
-	EXPECT_EQ(-ECANCELED, reap(self, 5000, &ud, &info));
-	EXPECT_EQ(100, ud);
 }
 
 /* the ports are idle again: both can be released (and are claimed back) */
