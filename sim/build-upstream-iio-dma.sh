@@ -10,6 +10,9 @@
 #
 #   sim/build-upstream-iio-dma.sh [--print-dir]
 #
+# With IUB_KARCH=arm64 in the environment: for Debian's arm64 kernel of the
+# same version, with the cross compiler (tools/kmod-cross.sh).
+#
 # Output: $IUB_CACHE/iio-dma-buffer/$KVER/{*.ko,Module.symvers}; the
 # directory's path is also written to sim/.upstream-iio-dma, where
 # sim/Kbuild (KBUILD_EXTRA_SYMBOLS) and sim/iub-sim-load.sh find it.
@@ -22,6 +25,11 @@ IUB_CACHE=${IUB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iio-usb-bridge}
 # shellcheck source=/dev/null
 . "$IUB_CACHE/env"
 : "${KVER:?}" "${KDIR:?}" "${KSRC:?}"
+kmake=(make -s)
+if [ "${IUB_KARCH:-}" = arm64 ]; then
+	KVER=${KVER_ARM64:?run tools/setup.sh} KDIR=${KDIR_ARM64:?run tools/setup.sh}
+	kmake+=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+fi
 
 out=$IUB_CACHE/iio-dma-buffer/$KVER
 if [ "${1:-}" = --print-dir ]; then
@@ -49,7 +57,7 @@ if [ ! -f "$out/.key" ] || [ "$(cat "$out/.key")" != "$key" ] ||
 	# drivers/iio/buffer sources, built out of tree.
 	obj-m += industrialio-buffer-dma.o industrialio-buffer-dmaengine.o
 	EOF
-	make -s -C "$KDIR" M="$out" modules
+	"${kmake[@]}" -C "$KDIR" M="$out" modules
 	echo "$key" > "$out/.key"
 fi
 

@@ -5,6 +5,11 @@
 # Debian packages, and (in a cache outside the tree) the newest Debian 6.12
 # kernel image, its headers and modules, and the linux-source-6.12 tree.
 #
+# arm64 (Documentation/testing.rst, "The arm64 lane"): the cross compiler,
+# the static arm64 libraries the in-VM programs link (dpkg multiarch),
+# qemu-system-aarch64, and in the cache Debian's arm64 kernel of the same
+# version (image, headers), busybox-static and lsusb for arm64.
+#
 # Usage: tools/setup.sh [--print-env]
 #   --print-env  only print the resulting environment (KVER, KDIR, ...)
 #
@@ -14,6 +19,8 @@ set -euo pipefail
 
 IUB_CACHE=${IUB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iio-usb-bridge}
 export DEBIAN_FRONTEND=noninteractive
+# Other runs on the machine may hold the dpkg lock: wait for it.
+APT=(apt-get -o DPkg::Lock::Timeout=600)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -36,6 +43,11 @@ PKGS=(
 	shellcheck perl python3 usbutils libiio-utils
 	dkms python3-sphinx gnuplot-nox
 	libelf-dev libssl-dev
+	# arm64: the VM, and the libraries of the in-VM programs (static
+	# liburing; libusb for the host-side receiver, which runs in the
+	# guest through `chroot /host` with the arm64 libc, libusb and
+	# libudev that multiarch installs next to the host's)
+	qemu-system-arm liburing-dev:arm64 libusb-1.0-0-dev:arm64
 )
 
 # On Debian 12 these conflict with every cross compiler package, so a setup
@@ -56,16 +68,21 @@ for p in "${CONFLICTS[@]}"; do
 done
 lists_stamp=$IUB_CACHE/apt-updated
 mkdir -p "$IUB_CACHE"
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	log "dpkg --add-architecture arm64"
+	dpkg --add-architecture arm64
+	rm -f "$lists_stamp"
+fi
 if [ ${#missing[@]} -gt 0 ] || [ ! -e "$lists_stamp" ] ||
    [ -n "$(find "$lists_stamp" -mmin +1440 2>/dev/null)" ]; then
 	log "apt-get update"
-	apt-get update -qq
+	"${APT[@]}" update -qq
 	touch "$lists_stamp"
 fi
 if [ ${#missing[@]} -gt 0 ] || [ ${#remove[@]} -gt 0 ]; then
 	log "installing: ${missing[*]:-nothing}; removing: ${remove[*]:-nothing}"
 	# "PKG-" removes PKG in the same transaction (apt-get(8))
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+	"${APT[@]}" install -y -qq --no-install-recommends "${missing[@]}" \
 		"${remove[@]/%/-}" >/dev/null
 fi
 
@@ -90,7 +107,7 @@ if [ ! -e "$KROOT/.done" ]; then
 	log "fetching Debian kernel $KVER (headers, kbuild, unsigned image)"
 	rm -rf "$KROOT"
 	mkdir -p "$KROOT/debs" "$KROOT/root"
-	(cd "$KROOT/debs" && apt-get download -qq \
+	(cd "$KROOT/debs" && "${APT[@]}" download -qq \
 		"linux-headers-$KVER" "linux-headers-$KBASE-common" \
 		"linux-kbuild-$KBASE" "linux-image-$KVER-unsigned" 2>/dev/null)
 	for d in "$KROOT"/debs/*.deb; do
@@ -106,6 +123,46 @@ if [ ! -e "$KROOT/.done" ]; then
 	touch "$KROOT/.done"
 fi
 
+# The same kernel for arm64 (the arm64 lane): image and headers, next to the
+# amd64 ones. The headers share the common tree and the kbuild scripts
+# (host programs, Multi-Arch: foreign) with the amd64 kernel above: linked
+# to them rather than fetched again. busybox-static and usbutils (lsusb)
+# for arm64 cannot be installed next to the host's (not Multi-Arch: same):
+# their packages are unpacked into the cache.
+KVER_ARM64=$KBASE-arm64
+KROOT_ARM64=$IUB_CACHE/kernel/$KVER_ARM64
+KDIR_ARM64=$KROOT_ARM64/root/usr/src/linux-headers-$KVER_ARM64
+if [ ! -e "$KROOT_ARM64/.done" ]; then
+	log "fetching Debian kernel $KVER_ARM64 (headers, unsigned image), busybox and lsusb for arm64"
+	rm -rf "$KROOT_ARM64"
+	mkdir -p "$KROOT_ARM64/debs" "$KROOT_ARM64/root/usr/src" \
+		"$KROOT_ARM64/root/usr/lib" "$KROOT_ARM64/tools"
+	(cd "$KROOT_ARM64/debs" && "${APT[@]}" download -qq \
+		"linux-headers-$KVER_ARM64:arm64" \
+		"linux-image-$KVER_ARM64-unsigned:arm64" 2>/dev/null)
+	for d in "$KROOT_ARM64"/debs/*.deb; do
+		dpkg-deb -x "$d" "$KROOT_ARM64/root"
+	done
+	rm -f "$KROOT_ARM64"/debs/*.deb
+	(cd "$KROOT_ARM64/debs" && "${APT[@]}" download -qq \
+		busybox-static:arm64 usbutils:arm64 2>/dev/null)
+	for d in "$KROOT_ARM64"/debs/*.deb; do
+		dpkg-deb -x "$d" "$KROOT_ARM64/tools"
+	done
+	rm -rf "$KROOT_ARM64/debs"
+	ln -sfn "$KROOT/root/usr/src/linux-headers-$KBASE-common" \
+		"$KROOT_ARM64/root/usr/src/linux-headers-$KBASE-common"
+	ln -sfn "$KROOT/root/usr/lib/linux-kbuild-$KBASE" \
+		"$KROOT_ARM64/root/usr/lib/linux-kbuild-$KBASE"
+	sed -i "s|^include /usr/src/|include $KROOT_ARM64/root/usr/src/|" \
+		"$KDIR_ARM64/Makefile"
+	log "decompressing arm64 modules and running depmod"
+	find "$KROOT_ARM64/root/lib/modules/$KVER_ARM64" -name '*.ko.xz' -print0 |
+		xargs -0 -r -P "$(nproc)" -n 64 xz -d
+	depmod -b "$KROOT_ARM64/root" "$KVER_ARM64"
+	touch "$KROOT_ARM64/.done"
+fi
+
 # linux-source-6.12: checkpatch, the kselftest harness, the IIO DMA buffer
 # sources. Matched to the newest source package in the archive.
 SRCVER=$(apt-cache policy linux-source-6.12 | awk '/Candidate:/ {print $2}')
@@ -119,7 +176,7 @@ if [ ! -e "$SROOT/.done" ]; then
 	log "fetching linux-source-6.12 $SRCVER"
 	rm -rf "$SROOT"
 	mkdir -p "$SROOT/deb"
-	(cd "$SROOT/deb" && apt-get download -qq "linux-source-6.12=$SRCVER" 2>/dev/null)
+	(cd "$SROOT/deb" && "${APT[@]}" download -qq "linux-source-6.12=$SRCVER" 2>/dev/null)
 	dpkg-deb -x "$SROOT"/deb/*.deb "$SROOT/deb/x"
 	tar -C "$SROOT" -xaf "$SROOT"/deb/x/usr/src/linux-source-6.12.tar.*
 	rm -rf "$SROOT/deb"
@@ -132,6 +189,10 @@ KVER=$KVER
 KROOT=$KROOT/root
 KDIR=$KDIR
 KSRC=$KSRC
+KVER_ARM64=$KVER_ARM64
+KROOT_ARM64=$KROOT_ARM64/root
+KDIR_ARM64=$KDIR_ARM64
+ARM64_TOOLS=$KROOT_ARM64/tools
 ENV
 mv "$IUB_CACHE/env.new" "$IUB_CACHE/env"
 log "ready: kernel $KVER, source $SRCVER (cache $IUB_CACHE)"
