@@ -16,6 +16,8 @@
 # IUB_SIM_DMA_ARGS, IUB_SIM_IIO_ARGS, IUB_SIM_DMABUF_ARGS, and, as modprobe
 # would take them, from the kernel command line ("iub_sim_dma.max_seg=N":
 # the suite's bounce lane sets the board's constraints that way).
+# The modules are those next to this script, or, in the test VM, those of
+# $IUB_GUEST_KMOD/sim (the guest's architecture: tools/vm/iub-vm).
 # Status: 0 when everything is (un)loaded, 1 otherwise.
 
 iub_sim_loaded() {
@@ -87,10 +89,10 @@ iub_sim_main() {
 # leave its options and status alone.
 case ${0##*/} in
 iub-sim-load.sh)
-	iub_sim_main "$(cd "$(dirname "$0")" && pwd)" "$@"
+	iub_sim_main "${IUB_GUEST_KMOD:-$(cd "$(dirname "$0")/.." && pwd)}/sim" "$@"
 	exit $?
 	;;
 *)
-	iub_sim_main "${IUB_GUEST_SRC:-.}/sim"
+	iub_sim_main "${IUB_GUEST_KMOD:-${IUB_GUEST_SRC:-.}}/sim"
 	;;
 esac

@@ -27,7 +27,9 @@ IUB_CACHE=${IUB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iio-usb-bridge}
 [ -f "$IUB_CACHE/env" ] || { echo "kmod-cross: run tools/setup.sh first" >&2; exit 1; }
 # shellcheck source=/dev/null
 . "$IUB_CACHE/env"
-: "${KDIR_ARM64:?kmod-cross: no arm64 kernel in $IUB_CACHE/env: run tools/setup.sh}"
+# (derived from KVER when the env file was written by an older setup.sh)
+export KVER_ARM64=${KVER_ARM64:-${KVER%-amd64}-arm64}
+export KDIR_ARM64=${KDIR_ARM64:-$IUB_CACHE/kernel/$KVER_ARM64/root/usr/src/linux-headers-$KVER_ARM64}
 [ -f "$KDIR_ARM64/Makefile" ] ||
 	{ echo "kmod-cross: $KDIR_ARM64 missing: run tools/setup.sh" >&2; exit 1; }
 export IUB_KARCH=arm64

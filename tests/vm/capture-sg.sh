@@ -5,7 +5,7 @@
 set -u
 params=$(sed -n 's/.*\(converters=[^ ]*\).*/\1/p' "$IUB_GUEST_SRC/tests/vm/modules.list")
 rmmod usb_f_iio_usb_bridge iio_usb_bridge || exit 1
-insmod "$IUB_GUEST_SRC/driver/iio_usb_bridge.ko" "$params" dma_vec=0 || exit 1
+insmod "$IUB_GUEST_KMOD/driver/iio_usb_bridge.ko" "$params" dma_vec=0 || exit 1
 IUB_EXPECT_PATH=sg "$IUB_GUEST_BUILD/tests/vm/capture"
 rc=$?
 # the harness reloads the bridge with the suite's parameters

@@ -123,6 +123,10 @@ watchdog() {
 	echo c > /proc/sysrq-trigger
 }
 
+# where the modules of the guest's architecture are (tools/vm/iub-vm sets
+# it; the repository's own, amd64, build otherwise)
+export IUB_GUEST_KMOD="${IUB_GUEST_KMOD:-$IUB_GUEST_SRC}"
+
 cmd=$1
 shift
 case $cmd in

@@ -6,7 +6,8 @@
  * errors, stalls and delays; the DAC's channel verifying what it consumed;
  * the ADC's rate following sampling_frequency; the debugfs knobs.
  *
- * Loads the fixture from $IUB_GUEST_SRC/sim/tests (or IUB_SIM_DMATEST_KO)
+ * Loads the fixture from $IUB_GUEST_KMOD/sim/tests (the modules of the
+ * guest's architecture; else $IUB_GUEST_SRC, or IUB_SIM_DMATEST_KO)
  * and unloads it at the end.
  */
 #include <sys/syscall.h>
@@ -217,8 +218,10 @@ TEST(debugfs_knobs)
 static const char *dt_ko(char *buf, size_t size)
 {
 	const char *ko = getenv("IUB_SIM_DMATEST_KO");
-	const char *src = getenv("IUB_GUEST_SRC");
+	const char *src = getenv("IUB_GUEST_KMOD");
 
+	if (!src)
+		src = getenv("IUB_GUEST_SRC");
 	if (ko)
 		return ko;
 	snprintf(buf, size, "%s/sim/tests/iub_sim_dmatest.ko", src ? src : ".");

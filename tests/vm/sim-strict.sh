@@ -11,7 +11,7 @@
 set -u
 fail() { echo "not ok - $*"; exit 1; }
 load=$IUB_GUEST_SRC/sim/iub-sim-load.sh
-ko=${IUB_SIM_DMATEST_KO:-$IUB_GUEST_SRC/sim/tests/iub_sim_dmatest.ko}
+ko=${IUB_SIM_DMATEST_KO:-$IUB_GUEST_KMOD/sim/tests/iub_sim_dmatest.ko}
 params=/sys/module/iub_sim_dma/parameters
 fixture=/sys/kernel/debug/iub-sim-dmatest
 # chan_a of the fixture, the channel the "strict" test uses
@@ -92,7 +92,7 @@ sh "$load" --unload || fail "unload failed"
 for bad in dma_mask_bits=31 dma_mask_bits=65 mem_width=2 mem_width=12 \
 	   mem_width=32 "mem_width=16 max_seg=8" max_seg=0; do
 	# shellcheck disable=SC2086 # $bad is a list of parameters
-	if insmod "$IUB_GUEST_SRC/sim/iub_sim_dma.ko" $bad 2>/dev/null; then
+	if insmod "$IUB_GUEST_KMOD/sim/iub_sim_dma.ko" $bad 2>/dev/null; then
 		rmmod iub_sim_dma
 		fail "$bad accepted"
 	fi

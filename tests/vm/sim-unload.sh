@@ -75,9 +75,9 @@ echo "ok - loaded again"
 
 # A bad parameter is refused at load time.
 sh "$load" --unload || fail "unload (2) failed"
-insmod "$IUB_GUEST_SRC/sim/iub_sim_dma.ko" channels=0 2> /dev/null &&
+insmod "$IUB_GUEST_KMOD/sim/iub_sim_dma.ko" channels=0 2> /dev/null &&
 	fail "channels=0 accepted"
-insmod "$IUB_GUEST_SRC/sim/iub_sim_dma.ko" map=nocolon 2> /dev/null &&
+insmod "$IUB_GUEST_KMOD/sim/iub_sim_dma.ko" map=nocolon 2> /dev/null &&
 	fail "a bad map accepted"
 sh "$load" || fail "load (3) failed"
 echo "ok - bad parameters refused"

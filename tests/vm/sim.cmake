@@ -7,7 +7,7 @@
 # The board's modules: sim/Makefile builds the upstream IIO DMA buffer
 # modules into the cache (sim/build-upstream-iio-dma.sh), then sim/ with
 # Kbuild (W=1), including the test fixture sim/tests/iub_sim_dmatest.ko.
-if(NOT TARGET sim-modules)
+if(NOT TARGET sim-modules AND NOT IUB_ARM64)
   add_custom_target(sim-modules ALL
     COMMAND make -s -C ${CMAKE_SOURCE_DIR}/sim KDIR=${KDIR}
     COMMENT "Kbuild: sim/ (simulated board) and the upstream IIO DMA buffer modules"

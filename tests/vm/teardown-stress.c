@@ -132,6 +132,14 @@ static const char *src_dir(void)
 	return s ? s : ".";
 }
 
+/* where the modules of the guest's architecture are (driver/, sim/) */
+static const char *kmod_dir(void)
+{
+	const char *s = getenv("IUB_GUEST_KMOD");
+
+	return s ? s : src_dir();
+}
+
 static unsigned long env_ul(const char *name, unsigned long def)
 {
 	const char *s = getenv(name);
@@ -1372,13 +1380,13 @@ static int load_bridge(void)
 	int r = 0;
 
 	if (!mod_loaded(BRIDGE)) {
-		snprintf(path, sizeof(path), "%s/driver/%s.ko", src_dir(), BRIDGE);
+		snprintf(path, sizeof(path), "%s/driver/%s.ko", kmod_dir(), BRIDGE);
 		r = mod_insmod(path, CONVERTERS);
 		if (r)
 			failure("insmod %s: %s", BRIDGE, strerror(-r));
 	}
 	if (!r && !mod_loaded(USBF)) {
-		snprintf(path, sizeof(path), "%s/driver/%s.ko", src_dir(), USBF);
+		snprintf(path, sizeof(path), "%s/driver/%s.ko", kmod_dir(), USBF);
 		r = mod_insmod(path, "");
 		if (r)
 			failure("insmod %s: %s", USBF, strerror(-r));
@@ -2538,7 +2546,7 @@ static void udc_setup(void)
 			printf("# modprobe dummy_hcd failed: no USB ports on dummy_hcd\n");
 	}
 	if (!mod_loaded("iub_sim_udc")) {
-		snprintf(path, sizeof(path), "%s/sim/udc/iub_sim_udc.ko", src_dir());
+		snprintf(path, sizeof(path), "%s/sim/udc/iub_sim_udc.ko", kmod_dir());
 		loaded_sim_udc = !mod_insmod(path, "");
 		if (!loaded_sim_udc)
 			printf("# insmod iub_sim_udc failed: no USB ports on the SG UDC\n");

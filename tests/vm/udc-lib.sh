@@ -16,7 +16,7 @@
 
 UDC_DBG=/sys/kernel/debug/iub-sim-udc
 UDC_GADGETS=/sys/kernel/config/usb_gadget
-UDC_KO=$IUB_GUEST_SRC/sim/udc/iub_sim_udc.ko
+UDC_KO=$IUB_GUEST_KMOD/sim/udc/iub_sim_udc.ko
 # set by not_ok, the exit status of the test scripts
 # shellcheck disable=SC2034
 udc_failed=0

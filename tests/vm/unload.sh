@@ -4,7 +4,7 @@
 # closed (also after io_uring use), and loads again.
 set -u
 fail() { echo "not ok: $*"; exit 1; }
-ko=$IUB_GUEST_SRC/driver/iio_usb_bridge.ko
+ko=$IUB_GUEST_KMOD/driver/iio_usb_bridge.ko
 grep -q '^iio_usb_bridge ' /proc/modules || fail "module not loaded at start"
 
 # the DMA provider cannot go while the bridge holds converter channels

@@ -18,7 +18,7 @@ usb_setup() {
 		modprobe dummy_hcd "$@" || return 1
 		udc=dummy_udc.0
 	else
-		insmod "$IUB_GUEST_SRC/sim/udc/iub_sim_udc.ko" "$@" || return 1
+		insmod "$IUB_GUEST_KMOD/sim/udc/iub_sim_udc.ko" "$@" || return 1
 		udc=iub-sim-udc.0
 	fi
 	$GADGET create usb0 1 1 || return 1
@@ -44,7 +44,8 @@ usb_teardown() {
 }
 
 usb_lsusb() {
-	chroot /host lsusb -v -d 1d6b:0104
+	# the guest's architecture's lsusb (tools/vm/iub-vm)
+	chroot /host "${IUB_GUEST_LSUSB:-lsusb}" -v -d 1d6b:0104
 }
 
 # usb_port_flags NAME: the port's flags, by name (from iub-ports)
@@ -111,9 +112,9 @@ mod_unloads() {
 
 bridge_reload() {
 	mod_loaded iio_usb_bridge ||
-		insmod "$IUB_GUEST_SRC/driver/iio_usb_bridge.ko" converters=iub-sim-adc.0:rx,iub-sim-adc.1:rx,iub-sim-dac.0:tx,iub-sim-adc.7:rx ||
+		insmod "$IUB_GUEST_KMOD/driver/iio_usb_bridge.ko" converters=iub-sim-adc.0:rx,iub-sim-adc.1:rx,iub-sim-dac.0:tx,iub-sim-adc.7:rx ||
 		fail "insmod bridge"
 	mod_loaded usb_f_iio_usb_bridge ||
-		insmod "$IUB_GUEST_SRC/driver/usb_f_iio_usb_bridge.ko" ||
+		insmod "$IUB_GUEST_KMOD/driver/usb_f_iio_usb_bridge.ko" ||
 		fail "insmod function"
 }
