@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# lint/kernel: the kernel code builds W=1 and sparse (C=2) clean, and
-# checkpatch --strict has nothing to say beyond the justified exceptions.
+# lint/kernel: the kernel code builds W=1 and sparse (C=2) clean, for amd64
+# and arm64, and checkpatch --strict has nothing to say beyond the justified
+# exceptions.
 #   tests/lint-kernel.sh KDIR KSRC
 set -uo pipefail
 kdir=$1 ksrc=$2
@@ -25,6 +26,17 @@ for dir in driver sim; do
 		echo "ok - $dir: W=1 + sparse clean"
 	fi
 done
+
+# arm64 (the arm64 lane's target): the same W=1 + sparse build for Debian's
+# arm64 kernel with the cross compiler, in a copy (tools/kmod-cross.sh)
+if "$repo/tools/kmod-cross.sh" "$tmp/arm64" C=2 > "$tmp/arm64.log" 2>&1 &&
+   ! grep -E 'warning|error' "$tmp/arm64.log"; then
+	echo "ok - driver, sim: arm64 W=1 + sparse clean"
+else
+	echo "FAIL: arm64 W=1 C=2 build is not clean"
+	cat "$tmp/arm64.log"
+	rc=1
+fi
 
 # checkpatch on our sources, with these justified exceptions:
 # - the compat header compares LINUX_VERSION_CODE by design: that is its job;

@@ -9,6 +9,8 @@ set -u
 MiB=1048576
 BYTES=${IUB_DEMO_BYTES:-$((256 * MiB))}
 SRC=$IUB_GUEST_SRC BUILD=$IUB_GUEST_BUILD
+# the modules of the guest's architecture (tools/vm/iub-vm)
+KMOD=${IUB_GUEST_KMOD:-$SRC}
 
 step() { printf '\ndemo: %s\n' "$*"; }
 
@@ -18,12 +20,12 @@ for d in dev proc sys; do
 done
 mount -t tmpfs tmpfs /host/run
 
-step "loading the simulated board (DMA controller, ADCs, DAC)"
+step "loading the simulated board (DMA controller, ADCs, DAC) on $(uname -m)"
 . "$SRC/sim/iub-sim-load.sh" || exit 1
 step "loading the bridge: it owns the ADC's and the DAC's DMA channels"
-insmod "$SRC/driver/iio_usb_bridge.ko" converters=iub-sim-adc.0:rx,iub-sim-dac.0:tx || exit 1
+insmod "$KMOD/driver/iio_usb_bridge.ko" converters=iub-sim-adc.0:rx,iub-sim-dac.0:tx || exit 1
 modprobe libcomposite
-insmod "$SRC/driver/usb_f_iio_usb_bridge.ko" || exit 1
+insmod "$KMOD/driver/usb_f_iio_usb_bridge.ko" || exit 1
 step "USB: dummy_hcd (SuperSpeed), a gadget with the iio_usb_bridge function"
 modprobe dummy_hcd is_super_speed=1
 grep -q ' /sys/kernel/config ' /proc/mounts || mount -t configfs none /sys/kernel/config

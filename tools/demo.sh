@@ -4,22 +4,36 @@
 # 256 MiB from the simulated ADC through bridge routes (ADC -> DMABUF ->
 # USB bulk IN, in the kernel) to the USB host side in the same VM, which
 # verifies every byte; print the throughput and a verdict.
-#   tools/demo.sh [MEBIBYTES]
+#   tools/demo.sh [--arch amd64|arm64] [MEBIBYTES]
+# --arch arm64: the same in the arm64 VM (Debian's arm64 kernel under
+# qemu-system-aarch64, the modules and programs of the arm64 lane's build).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$repo/build
+arch=amd64
+if [ "${1:-}" = --arch ]; then
+	arch=${2:?tools/demo.sh: --arch amd64|arm64}
+	shift 2
+fi
+case $arch in
+amd64) vmbuild=$build out=$build/demo-out ;;
+arm64) vmbuild=$build/arm64 out=$build/demo-out-arm64 ;;
+*) echo "tools/demo.sh: unknown architecture $arch (amd64 or arm64)" >&2; exit 2 ;;
+esac
 mib=${1:-256}
 start=$(date +%s)
 echo "demo: setting up and building (first run: packages, Debian kernel, sources)"
 "$repo/tools/build.sh" "$build" > "$build.demo-build.log" 2>&1 ||
 	{ tail -30 "$build.demo-build.log"; echo "demo: build failed"; exit 1; }
 rm -f "$build.demo-build.log"
-echo "demo: booting the VM (QEMU TCG, Debian $(sed -n 's/^KVER=//p' "${IUB_CACHE:-$HOME/.cache/iio-usb-bridge}/env"))"
+kver=$(sed -n 's/^KVER=//p' "${IUB_CACHE:-$HOME/.cache/iio-usb-bridge}/env")
+[ "$arch" = amd64 ] || kver="${kver%-amd64}-$arch"
+echo "demo: booting the $arch VM (QEMU TCG, Debian $kver)"
 set +e
-"$repo/tools/vm/iub-vm" --build "$build" --out "$build/demo-out" --timeout 900 --bare --run \
+"$repo/tools/vm/iub-vm" --arch "$arch" --build "$vmbuild" --out "$out" --timeout 900 --bare --run \
 	"IUB_DEMO_BYTES=$((mib * 1048576)) sh \$IUB_GUEST_SRC/tools/demo-guest.sh" |
 	grep -v -E '^\[ *[0-9]+\.[0-9]+\]|SeaBIOS|Booting from|Probing EDD|^c?.\[' 
 rc=${PIPESTATUS[0]}
 set -e
-echo "demo: $(( $(date +%s) - start )) s in all; the VM's console is in $build/demo-out/console.log"
+echo "demo: $(( $(date +%s) - start )) s in all; the VM's console is in $out/console.log"
 exit "$rc"

@@ -47,7 +47,7 @@ PKGS=(
 	# liburing; libusb for the host-side receiver, which runs in the
 	# guest through `chroot /host` with the arm64 libc, libusb and
 	# libudev that multiarch installs next to the host's)
-	qemu-system-arm liburing-dev:arm64 libusb-1.0-0-dev:arm64
+	qemu-system-arm liburing-dev:arm64 libusb-1.0-0-dev:arm64 libiio0:arm64
 )
 
 # On Debian 12 these conflict with every cross compiler package, so a setup
@@ -126,28 +126,20 @@ fi
 # The same kernel for arm64 (the arm64 lane): image and headers, next to the
 # amd64 ones. The headers share the common tree and the kbuild scripts
 # (host programs, Multi-Arch: foreign) with the amd64 kernel above: linked
-# to them rather than fetched again. busybox-static and usbutils (lsusb)
-# for arm64 cannot be installed next to the host's (not Multi-Arch: same):
-# their packages are unpacked into the cache.
+# to them rather than fetched again.
 KVER_ARM64=$KBASE-arm64
 KROOT_ARM64=$IUB_CACHE/kernel/$KVER_ARM64
 KDIR_ARM64=$KROOT_ARM64/root/usr/src/linux-headers-$KVER_ARM64
 if [ ! -e "$KROOT_ARM64/.done" ]; then
-	log "fetching Debian kernel $KVER_ARM64 (headers, unsigned image), busybox and lsusb for arm64"
-	rm -rf "$KROOT_ARM64"
+	log "fetching Debian kernel $KVER_ARM64 (headers, unsigned image)"
+	rm -rf "$KROOT_ARM64/debs" "$KROOT_ARM64/root"
 	mkdir -p "$KROOT_ARM64/debs" "$KROOT_ARM64/root/usr/src" \
-		"$KROOT_ARM64/root/usr/lib" "$KROOT_ARM64/tools"
+		"$KROOT_ARM64/root/usr/lib"
 	(cd "$KROOT_ARM64/debs" && "${APT[@]}" download -qq \
 		"linux-headers-$KVER_ARM64:arm64" \
 		"linux-image-$KVER_ARM64-unsigned:arm64" 2>/dev/null)
 	for d in "$KROOT_ARM64"/debs/*.deb; do
 		dpkg-deb -x "$d" "$KROOT_ARM64/root"
-	done
-	rm -f "$KROOT_ARM64"/debs/*.deb
-	(cd "$KROOT_ARM64/debs" && "${APT[@]}" download -qq \
-		busybox-static:arm64 usbutils:arm64 2>/dev/null)
-	for d in "$KROOT_ARM64"/debs/*.deb; do
-		dpkg-deb -x "$d" "$KROOT_ARM64/tools"
 	done
 	rm -rf "$KROOT_ARM64/debs"
 	ln -sfn "$KROOT/root/usr/src/linux-headers-$KBASE-common" \
@@ -161,6 +153,26 @@ if [ ! -e "$KROOT_ARM64/.done" ]; then
 		xargs -0 -r -P "$(nproc)" -n 64 xz -d
 	depmod -b "$KROOT_ARM64/root" "$KVER_ARM64"
 	touch "$KROOT_ARM64/.done"
+fi
+
+# Programs of the arm64 guest: busybox-static (its initramfs) and the tools
+# the tests run in the host's root through chroot (lsusb, iio_info,
+# iio_readdev): they cannot be installed next to the host's amd64 ones
+# (not Multi-Arch: same), so their packages are unpacked into the cache;
+# their libraries are the multiarch ones installed above.
+ARM64_TOOL_PKGS=(busybox-static:arm64 usbutils:arm64 libiio-utils:arm64)
+ARM64_TOOLS=$KROOT_ARM64/tools
+if [ "$(cat "$ARM64_TOOLS/.done" 2>/dev/null)" != "${ARM64_TOOL_PKGS[*]}" ]; then
+	log "fetching ${ARM64_TOOL_PKGS[*]}"
+	rm -rf "$ARM64_TOOLS"
+	mkdir -p "$ARM64_TOOLS/debs"
+	(cd "$ARM64_TOOLS/debs" && "${APT[@]}" download -qq \
+		"${ARM64_TOOL_PKGS[@]}" 2>/dev/null)
+	for d in "$ARM64_TOOLS"/debs/*.deb; do
+		dpkg-deb -x "$d" "$ARM64_TOOLS"
+	done
+	rm -rf "$ARM64_TOOLS/debs"
+	echo "${ARM64_TOOL_PKGS[*]}" > "$ARM64_TOOLS/.done"
 fi
 
 # linux-source-6.12: checkpatch, the kselftest harness, the IIO DMA buffer
@@ -192,7 +204,7 @@ KSRC=$KSRC
 KVER_ARM64=$KVER_ARM64
 KROOT_ARM64=$KROOT_ARM64/root
 KDIR_ARM64=$KDIR_ARM64
-ARM64_TOOLS=$KROOT_ARM64/tools
+ARM64_TOOLS=$ARM64_TOOLS
 ENV
 mv "$IUB_CACHE/env.new" "$IUB_CACHE/env"
 log "ready: kernel $KVER, source $SRCVER (cache $IUB_CACHE)"

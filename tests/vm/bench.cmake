@@ -17,6 +17,12 @@
 # mixed path, the simulated ADC; 64 KiB): the bridge must verify and make
 # its sync calls, the upstream paths' wrong data is printed, not a failure.
 # Results in vm-out-bounce/bench-smoke/.
+#
+# Not in the arm64 lane yet: the benchmark on arm64 is a task of its own
+# (issue 15, item 5). bench-guest.sh loads the repository's (amd64) modules,
+# the arm64 build has no iub-bench, and its sync-count check expects a
+# coherent DMA device outside the bounced lane, which arm64's is not.
 iub_vm_test(NAME bench-smoke BOUNCE TIMEOUT 300
+  NO_ARM64 "the benchmark on arm64 is not done yet (issue 15, item 5)"
   COMMAND sh ${IUB_GUEST_SRC}/tools/bench/bench-guest.sh --smoke
           --out /out/bench-smoke)

@@ -39,7 +39,7 @@ iub_vm_test(NAME fault-unplug TIMEOUT 120
 # issue that must not wait (Documentation/hardening.rst, the unload policy)
 iub_vm_program(lifetime lifetime.c)
 iub_vm_program(lifetime-helper lifetime-helper.c)
-iub_vm_test(NAME lifetime ARM64 TIMEOUT 180
+iub_vm_test(NAME lifetime TIMEOUT 180
   COMMAND ${IUB_GUEST_BUILD}/tests/vm/lifetime)
 iub_vm_test(NAME lifetime-unload TIMEOUT 240
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/lifetime.sh)

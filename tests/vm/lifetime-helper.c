@@ -209,7 +209,14 @@ static void on_alarm(int sig)
 /* one child: a blocking route, interrupted, then close at once */
 static int route_sigint_child(const char *from, const char *to)
 {
-	struct itimerval it = { .it_value = { .tv_usec = 20000 } };
+	/*
+	 * Every 20 ms, not once: a child that does not reach the ioctl within
+	 * 20 ms (a slow guest) takes the signal before it and would then block
+	 * for good on the stalled ADC (the likely cause of a time-out seen
+	 * once in the arm64 lane under TCG).
+	 */
+	struct itimerval it = { .it_value = { .tv_usec = 20000 },
+				.it_interval = { .tv_usec = 20000 } };
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	struct iub_route r = { .length = SIZE };
 	struct dmabuf b;

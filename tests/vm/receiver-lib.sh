@@ -20,7 +20,10 @@ RCV_VID=0525
 RCV_PID=a4a0
 RCV_BIN=${IUB_GUEST_BUILD#/host}/tools/usb-receiver/iub-usb-recv
 # shellcheck disable=SC2034 # used by the scripts that source this one
-RECV="chroot /host env TMPDIR=/run $RCV_BIN"
+RECV="chroot /host $RCV_BIN"
+# /host/tmp is the host's, read-only: the receiver's temporary files go to
+# /run (no `env` in the chroot: it would be the host's architecture's)
+export TMPDIR=/run
 RCV_DEV=		# /dev/bus/usb/BBB/DDD once enumerated
 
 ok() { echo "ok - $*"; }

@@ -5,11 +5,11 @@
 set -u
 fail() { echo "not ok - $*"; exit 1; }
 
-if ! [ -x /host/usr/bin/iio_info ]; then
+if ! [ -x "/host${IUB_GUEST_HOSTBIN:-/usr/bin/}iio_info" ]; then
 	echo "1..0 # SKIP iio_info not installed on the host (libiio-utils)"
 	exit 4
 fi
-out=$(TMPDIR=/run chroot /host iio_info 2>&1) || { echo "$out"; fail "iio_info failed"; }
+out=$(TMPDIR=/run chroot /host "${IUB_GUEST_HOSTBIN:-}iio_info" 2>&1) || { echo "$out"; fail "iio_info failed"; }
 echo "$out" | sed 's/^/# /'
 
 # iio_info prints a device as "iio:deviceN: NAME (buffer capable)", then its

@@ -44,8 +44,8 @@ usb_teardown() {
 }
 
 usb_lsusb() {
-	# the guest's architecture's lsusb (tools/vm/iub-vm)
-	chroot /host "${IUB_GUEST_LSUSB:-lsusb}" -v -d 1d6b:0104
+	# lsusb of the guest's architecture (tools/vm/iub-vm)
+	chroot /host "${IUB_GUEST_HOSTBIN:-}lsusb" -v -d 1d6b:0104
 }
 
 # usb_port_flags NAME: the port's flags, by name (from iub-ports)
