@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The whole test suite: set up the machine, build, run the unit tests and
-# every in-VM test (one VM boot), with ctest's summary as the last line.
-#   tools/test.sh [--no-memdebug] [ctest options...]   e.g. -L unit, -R vm/nop
+# every in-VM test (one VM boot per lane: amd64, bounce, arm64), with
+# ctest's summary as the last line.
+#   tools/test.sh [--no-memdebug] [ctest options...]   e.g. -L unit, -R vm/nop,
+#                                                      -L arm64
 # The VM boots with memory debugging (slub_debug, KFENCE, page poisoning:
 # tools/vm/iub-vm); --no-memdebug (or IUB_VM_MEMDEBUG=0) boots it without.
 set -euo pipefail
