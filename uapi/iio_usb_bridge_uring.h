@@ -51,9 +51,11 @@ static inline void iub_prep_block(struct io_uring_sqe *sqe, int fd,
  *
  * A block larger than %IUB_CMD_SIZE_MAX does not fit a plain 64-byte SQE,
  * and no bridge command has one: it is refused, never cut short. The SQE
- * taken from the ring cannot be given back, so it is then filled as the
- * same command on file descriptor -1: submitted anyway, it completes with
- * -EBADF and reaches no driver.
+ * taken from the ring cannot be given back, so it is then filled as a
+ * command that runs nowhere: file descriptor -1 (submitted anyway, it
+ * completes with -EBADF and reaches no driver) and command number 0, which
+ * is no bridge command (ENOTTY, should the caller point the SQE at the
+ * bridge afterwards, e.g. with IOSQE_FIXED_FILE).
  *
  * Return: 0, or -EINVAL (and errno set to EINVAL) when @len is larger than
  * %IUB_CMD_SIZE_MAX.
@@ -65,7 +67,7 @@ static inline int iub_prep_cmd(struct io_uring_sqe *sqe, int fd, __u32 op,
 			       const void *block, size_t len)
 {
 	if (len > IUB_CMD_SIZE_MAX) {
-		iub_prep_block(sqe, -1, op, NULL, 0);
+		iub_prep_block(sqe, -1, 0, NULL, 0);
 		errno = EINVAL;
 		return -EINVAL;
 	}
