@@ -20,7 +20,9 @@
 #include <linux/err.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/property.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/usb/composite.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -421,18 +423,28 @@ static const struct iub_port_ops iub_usb_port_ops = {
 /* ---- ports come and go with bind/unbind ---- */
 
 /*
- * The device that performs the UDC's DMA: the first device up from the
- * gadget's parent that has a DMA mask. That is the UDC's own device on
- * most controllers; on dwc3 configured with a separate system device, the
- * parent's. Buffers are attached and mapped for it.
+ * The device that performs the UDC's DMA, for which buffers are attached
+ * and mapped, or NULL where it cannot be known (the port then takes the
+ * CPU path). It is the gadget's parent, the controller's own device, on
+ * most UDCs, but not on:
+ *  - dwc3 whose glue sets "linux,sysdev_is_parent" (dwc3-pci, dwc3-haps):
+ *    dwc3 maps its requests for dwc->sysdev, the core's parent;
+ *  - chipidea: its core ("ci_hdrc") maps them for its glue device, again
+ *    the core's parent.
+ * A parent without a DMA mask does not do DMA itself and does not tell
+ * which device does: never guess by walking further up.
  */
 static struct device *iub_usb_dma_dev(struct usb_gadget *gadget)
 {
-	struct device *dev = gadget->dev.parent;
+	struct device *udc = gadget->dev.parent;
+	struct device *dev = udc;
 
-	while (dev && !dev->dma_mask)
-		dev = dev->parent;
-	return dev;
+	if (!udc)
+		return NULL;
+	if (device_property_read_bool(udc, "linux,sysdev_is_parent") ||
+	    (udc->driver && !strcmp(udc->driver->name, "ci_hdrc")))
+		dev = udc->parent;
+	return dev && dev->dma_mask ? dev : NULL;
 }
 
 static int iub_usb_port_create(struct f_iub *fi, struct iub_usb_ep *e,

@@ -19,9 +19,6 @@
 #include "iub_compat.h"
 #include "iub_priv.h"
 
-/* Largest output buffer a query accepts: a page is far beyond any version. */
-#define IUB_QUERY_SIZE_MAX	4096
-
 /*
  * Write @ksize bytes of @kdata to the output buffer of a query and clear
  * the rest of it. Returns the number of bytes of @kdata written.
@@ -34,7 +31,7 @@ static int iub_query_copy_out(const struct iub_query *q, const void *kdata,
 
 	if (q->flags)
 		return -EINVAL;
-	if (q->size < min_size || q->size > IUB_QUERY_SIZE_MAX)
+	if (q->size < min_size || q->size > IUB_FEATURES_SIZE_MAX)
 		return -EINVAL;
 	n = min_t(size_t, q->size, ksize);
 	if (copy_to_user(udata, kdata, n))

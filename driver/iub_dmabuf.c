@@ -49,6 +49,15 @@ static atomic_t iub_bufs_gone = ATOMIC_INIT(0);
 
 static void iub_buf_map_free(struct iub_buf *buf, struct iub_buf_map *map)
 {
+	/*
+	 * No transfer uses the mapping: the CPU owns the buffer and may have
+	 * written it since the last transfer ended. Unmapping a mapping the
+	 * device may write hands the device side to the CPU (swiotlb copies
+	 * its bounce buffer back, a non-coherent CPU invalidates its
+	 * caches), so the device side gets the CPU's bytes first.
+	 */
+	if (map->need_sync && iub_map_writable(map->dir))
+		dma_sync_sgtable_for_device(map->dev, map->sgt, map->dir);
 	dma_buf_unmap_attachment_unlocked(map->attach, map->sgt, map->dir);
 	dma_buf_detach(buf->dmabuf, map->attach);
 	put_device(map->dev);
@@ -392,7 +401,7 @@ static int iub_buf_evict_writer(struct iub_buf *buf, struct device *dev,
 	*evict = NULL;
 	spin_lock_irq(&buf->maps_lock);
 	list_for_each_entry(map, &buf->maps, node) {
-		if (map->dir != DMA_FROM_DEVICE || map->dev == dev)
+		if (!iub_map_writable(map->dir) || map->dev == dev)
 			continue;
 		if (map->users || !may_evict) {
 			ret = -EBUSY;
@@ -424,7 +433,8 @@ static bool iub_sgt_need_sync(struct device *dev, struct sg_table *sgt)
  *	made on first use
  * @buf: the buffer, referenced by the caller
  * @dev: the device that will perform the DMA
- * @dir: DMA_FROM_DEVICE (the device fills the buffer) or DMA_TO_DEVICE
+ * @dir: iub_port_map_dir() of the port: DMA_BIDIRECTIONAL (the device
+ *	fills the buffer) or DMA_TO_DEVICE
  * @flags: %IUB_MAP_NOWAIT: only return a mapping that exists (-EAGAIN if
  *	none): making one takes the buffer's reservation lock, which another
  *	driver may hold for long. %IUB_MAP_USE: for a transfer, which holds
@@ -463,7 +473,7 @@ struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
 	map = iub_buf_lookup_map(buf, dev, dir, use);
 	if (map)
 		goto out_unlock;
-	if (dir == DMA_FROM_DEVICE) {
+	if (iub_map_writable(dir)) {
 		ret = iub_buf_evict_writer(buf, dev, use, &evict);
 		if (ret) {
 			map = ERR_PTR(ret);
@@ -522,9 +532,7 @@ out_unlock:
 void iub_buf_premap(struct iub_buf *buf, struct iub_port *port)
 {
 	if (port->dma_dev)
-		iub_buf_map(buf, port->dma_dev,
-			    port->direction == IUB_DIR_TO_MEM ?
-			    DMA_FROM_DEVICE : DMA_TO_DEVICE, 0);
+		iub_buf_map(buf, port->dma_dev, iub_port_map_dir(port), 0);
 	else
 		iub_buf_vmap(buf, false);
 }

@@ -25,9 +25,6 @@ DEFINE_MUTEX(iub_ports_lock);
 static DEFINE_XARRAY_ALLOC(iub_ports);
 static unsigned int iub_nr_ports;	/* protected by iub_ports_lock */
 
-/* GET_PORTS accepts this many entries at most, far above any board. */
-#define IUB_PORTS_QUERY_MAX	256
-
 /*
  * The module of a port's code when it is not the bridge (the USB function):
  * the port holds it from iub_port_add() to iub_port_free(), so that a

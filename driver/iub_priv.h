@@ -100,14 +100,17 @@ struct iub_ctx {
  * @node: in &struct iub_buf.maps
  * @dev: the device that performs the DMA (not the converter, not the UDC's
  *	parent when another device does its DMA)
- * @dir: DMA_FROM_DEVICE for ports that fill buffers, DMA_TO_DEVICE for
- *	ports that empty them. One mapping per direction, not one
- *	bidirectional mapping, and one device-writable (DMA_FROM_DEVICE)
- *	mapping per buffer at a time: the DMA API does not allow overlapping
- *	mappings that a device may write, and an exporter that bounces would
- *	copy one mapping's stale bounce buffer over what the other device
- *	wrote when it unmaps. A buffer that another device must fill next
- *	loses its idle writable mapping first (iub_buf_map()).
+ * @dir: iub_port_map_dir(): DMA_BIDIRECTIONAL for ports that fill
+ *	buffers, DMA_TO_DEVICE for ports that empty them. A mapping the
+ *	device may write is bidirectional so that, before it is unmapped,
+ *	the CPU's bytes can be handed to the device side (a DMA_FROM_DEVICE
+ *	sync for the device copies nothing into a bounce buffer), which the
+ *	unmap then hands back unchanged (iub_buf_map_free()). One
+ *	device-writable mapping per buffer at a time: the DMA API does not
+ *	allow overlapping mappings that a device may write, and an exporter
+ *	that bounces would copy one mapping's stale bounce buffer over what
+ *	the other device wrote when it unmaps. A buffer that another device
+ *	must fill next loses its idle writable mapping first (iub_buf_map()).
  * @attach: the DMABUF attachment to @dev
  * @sgt: the mapping; walked by DMA entries (sg_dma_address/sg_dma_len),
  *	never by CPU pages
@@ -327,6 +330,20 @@ struct iub_port {
 	struct work_struct kick_work;
 	struct rcu_head rcu;
 };
+
+/* The direction a port's buffers are mapped in (&struct iub_buf_map.dir). */
+static inline enum dma_data_direction
+iub_port_map_dir(const struct iub_port *port)
+{
+	return port->direction == IUB_DIR_TO_MEM ? DMA_BIDIRECTIONAL :
+						   DMA_TO_DEVICE;
+}
+
+/* Whether a mapping in @dir lets its device write the buffer. */
+static inline bool iub_map_writable(enum dma_data_direction dir)
+{
+	return dir != DMA_TO_DEVICE;
+}
 
 /**
  * union iub_cmd_arg - the argument block of a command, copied from userspace

@@ -112,7 +112,7 @@ static void iub_xfer_sync_end(struct iub_xfer *x, int result)
 	if (!x->dev_owned)
 		return;
 	x->dev_owned = false;
-	if (x->map->dir == DMA_FROM_DEVICE && result >= 0)
+	if (iub_map_writable(x->map->dir) && result >= 0)
 		len = min_t(u32, result, len);
 	iub_xfer_sync(x, len, false);
 }
@@ -938,9 +938,7 @@ struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 		goto err_put_buf;
 	}
 	if (port->dma_dev) {
-		map = iub_buf_map(buf, port->dma_dev,
-				  port->direction == IUB_DIR_TO_MEM ?
-				  DMA_FROM_DEVICE : DMA_TO_DEVICE,
+		map = iub_buf_map(buf, port->dma_dev, iub_port_map_dir(port),
 				  IUB_MAP_USE |
 				  (cmd->nowait ? IUB_MAP_NOWAIT : 0));
 		if (IS_ERR(map)) {

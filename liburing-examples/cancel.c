@@ -19,7 +19,7 @@ int main(int argc, char **argv)
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
 	struct iub_port_claim c = { 0 };
-	int bridge, port, dmabuf, handle, n;
+	int bridge, port, dmabuf, handle, n, ret;
 	unsigned int *samples;
 
 	if (argc != 3) {
@@ -29,31 +29,35 @@ int main(int argc, char **argv)
 	bridge = open(IUB_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (bridge < 0)
 		die(IUB_DEVICE_PATH, errno);
+	require_features(bridge, IUB_FEAT_TRANSFER | IUB_FEAT_CYCLIC,
+			 "cyclic transfers (IUB_FEAT_CYCLIC)");
 	port = claim(bridge, argv[1]);
-	if (io_uring_queue_init(4, &ring, 0))
-		die("io_uring_queue_init", errno);
+	ret = io_uring_queue_init(4, &ring, 0);
+	if (ret < 0)
+		die("io_uring_queue_init", ret);
 
-	/* one period of a ramp */
+	/* one period of a ramp, written by the CPU: bracketed by SYNC */
 	dmabuf = alloc_dmabuf(BUF_SIZE);
 	samples = mmap(NULL, BUF_SIZE, PROT_WRITE, MAP_SHARED, dmabuf, 0);
 	if (samples == MAP_FAILED)
 		die("mmap", errno);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
 	for (unsigned int i = 0; i < BUF_SIZE / 4; i++)
 		samples[i] = i;
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 	munmap(samples, BUF_SIZE);
 	handle = attach(bridge, dmabuf);
 
-	sqe = io_uring_get_sqe(&ring);
+	sqe = get_sqe(&ring);
 	iub_prep_transfer(sqe, bridge, handle, port, 0, BUF_SIZE, IUB_XFER_CYCLIC);
-	io_uring_submit(&ring);
+	submit(&ring);
 	sleep(strtoul(argv[2], NULL, 0));
 
 	c.port = port;
 	n = ioctl(bridge, IUB_IOC_PORT_CANCEL, &c);
 	if (n < 0)
 		die("IUB_IOC_PORT_CANCEL", errno);
-	if (io_uring_wait_cqe(&ring, &cqe))
-		die("io_uring_wait_cqe", errno);
+	cqe = wait_cqe(&ring);
 	printf("cancel: %d transfer(s) cancelled, CQE res %d (%s)\n", n,
 	       cqe->res, cqe->res == -ECANCELED ? "ECANCELED" : strerror(-cqe->res));
 	io_uring_cqe_seen(&ring, cqe);

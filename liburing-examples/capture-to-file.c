@@ -2,16 +2,15 @@
 /*
  * capture-to-file: fill DMABUFs from a converter with IUB_IOC_TRANSFER,
  * several in flight, and write each one to a file as it completes. The
- * file write copies; everything before it does not. Waiting for the
- * buffer before reading it is implicit: DMA_BUF_IOCTL_SYNC waits for the
- * bridge's fence, and the CQE comes after the fence has signalled anyway.
+ * file write copies; everything before it does not. The CPU reads each
+ * buffer between DMA_BUF_IOCTL_SYNC START and END, as every CPU access to a
+ * DMABUF must be: START waits for the bridge's fence (the CQE comes after
+ * it has signalled anyway) and hands the memory to the CPU.
  *
  *   capture-to-file CONVERTER_PORT FILE MEBIBYTES
  *
  * Build: cc -o capture-to-file capture-to-file.c -luring
  */
-#include <linux/dma-buf.h>
-
 #include "common.h"
 
 #define NBUFS 4
@@ -19,7 +18,7 @@
 
 int main(int argc, char **argv)
 {
-	int bridge, port, out, dmabuf[NBUFS], handle[NBUFS];
+	int bridge, port, out, dmabuf[NBUFS], handle[NBUFS], ret;
 	unsigned long long want, done = 0, queued = 0;
 	void *map[NBUFS];
 	struct io_uring ring;
@@ -35,12 +34,14 @@ int main(int argc, char **argv)
 	bridge = open(IUB_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (bridge < 0)
 		die(IUB_DEVICE_PATH, errno);
+	require_features(bridge, IUB_FEAT_TRANSFER, "transfers (IUB_FEAT_TRANSFER)");
 	port = claim(bridge, argv[1]);
-	if (io_uring_queue_init(2 * NBUFS, &ring, 0))
-		die("io_uring_queue_init", errno);
+	ret = io_uring_queue_init(2 * NBUFS, &ring, 0);
+	if (ret < 0)
+		die("io_uring_queue_init", ret);
 
 	for (int i = 0; i < NBUFS; i++) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		struct io_uring_sqe *sqe = get_sqe(&ring);
 
 		dmabuf[i] = alloc_dmabuf(BUF_SIZE);
 		map[i] = mmap(NULL, BUF_SIZE, PROT_READ, MAP_SHARED, dmabuf[i], 0);
@@ -51,15 +52,12 @@ int main(int argc, char **argv)
 		sqe->user_data = i;
 		queued += BUF_SIZE;
 	}
-	io_uring_submit(&ring);
+	submit(&ring);
 
 	while (done < want) {
-		struct dma_buf_sync sync = { DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
-		struct io_uring_cqe *cqe;
+		struct io_uring_cqe *cqe = wait_cqe(&ring);
 		int i, res;
 
-		if (io_uring_wait_cqe(&ring, &cqe))
-			die("io_uring_wait_cqe", errno);
 		i = cqe->user_data;
 		res = cqe->res;
 		io_uring_cqe_seen(&ring, cqe);
@@ -67,19 +65,18 @@ int main(int argc, char **argv)
 			die("transfer", res);
 
 		/* CPU access is bracketed, as for any DMABUF */
-		ioctl(dmabuf[i], DMA_BUF_IOCTL_SYNC, &sync);
+		dmabuf_sync(dmabuf[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 		if (write(out, map[i], res) != res)
 			die("write", errno);
-		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
-		ioctl(dmabuf[i], DMA_BUF_IOCTL_SYNC, &sync);
+		dmabuf_sync(dmabuf[i], DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 		done += res;
 
 		if (queued < want) {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+			struct io_uring_sqe *sqe = get_sqe(&ring);
 
 			iub_prep_transfer(sqe, bridge, handle[i], port, 0, BUF_SIZE, 0);
 			sqe->user_data = i;
-			io_uring_submit(&ring);
+			submit(&ring);
 			queued += BUF_SIZE;
 		}
 	}

@@ -17,7 +17,7 @@
 
 int main(int argc, char **argv)
 {
-	int bridge, from, to, handle[NBUFS];
+	int bridge, from, to, handle[NBUFS], ret;
 	unsigned long long want, done = 0, queued = 0;
 	struct io_uring ring;
 
@@ -30,10 +30,13 @@ int main(int argc, char **argv)
 	bridge = open(IUB_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (bridge < 0)
 		die(IUB_DEVICE_PATH, errno);
+	/* routes are a feature of their own: ask before relying on them */
+	require_features(bridge, IUB_FEAT_ROUTE, "routes (IUB_FEAT_ROUTE)");
 	from = claim(bridge, argv[1]);
 	to = claim(bridge, argv[2]);
-	if (io_uring_queue_init(2 * NBUFS, &ring, 0))
-		die("io_uring_queue_init", errno);
+	ret = io_uring_queue_init(2 * NBUFS, &ring, 0);
+	if (ret < 0)
+		die("io_uring_queue_init", ret);
 
 	/* Buffers are attached once and reused for the whole stream. */
 	for (int i = 0; i < NBUFS; i++)
@@ -41,20 +44,18 @@ int main(int argc, char **argv)
 
 	/* Fill the pipeline: one route per buffer. */
 	for (int i = 0; i < NBUFS && queued < want; i++, queued += BUF_SIZE) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		struct io_uring_sqe *sqe = get_sqe(&ring);
 
 		iub_prep_route(sqe, bridge, handle[i], from, to, 0, BUF_SIZE, 0);
 		sqe->user_data = i;
 	}
-	io_uring_submit(&ring);
+	submit(&ring);
 
 	/* Steady state: each completion hands its buffer straight back. */
 	while (done < queued) {
-		struct io_uring_cqe *cqe;
+		struct io_uring_cqe *cqe = wait_cqe(&ring);
 		int i, res;
 
-		if (io_uring_wait_cqe(&ring, &cqe))
-			die("io_uring_wait_cqe", errno);
 		i = cqe->user_data;
 		res = cqe->res;		/* bytes sent, or -errno */
 		io_uring_cqe_seen(&ring, cqe);
@@ -62,12 +63,12 @@ int main(int argc, char **argv)
 			die("route", res);
 		done += res;
 		if (queued < want) {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+			struct io_uring_sqe *sqe = get_sqe(&ring);
 
 			iub_prep_route(sqe, bridge, handle[i], from, to, 0,
 				       BUF_SIZE, 0);
 			sqe->user_data = i;
-			io_uring_submit(&ring);
+			submit(&ring);
 			queued += BUF_SIZE;
 		}
 	}

@@ -18,7 +18,7 @@
 int main(int argc, char **argv)
 {
 	unsigned long long want, played = 0;
-	int bridge, from, to, handle[NBUFS], inflight = 0;
+	int bridge, from, to, handle[NBUFS], inflight = 0, ret;
 	struct io_uring ring;
 
 	if (argc != 4) {
@@ -30,27 +30,28 @@ int main(int argc, char **argv)
 	bridge = open(IUB_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (bridge < 0)
 		die(IUB_DEVICE_PATH, errno);
+	/* routes are a feature of their own: ask before relying on them */
+	require_features(bridge, IUB_FEAT_ROUTE, "routes (IUB_FEAT_ROUTE)");
 	from = claim(bridge, argv[1]);
 	to = claim(bridge, argv[2]);
-	if (io_uring_queue_init(2 * NBUFS, &ring, 0))
-		die("io_uring_queue_init", errno);
+	ret = io_uring_queue_init(2 * NBUFS, &ring, 0);
+	if (ret < 0)
+		die("io_uring_queue_init", ret);
 	for (int i = 0; i < NBUFS; i++) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		struct io_uring_sqe *sqe = get_sqe(&ring);
 
 		handle[i] = attach(bridge, alloc_dmabuf(BUF_SIZE));
 		iub_prep_route(sqe, bridge, handle[i], from, to, 0, BUF_SIZE, 0);
 		sqe->user_data = i;
 		inflight++;
 	}
-	io_uring_submit(&ring);
+	submit(&ring);
 
 	while (played < want) {
-		struct io_uring_cqe *cqe;
+		struct io_uring_cqe *cqe = wait_cqe(&ring);
 		struct io_uring_sqe *sqe;
 		int i, res;
 
-		if (io_uring_wait_cqe(&ring, &cqe))
-			die("io_uring_wait_cqe", errno);
 		i = cqe->user_data;
 		res = cqe->res;		/* bytes played, or -errno */
 		io_uring_cqe_seen(&ring, cqe);
@@ -58,10 +59,10 @@ int main(int argc, char **argv)
 		if (res < 0)
 			die("route", res);
 		played += res;
-		sqe = io_uring_get_sqe(&ring);
+		sqe = get_sqe(&ring);
 		iub_prep_route(sqe, bridge, handle[i], from, to, 0, BUF_SIZE, 0);
 		sqe->user_data = i;
-		io_uring_submit(&ring);
+		submit(&ring);
 		inflight++;
 	}
 	printf("usb-to-dac: %llu bytes from %s played on %s\n", played,

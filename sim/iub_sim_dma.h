@@ -31,6 +31,11 @@ struct iub_sim_chan;
  *	takes at least this many microseconds
  * @IUB_SIM_FAULT_GAP: skip this many words of the device-to-memory stream
  *	once, so that verifiers see a discontinuity
+ * @IUB_SIM_FAULT_SYNC_DELAY_MS: a consumer's device_synchronize (the second
+ *	half of dmaengine_terminate_sync()) takes this many milliseconds, like
+ *	hardware that drains slowly; it holds a window open in which the
+ *	consumer still uses the channel, and giving the channel back inside
+ *	it is reported as a BUG
  *
  * The debugfs files of the same names set the same knobs.
  */
@@ -40,6 +45,7 @@ enum iub_sim_fault {
 	IUB_SIM_FAULT_STALL,
 	IUB_SIM_FAULT_DELAY_US,
 	IUB_SIM_FAULT_GAP,
+	IUB_SIM_FAULT_SYNC_DELAY_MS,
 };
 
 /**

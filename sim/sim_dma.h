@@ -24,6 +24,8 @@
 #define IUB_SIM_MAX_CHANNELS	32
 /* Fastest settable rate, bytes per second; keeps the pacing math in range. */
 #define IUB_SIM_MAX_RATE	1000000000000ULL
+/* Longest settable sync_delay_ms. */
+#define IUB_SIM_MAX_SYNC_DELAY_MS	10000
 
 /**
  * struct iub_sim_seg - one contiguous piece of a transfer
@@ -87,6 +89,7 @@ struct iub_sim_desc {
  * @IUB_SIM_DBG_DELAY_US: "delay_us"
  * @IUB_SIM_DBG_GAP: "gap", write-only
  * @IUB_SIM_DBG_REFUSED: "refused", read-only: segments prep refused
+ * @IUB_SIM_DBG_SYNC_DELAY_MS: "sync_delay_ms"
  * @IUB_SIM_DBG_NR: number of entries
  */
 enum iub_sim_dbg_id {
@@ -103,6 +106,7 @@ enum iub_sim_dbg_id {
 	IUB_SIM_DBG_DELAY_US,
 	IUB_SIM_DBG_GAP,
 	IUB_SIM_DBG_REFUSED,
+	IUB_SIM_DBG_SYNC_DELAY_MS,
 	IUB_SIM_DBG_NR
 };
 
@@ -151,6 +155,10 @@ struct iub_sim_dbg_file {
  * @delay_us: minimum duration of a descriptor; protected by @lock
  * @gap_pending: words to skip before the next device-to-memory step;
  *	protected by @lock
+ * @sync_delay_ms: how long a consumer's device_synchronize sleeps;
+ *	protected by @lock
+ * @in_sync: consumers inside device_synchronize now (atomic: read by
+ *	free_chan_resources to catch a channel given back under a consumer)
  * @dbg: one entry per debugfs file of the channel
  * @work: the data mover ("the hardware"), on the provider's workqueue
  * @complete_work: runs the callbacks, on system_bh_wq like a tasklet would
@@ -188,6 +196,8 @@ struct iub_sim_chan {
 	bool stall;
 	u32 delay_us;
 	u32 gap_pending;
+	u32 sync_delay_ms;
+	atomic_t in_sync;
 
 	struct iub_sim_dbg_file dbg[IUB_SIM_DBG_NR];
 

@@ -468,6 +468,11 @@ int iub_sim_set_fault_locked(struct iub_sim_chan *c, enum iub_sim_fault fault,
 	case IUB_SIM_FAULT_GAP:
 		c->gap_pending += value;
 		break;
+	case IUB_SIM_FAULT_SYNC_DELAY_MS:
+		if (value > IUB_SIM_MAX_SYNC_DELAY_MS)
+			return -EINVAL;
+		c->sync_delay_ms = value;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -497,6 +502,8 @@ u32 iub_sim_get_fault_locked(struct iub_sim_chan *c, enum iub_sim_fault fault)
 		return c->delay_us;
 	case IUB_SIM_FAULT_GAP:
 		return c->gap_pending;
+	case IUB_SIM_FAULT_SYNC_DELAY_MS:
+		return c->sync_delay_ms;
 	}
 	return 0;
 }

@@ -122,6 +122,7 @@ static const struct {
 	[IUB_SIM_DBG_DELAY_US] = { "delay_us", 0600 },
 	[IUB_SIM_DBG_GAP] = { "gap", 0200 },
 	[IUB_SIM_DBG_REFUSED] = { "refused", 0400 },
+	[IUB_SIM_DBG_SYNC_DELAY_MS] = { "sync_delay_ms", 0600 },
 };
 
 static const enum iub_sim_fault iub_sim_dbg_fault[IUB_SIM_DBG_NR] = {
@@ -130,6 +131,7 @@ static const enum iub_sim_fault iub_sim_dbg_fault[IUB_SIM_DBG_NR] = {
 	[IUB_SIM_DBG_STALL] = IUB_SIM_FAULT_STALL,
 	[IUB_SIM_DBG_DELAY_US] = IUB_SIM_FAULT_DELAY_US,
 	[IUB_SIM_DBG_GAP] = IUB_SIM_FAULT_GAP,
+	[IUB_SIM_DBG_SYNC_DELAY_MS] = IUB_SIM_FAULT_SYNC_DELAY_MS,
 };
 
 static int iub_sim_dbg_get(void *data, u64 *val)
@@ -167,6 +169,7 @@ static int iub_sim_dbg_get(void *data, u64 *val)
 	case IUB_SIM_DBG_FAIL_RESULT:
 	case IUB_SIM_DBG_STALL:
 	case IUB_SIM_DBG_DELAY_US:
+	case IUB_SIM_DBG_SYNC_DELAY_MS:
 		*val = iub_sim_get_fault_locked(c, iub_sim_dbg_fault[f->id]);
 		break;
 	default:
@@ -203,6 +206,7 @@ static int iub_sim_dbg_set(void *data, u64 val)
 	case IUB_SIM_DBG_STALL:
 	case IUB_SIM_DBG_DELAY_US:
 	case IUB_SIM_DBG_GAP:
+	case IUB_SIM_DBG_SYNC_DELAY_MS:
 		if (val > U32_MAX)
 			ret = -EINVAL;
 		else
@@ -284,6 +288,8 @@ static int iub_sim_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "stall:            %u\n", c->stall);
 	seq_printf(m, "delay_us:         %u\n", c->delay_us);
 	seq_printf(m, "gap_pending:      %u\n", c->gap_pending);
+	seq_printf(m, "sync_delay_ms:    %u\n", c->sync_delay_ms);
+	seq_printf(m, "in_sync:          %d\n", atomic_read(&c->in_sync));
 	spin_unlock_irq(&c->lock);
 	return 0;
 }

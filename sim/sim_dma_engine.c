@@ -15,6 +15,7 @@
  * an interrupt; here a work item copies with the CPU, an hrtimer paces it,
  * and the interrupt handler's tasklet is a BH work item.
  */
+#include <linux/delay.h>
 #include <linux/dma-direct.h>
 #include <linux/highmem.h>
 #include <linux/math64.h>
@@ -714,9 +715,8 @@ static int iub_sim_terminate_all(struct dma_chan *chan)
 	return 0;
 }
 
-static void iub_sim_synchronize(struct dma_chan *chan)
+static void __iub_sim_synchronize(struct iub_sim_chan *c)
 {
-	struct iub_sim_chan *c = to_iub_sim_chan(chan);
 	LIST_HEAD(garbage);
 
 	/*
@@ -733,13 +733,43 @@ static void iub_sim_synchronize(struct dma_chan *chan)
 	iub_sim_free_list(&garbage);
 }
 
+/*
+ * A consumer's synchronize. With sync_delay_ms set it drains slowly, and
+ * the channel must stay the consumer's all along: a consumer that gives
+ * it back (dma_release_channel()) from another thread meanwhile is
+ * reported by iub_sim_free_chan_resources(). The dmaengine core's own
+ * synchronize, on the way to freeing the channel (no client left), is not
+ * a consumer's: no delay, not counted.
+ */
+static void iub_sim_synchronize(struct dma_chan *chan)
+{
+	struct iub_sim_chan *c = to_iub_sim_chan(chan);
+	u32 delay;
+
+	if (!READ_ONCE(chan->client_count)) {
+		__iub_sim_synchronize(c);
+		return;
+	}
+	atomic_inc(&c->in_sync);
+	spin_lock_irq(&c->lock);
+	delay = c->sync_delay_ms;
+	spin_unlock_irq(&c->lock);
+	if (delay)
+		msleep(delay);
+	__iub_sim_synchronize(c);
+	atomic_dec(&c->in_sync);
+}
+
 static void iub_sim_free_chan_resources(struct dma_chan *chan)
 {
 	struct iub_sim_chan *c = to_iub_sim_chan(chan);
 	LIST_HEAD(garbage);
 
+	if (atomic_read(&c->in_sync))
+		pr_err("BUG: %s chan%u: channel given back while a consumer is still in terminate_sync\n",
+		       IUB_SIM_DRV_NAME, c->num);
 	iub_sim_terminate_all(chan);
-	iub_sim_synchronize(chan);
+	__iub_sim_synchronize(c);
 
 	/* Prepared but never submitted: the consumer let go of them. */
 	spin_lock_irq(&c->lock);
@@ -886,6 +916,7 @@ void iub_sim_chan_init(struct iub_sim_dma *sim, struct iub_sim_chan *c,
 	INIT_LIST_HEAD(&c->issued);
 	INIT_LIST_HEAD(&c->completed);
 	INIT_LIST_HEAD(&c->terminated);
+	atomic_set(&c->in_sync, 0);
 	INIT_WORK(&c->work, iub_sim_work);
 	INIT_WORK(&c->complete_work, iub_sim_complete_work);
 	iub_sim_hrtimer_setup(&c->timer, iub_sim_timer_fn, CLOCK_MONOTONIC,

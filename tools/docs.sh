@@ -47,7 +47,7 @@ if ! "$sphinx" -E -W --keep-going -q -b html -d "$out/doctrees" \
 fi
 cat "$out/sphinx.log"
 
-# 3. The pages the book promises (issue 9).
+# 3. The pages the book promises.
 required=(index overview install uapi uapi-reference comparison
 	  simulated-board testing troubleshooting real-hardware)
 for p in "${required[@]}"; do

@@ -331,8 +331,10 @@ struct iub_sim_udc_ctrl {
 /**
  * struct iub_sim_udc - the simulated controller
  * @gadget: the gadget, registered with usb_add_gadget_udc_release()
- * @dev: the platform device "iub-sim-udc.0": the gadget's parent and the
- *	device requests are DMA-mapped against (64-bit DMA mask)
+ * @dev: the platform device "iub-sim-udc.0": the gadget's parent
+ * @dma_dev: the device requests are DMA-mapped against (64-bit DMA mask):
+ *	@dev, or with the module parameter dma_dev=parent or hidden its
+ *	parent, the glue device "iub-sim-udc-glue.0"
  * @ep: ep0 and the data endpoints
  * @wq: workqueue of the data movers and of @host_work
  * @lock: protects the fields below marked "udc lock"
@@ -365,6 +367,7 @@ struct iub_sim_udc_ctrl {
 struct iub_sim_udc {
 	struct usb_gadget gadget;
 	struct device *dev;
+	struct device *dma_dev;
 	struct iub_sim_udc_ep ep[IUB_SIM_UDC_NUM_EPS];
 	struct workqueue_struct *wq;
 

@@ -20,6 +20,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/property.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
@@ -29,6 +30,21 @@
 static char *speed = "super";
 module_param(speed, charp, 0444);
 MODULE_PARM_DESC(speed, "highest speed: super, high or full (default: super)");
+
+static char *dma_dev = "self";
+module_param(dma_dev, charp, 0444);
+MODULE_PARM_DESC(dma_dev,
+		 "which device does the DMA: self (the controller's, default); parent (its glue, iub-sim-udc-glue.0, and the controller says linux,sysdev_is_parent, like dwc3 on PCI); hidden (the glue, and the controller has no DMA mask and says nothing)");
+
+/* enum iub_sim_udc_dma: where the DMA master is (module parameter dma_dev) */
+enum iub_sim_udc_dma {
+	IUB_SIM_UDC_DMA_SELF,
+	IUB_SIM_UDC_DMA_PARENT,
+	IUB_SIM_UDC_DMA_HIDDEN,
+};
+
+static enum iub_sim_udc_dma iub_sim_udc_dma;
+static struct platform_device *iub_sim_udc_glue;
 
 static ulong rate;
 module_param(rate, ulong, 0444);
@@ -492,18 +508,26 @@ static void iub_sim_udc_release(struct device *dev)
 
 static int iub_sim_udc_probe(struct platform_device *pdev)
 {
+	struct device *dma;
 	struct iub_sim_udc *udc;
 	unsigned int i;
 	int ret;
 
 	/*
 	 * requests are DMA-mapped against this device: any address will do,
-	 * in segments of any length (scatter-gather of whole DMABUFs)
+	 * in segments of any length (scatter-gather of whole DMABUFs). With
+	 * a glue device, the glue does the DMA; the controller keeps the
+	 * platform bus's default 32-bit mask (dma_dev=parent), like a dwc3
+	 * core whose sysdev is its parent, or has none at all (hidden).
 	 */
-	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	dma = iub_sim_udc_dma == IUB_SIM_UDC_DMA_SELF ? &pdev->dev :
+							 pdev->dev.parent;
+	ret = dma_coerce_mask_and_coherent(dma, DMA_BIT_MASK(64));
 	if (ret)
 		return ret;
-	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	dma_set_max_seg_size(dma, UINT_MAX);
+	if (iub_sim_udc_dma == IUB_SIM_UDC_DMA_HIDDEN)
+		pdev->dev.dma_mask = NULL;
 
 	udc = kzalloc(sizeof(*udc), GFP_KERNEL);
 	if (!udc)
@@ -514,6 +538,7 @@ static int iub_sim_udc_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	}
 	udc->dev = &pdev->dev;
+	udc->dma_dev = dma;
 	udc->wq = iub_sim_udc_wq;
 	spin_lock_init(&udc->lock);
 	init_waitqueue_head(&udc->ep0_wait);
@@ -583,10 +608,19 @@ static int iub_sim_udc_parse_speed(const char *s, enum usb_device_speed *out)
 	return 0;
 }
 
+static const struct property_entry iub_sim_udc_sysdev_is_parent[] = {
+	PROPERTY_ENTRY_BOOL("linux,sysdev_is_parent"),
+	{ }
+};
+
 static int __init iub_sim_udc_init(void)
 {
 	struct platform_device_info info = {
 		.name = IUB_SIM_UDC_NAME,
+		.id = 0,
+	};
+	struct platform_device_info glue = {
+		.name = IUB_SIM_UDC_NAME "-glue",
 		.id = 0,
 		.dma_mask = DMA_BIT_MASK(64),
 	};
@@ -596,6 +630,18 @@ static int __init iub_sim_udc_init(void)
 	if (ret) {
 		pr_err("iub_sim_udc: speed must be super, high or full\n");
 		return ret;
+	}
+	if (sysfs_streq(dma_dev, "self")) {
+		iub_sim_udc_dma = IUB_SIM_UDC_DMA_SELF;
+		info.dma_mask = DMA_BIT_MASK(64);
+	} else if (sysfs_streq(dma_dev, "parent")) {
+		iub_sim_udc_dma = IUB_SIM_UDC_DMA_PARENT;
+		info.properties = iub_sim_udc_sysdev_is_parent;
+	} else if (sysfs_streq(dma_dev, "hidden")) {
+		iub_sim_udc_dma = IUB_SIM_UDC_DMA_HIDDEN;
+	} else {
+		pr_err("iub_sim_udc: dma_dev must be self, parent or hidden\n");
+		return -EINVAL;
 	}
 	if (rate > IUB_SIM_UDC_RATE_MAX) {
 		pr_err("iub_sim_udc: rate above %llu\n", IUB_SIM_UDC_RATE_MAX);
@@ -607,10 +653,20 @@ static int __init iub_sim_udc_init(void)
 	ret = platform_driver_register(&iub_sim_udc_driver);
 	if (ret)
 		goto err_wq;
+	if (iub_sim_udc_dma != IUB_SIM_UDC_DMA_SELF) {
+		/* no driver binds it: a bus device that only does DMA */
+		iub_sim_udc_glue = platform_device_register_full(&glue);
+		if (IS_ERR(iub_sim_udc_glue)) {
+			ret = PTR_ERR(iub_sim_udc_glue);
+			iub_sim_udc_glue = NULL;
+			goto err_driver;
+		}
+		info.parent = &iub_sim_udc_glue->dev;
+	}
 	iub_sim_udc_pdev = platform_device_register_full(&info);
 	if (IS_ERR(iub_sim_udc_pdev)) {
 		ret = PTR_ERR(iub_sim_udc_pdev);
-		goto err_driver;
+		goto err_glue;
 	}
 	if (!platform_get_drvdata(iub_sim_udc_pdev)) {
 		ret = -ENODEV;	/* probe failed */
@@ -620,6 +676,9 @@ static int __init iub_sim_udc_init(void)
 
 err_device:
 	platform_device_unregister(iub_sim_udc_pdev);
+err_glue:
+	if (iub_sim_udc_glue)
+		platform_device_unregister(iub_sim_udc_glue);
 err_driver:
 	platform_driver_unregister(&iub_sim_udc_driver);
 err_wq:
@@ -631,6 +690,8 @@ module_init(iub_sim_udc_init);
 static void __exit iub_sim_udc_exit(void)
 {
 	platform_device_unregister(iub_sim_udc_pdev);
+	if (iub_sim_udc_glue)
+		platform_device_unregister(iub_sim_udc_glue);
 	platform_driver_unregister(&iub_sim_udc_driver);
 	destroy_workqueue(iub_sim_udc_wq);
 }

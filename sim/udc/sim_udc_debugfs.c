@@ -320,6 +320,7 @@ static int iub_sim_udc_state_show(struct seq_file *s, void *unused)
 	seq_printf(s, "last_error: %d%s%s\n", err, step ? " at " : "",
 		   step ?: "");
 	seq_printf(s, "misuse: %d\n", atomic_read(&udc->misuse));
+	seq_printf(s, "dma_dev: %s\n", dev_name(udc->dma_dev));
 	for (i = 1; i < IUB_SIM_UDC_NUM_EPS; i++) {
 		struct iub_sim_udc_ep *ep = &udc->ep[i];
 		bool enabled;

@@ -265,7 +265,7 @@ static void iub_sim_udc_done(struct iub_sim_udc_ep *ep,
 	if (req->status == -EINPROGRESS)
 		req->status = status;
 	if (sreq->mapped) {
-		usb_gadget_unmap_request_by_dev(ep->udc->dev, req, ep->is_in);
+		usb_gadget_unmap_request_by_dev(ep->udc->dma_dev, req, ep->is_in);
 		/* for sg_was_mapped, the map call only set this: undo it */
 		req->num_mapped_sgs = 0;
 		sreq->mapped = false;
@@ -429,7 +429,7 @@ static int iub_sim_udc_map(struct iub_sim_udc_ep *ep,
 		 * records how many there are, as for any SG controller.
 		 */
 		*premapped = true;
-		ret = usb_gadget_map_request_by_dev(ep->udc->dev, req,
+		ret = usb_gadget_map_request_by_dev(ep->udc->dma_dev, req,
 						    ep->is_in);
 		if (ret)
 			return ret;
@@ -439,7 +439,7 @@ static int iub_sim_udc_map(struct iub_sim_udc_ep *ep,
 		*premapped = true;
 	} else {
 		/* what a real SG controller does: map, unmap at completion */
-		ret = usb_gadget_map_request_by_dev(ep->udc->dev, req,
+		ret = usb_gadget_map_request_by_dev(ep->udc->dma_dev, req,
 						    ep->is_in);
 		if (ret)
 			return ret;
@@ -579,7 +579,7 @@ static int iub_sim_udc_move(struct iub_sim_udc_ep *ep,
 	while (moved < want) {
 		if (!sreq->seg_left && iub_sim_udc_next_seg(sreq))
 			return -EIO;
-		phys = dma_to_phys(ep->udc->dev, sreq->addr);
+		phys = dma_to_phys(ep->udc->dma_dev, sreq->addr);
 		pfn = PHYS_PFN(phys);
 		if (!pfn_valid(pfn))
 			return -EFAULT;
@@ -955,7 +955,7 @@ static int iub_sim_udc_queue(struct usb_ep *_ep, struct usb_request *req,
 		sreq->state = IUB_SIM_UDC_REQ_IDLE;
 		spin_unlock_irqrestore(&ep->lock, flags);
 		if (sreq->mapped) {
-			usb_gadget_unmap_request_by_dev(ep->udc->dev, req,
+			usb_gadget_unmap_request_by_dev(ep->udc->dma_dev, req,
 							ep->is_in);
 			req->num_mapped_sgs = 0;
 			sreq->mapped = false;

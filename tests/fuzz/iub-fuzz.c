@@ -601,7 +601,8 @@ static void uring_batch(struct thr *t)
 		s = &t->slot[si];
 		s->file = file;
 		s->cmd = gen(t, file, true, &s->op, s->blk);
-		iub_prep_cmd(sqe, files[file], s->op, s->blk, 16);
+		if (iub_prep_cmd(sqe, files[file], s->op, s->blk, 16))
+			abort();	/* 16 bytes always fit */
 		if (t->fixed && pick(&t->rs, 2)) {
 			sqe->fd = file;
 			sqe->flags |= IOSQE_FIXED_FILE;

@@ -115,7 +115,8 @@ CHECK_CMD(IUB_IOC_PORT_CANCEL, iub_port_claim);
 CHECK_CMD(IUB_IOC_TRANSFER, iub_transfer);
 CHECK_CMD(IUB_IOC_ROUTE, iub_route);
 
-/* command numbers are ABI: never renumbered */
+/* command numbers are ABI: never renumbered (type: Documentation/uapi.rst) */
+IUB_STATIC_ASSERT(IUB_IOC_MAGIC == 0xBD);
 IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_GET_FEATURES) == 0);
 IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_NOP) == 1);
 IUB_STATIC_ASSERT(_IOC_NR(IUB_IOC_BUF_ATTACH) == 2);

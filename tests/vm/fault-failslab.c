@@ -169,7 +169,8 @@ static int uring_nth(FIXTURE_DATA(f) *self, int nth, __u32 op,
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&self->ring);
 	int ret;
 
-	iub_prep_cmd(sqe, self->fd, op, block, len);
+	if (iub_prep_cmd(sqe, self->fd, op, block, len))
+		return -1000;
 	sqe->user_data = 7;
 	nth_arm(nth);
 	ret = io_uring_submit(&self->ring);

@@ -251,7 +251,7 @@ TEST_F(iso, inflight_limit_counts_transfers_and_routes)
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 
 		ASSERT_NE(NULL, sqe);
-		iub_prep_cmd(sqe, self->a, IUB_IOC_NOP, &n, sizeof(n));
+		ASSERT_EQ(0, iub_prep_cmd(sqe, self->a, IUB_IOC_NOP, &n, sizeof(n)));
 	}
 	ASSERT_EQ((int)f.max_inflight - 2, io_uring_submit(&ring));
 	/* a route needs three: refused, nothing queued on either port */

@@ -224,7 +224,7 @@ TEST_F(r, stage1_waits_on_foreign_fence_cancel_dac)
 
 	ASSERT_EQ(0, sim_set(SIM_CH_DAC0, "stall", 1));
 	sqe = io_uring_get_sqe(&self->ring);
-	iub_prep_cmd(sqe, self->fd, IUB_IOC_TRANSFER, &t, sizeof(t));
+	ASSERT_EQ(0, iub_prep_cmd(sqe, self->fd, IUB_IOC_TRANSFER, &t, sizeof(t)));
 	sqe->user_data = 100;
 	sqe = io_uring_get_sqe(&self->ring);
 	iub_prep_route(sqe, self->fd, self->h[0], self->adc, self->dac, 0,
@@ -269,7 +269,7 @@ TEST_F(r, stage1_waits_on_foreign_fence_cancel_adc)
 
 	ASSERT_EQ(0, sim_set(SIM_CH_DAC0, "stall", 1));
 	sqe = io_uring_get_sqe(&self->ring);
-	iub_prep_cmd(sqe, self->fd, IUB_IOC_TRANSFER, &t, sizeof(t));
+	ASSERT_EQ(0, iub_prep_cmd(sqe, self->fd, IUB_IOC_TRANSFER, &t, sizeof(t)));
 	sqe->user_data = 100;
 	sqe = io_uring_get_sqe(&self->ring);
 	iub_prep_route(sqe, self->fd, self->h[0], self->adc, self->dac, 0,

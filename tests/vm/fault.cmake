@@ -35,6 +35,11 @@ iub_vm_test(NAME fault-fuzz TIMEOUT 400
 # the converters' driver unloads mid-stream: ESHUTDOWN, absent, back again
 iub_vm_test(NAME fault-unplug TIMEOUT 120
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/fault-unplug.sh)
+# a PORT_CANCEL queued behind the removal's own cancel: the channel is
+# given back only after it (sim sync_delay_ms holds the window open)
+iub_vm_program(cancel-unplug cancel-unplug.c)
+iub_vm_test(NAME cancel-unplug TIMEOUT 120
+  COMMAND ${IUB_GUEST_BUILD}/tests/vm/cancel-unplug)
 # what outlives a file, a port or a user: fences, late CQEs, lost cancels,
 # issue that must not wait (Documentation/hardening.rst, the unload policy)
 iub_vm_program(lifetime lifetime.c)

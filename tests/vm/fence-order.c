@@ -134,7 +134,7 @@ TEST_F(order, failed_start_waits_for_running)
 	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "fail_next", 1));
 	sqe = io_uring_get_sqe(&self->ring);
 	ASSERT_NE(NULL, sqe);
-	iub_prep_cmd(sqe, self->fd, IUB_IOC_ROUTE, &r, sizeof(r));
+	ASSERT_EQ(0, iub_prep_cmd(sqe, self->fd, IUB_IOC_ROUTE, &r, sizeof(r)));
 	sqe->user_data = 2;
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
 

@@ -36,7 +36,8 @@ static inline int iub_test_uring_cmd(struct io_uring *ring, int fd, __u32 op,
 
 	if (!sqe)
 		return -1000 - EBUSY;
-	iub_prep_cmd(sqe, fd, op, block, len);
+	if (iub_prep_cmd(sqe, fd, op, block, len))
+		return -1000 - EINVAL;
 	sqe->user_data = 0x1ab;
 	ret = io_uring_submit(ring);
 	if (ret != 1)
@@ -131,7 +132,8 @@ static inline int iub_test_queue_xfer(struct io_uring *ring, int fd,
 
 	if (!sqe)
 		return -EBUSY;
-	iub_prep_cmd(sqe, fd, IUB_IOC_TRANSFER, &t, sizeof(t));
+	if (iub_prep_cmd(sqe, fd, IUB_IOC_TRANSFER, &t, sizeof(t)))
+		return -EINVAL;
 	sqe->user_data = ud;
 	return 0;
 }

@@ -80,7 +80,8 @@ static int async_cancel_child(int how)
 	if (hold_resv(b.fd, 1000))
 		return 12;
 	sqe = io_uring_get_sqe(&ring);
-	iub_prep_cmd(sqe, fd, IUB_IOC_TRANSFER, &t, sizeof(t));
+	if (iub_prep_cmd(sqe, fd, IUB_IOC_TRANSFER, &t, sizeof(t)))
+		return 15;
 	sqe->flags |= IOSQE_ASYNC;
 	if (io_uring_submit(&ring) != 1)
 		return 13;

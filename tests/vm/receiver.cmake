@@ -12,5 +12,5 @@
 iub_vm_test(NAME receiver-sourcesink BOUNCE TIMEOUT 300
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/receiver-sourcesink.sh)
 # The gadget unbound mid-stream, receiving and sending: exit 4, promptly.
-iub_vm_test(NAME receiver-disconnect TIMEOUT 300
+iub_vm_test(NAME receiver-disconnect BOUNCE TIMEOUT 300
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/receiver-disconnect.sh)

@@ -3,7 +3,8 @@
  * sync: implicit synchronization through the DMABUF's dma_resv. A CPU
  * reader that waits with poll() or DMA_BUF_IOCTL_SYNC sees only completed
  * capture data; a playback of a buffer still being captured waits for the
- * capture; IUB_XFER_NO_SYNC publishes no fence.
+ * capture; IUB_XFER_NO_SYNC publishes no fence; what the CPU wrote after
+ * the last transfer survives the unmap.
  */
 #include <poll.h>
 #include <stdlib.h>
@@ -144,6 +145,71 @@ TEST_F(sync, capture_waits_for_playback)
 	/* the DAC got the original data intact */
 	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
 	expect_complete_stream(_metadata, &self->b);
+}
+
+/*
+ * What the CPU writes after the last transfer survives the bridge's
+ * unmap. Unmapping a mapping the device may write hands its bytes back
+ * to the CPU (swiotlb copies the bounce buffer back unless the exporter
+ * skips that, as udmabuf does and the system heap does not; a
+ * non-coherent CPU invalidates its caches): the CPU's bytes must be what
+ * comes back, not what the last capture left in the bounce buffer.
+ */
+static void cpu_writes_survive_detach(struct __test_metadata *_metadata,
+				      enum dmabuf_kind kind)
+{
+	const size_t size = 256 * 1024;	/* what bounce buffering maps */
+	struct iub_buf_detach d = { 0 };
+	struct io_uring ring;
+	const unsigned char *p;
+	struct dmabuf b;
+	int fd, adc, ret;
+	size_t i;
+
+	fd = iub_test_open();
+	ASSERT_LE(0, fd);
+	adc = iub_test_claim(fd, SIM_ADC0);
+	ASSERT_LE(0, adc);
+	ASSERT_EQ(0, io_uring_queue_init(8, &ring, 0));
+	ret = dmabuf_create(&b, kind, size);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", dmabuf_kind_name(kind), strerror(-ret));
+	p = b.map;
+	d.handle = iub_test_attach(fd, b.fd);
+	ASSERT_LE(0, d.handle);
+	sim_restore(SIM_CH_ADC0);
+
+	ASSERT_EQ(0, iub_test_queue_xfer(&ring, fd, d.handle, adc, 0, size, 0, 1));
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(size, iub_test_wait_cqe(&ring, 5000, NULL));
+	ASSERT_EQ(0, dmabuf_sync(&b, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
+	expect_complete_stream(_metadata, &b);
+	memset(b.map, 0x5a, size);
+	ASSERT_EQ(0, dmabuf_sync(&b, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW));
+	/* unmapped once the transfer, which held the buffer, is freed too */
+	ASSERT_EQ(0, iub_test_ioctl(fd, IUB_IOC_BUF_DETACH, &d));
+	for (i = 0; i < 250 && dmabuf_attachments(&b) > 0; i++)
+		usleep(20000);
+	ASSERT_EQ(0, dmabuf_attachments(&b));
+	ASSERT_EQ(0, dmabuf_sync(&b, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+	for (i = 0; i < size && p[i] == 0x5a; i++)
+		;
+	EXPECT_EQ(size, i)
+		TH_LOG("%s: byte %zu is 0x%02x after the detach, not the CPU's 0x5a",
+		       dmabuf_kind_name(kind), i, p[i]);
+	ASSERT_EQ(0, dmabuf_sync(&b, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+	dmabuf_destroy(&b);
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+TEST(cpu_writes_survive_detach_udmabuf)
+{
+	cpu_writes_survive_detach(_metadata, DMABUF_UDMABUF);
+}
+
+TEST(cpu_writes_survive_detach_heap)
+{
+	cpu_writes_survive_detach(_metadata, DMABUF_HEAP);
 }
 
 /* IUB_XFER_NO_SYNC: no fence, so poll() does not wait */

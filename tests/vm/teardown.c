@@ -322,7 +322,8 @@ TEST_F(t, async_issue_races_cancel)
 						  .length = SIZE };
 
 			ASSERT_NE(NULL, sqe);
-			iub_prep_cmd(sqe, self->fd, IUB_IOC_TRANSFER, &x, sizeof(x));
+			ASSERT_EQ(0, iub_prep_cmd(sqe, self->fd, IUB_IOC_TRANSFER,
+						  &x, sizeof(x)));
 			sqe->flags |= IOSQE_ASYNC;
 			sqe->user_data = i;
 		}

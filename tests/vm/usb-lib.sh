@@ -78,6 +78,24 @@ usb_out() {
 	[ $rc = 0 ] && grep -q "verified: yes" /tmp/stream.out
 }
 
+# The simulated SG UDC's endpoint counters (sim/udc debugfs).
+DBG=/sys/kernel/debug/iub-sim-udc
+# ep_sum in|out FILE: a counter summed over the endpoints of a direction
+ep_sum() {
+	t=0
+	for f in "$DBG"/ep*"$1"/"$2"; do
+		t=$((t + $(cat "$f")))
+	done
+	echo $t
+}
+ep_reset() {
+	for f in "$DBG"/ep*/reset; do echo 1 > "$f"; done
+}
+# ep_pause in|out 0|1: the simulated host stops (1) or goes on taking data
+ep_pause() {
+	for f in "$DBG"/ep*"$1"/pause; do echo "$2" > "$f"; done
+}
+
 # wait_for_line FILE TEXT: until FILE has a line with TEXT (60 s at most)
 wait_for_line() {
 	for _ in $(seq 600); do

@@ -7,23 +7,10 @@
 # device side; an ADC -> bulk IN route, an unbind mid-stream, no leak.
 set -u
 . "$IUB_GUEST_SRC/tests/vm/usb-lib.sh"
-DBG=/sys/kernel/debug/iub-sim-udc
 COUNT=$IUB_GUEST_BUILD/tests/vm/dmabuf-count
 IUB=$IUB_GUEST_BUILD/tools/iub/iub
 MiB=1048576
 base=$($COUNT)
-
-# the endpoint directory whose counters moved: sum over a direction
-ep_sum() { # ep_sum in|out FILE
-	t=0
-	for f in "$DBG"/ep*"$1"/"$2"; do
-		t=$((t + $(cat "$f")))
-	done
-	echo $t
-}
-ep_reset() {
-	for f in "$DBG"/ep*/reset; do echo 1 > "$f"; done
-}
 
 usb_setup sim || fail "setup on iub-sim-udc.0"
 usb_port_flags usb0:in0 | grep -q USB_SG || fail "no scatter-gather: $(usb_port_flags usb0:in0)"

@@ -90,24 +90,48 @@ static int get_ports(int fd, struct iub_port_info *p, int max)
 	return n < max ? n : max;
 }
 
-static int cmd_features(void)
+static void get_features(int fd, struct iub_features *f)
 {
-	static const char * const names[] = {
-		"uring_cmd", "nop", "dmabuf", "converter_ports", "transfer",
-		"cyclic", "implicit_sync", "usb_ports", "route",
-	};
-	struct iub_features f;
-	struct iub_query q = { .data = (__u64)(uintptr_t)&f, .size = sizeof(f) };
-	int fd = open_bridge();
+	struct iub_query q = { .data = (__u64)(uintptr_t)f, .size = sizeof(*f) };
 
 	if (ioctl(fd, IUB_IOC_GET_FEATURES, &q) < 0) {
 		fprintf(stderr, "iub: GET_FEATURES: %s\n", strerror(errno));
-		return 1;
+		exit(1);
 	}
+}
+
+static int cmd_features(void)
+{
+	static const struct {
+		__u64 bit;
+		const char *name;
+	} names[] = {
+		{ IUB_FEAT_URING_CMD, "uring_cmd" },
+		{ IUB_FEAT_NOP, "nop" },
+		{ IUB_FEAT_DMABUF, "dmabuf" },
+		{ IUB_FEAT_CONVERTER_PORTS, "converter_ports" },
+		{ IUB_FEAT_TRANSFER, "transfer" },
+		{ IUB_FEAT_CYCLIC, "cyclic" },
+		{ IUB_FEAT_IMPLICIT_SYNC, "implicit_sync" },
+		{ IUB_FEAT_USB_PORTS, "usb_ports" },
+		{ IUB_FEAT_ROUTE, "route" },
+	};
+	struct iub_features f;
+	int fd = open_bridge();
+	__u64 unknown;
+
+	get_features(fd, &f);
 	printf("uapi_version %u\nfeatures", f.uapi_version);
-	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (f.features & (1ULL << i))
-			printf(" %s", names[i]);
+	unknown = f.features;
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (f.features & names[i].bit)
+			printf(" %s", names[i].name);
+		unknown &= ~names[i].bit;
+	}
+	/* a newer module's bits, which this tool has no name for */
+	for (unsigned int bit = 0; bit < 64; bit++)
+		if (unknown & (1ULL << bit))
+			printf(" bit%u", bit);
 	printf("\nmax_inflight %u\nmax_buffers %u\nports %u\n",
 	       f.max_inflight, f.max_buffers, f.nr_ports);
 	close(fd);
@@ -173,6 +197,26 @@ struct buf {
 	void *map;
 	int handle;
 };
+
+/*
+ * DMA_BUF_IOCTL_SYNC: bracket CPU access to a mapped DMABUF (START before,
+ * END after). Repeated when the kernel asks (EINTR, EAGAIN). Returns 0 or
+ * -1 with a message.
+ */
+static int dmabuf_sync(int fd, __u64 flags)
+{
+	struct dma_buf_sync s = { .flags = flags };
+
+	while (ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) < 0) {
+		if (errno != EINTR && errno != EAGAIN) {
+			fprintf(stderr, "\niub: DMA_BUF_IOCTL_SYNC %s: %s\n",
+				flags & DMA_BUF_SYNC_END ? "END" : "START",
+				strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
 
 static int make_dmabuf(bool heap, size_t size)
 {
@@ -258,9 +302,10 @@ static int cmd_stream(int argc, char **argv)
 	bool heap = false, zlp = false, verify = false, quiet = false;
 	struct iub_port_info from_info, to_info;
 	struct iub_sim_stream_check chk;
+	struct iub_features feat;
 	struct buf bufs[MAX_BUFS];
 	struct io_uring ring;
-	int c, fd, from, to = -1, out = -1, rc = 0;
+	int c, fd, from, to = -1, out = -1, rc = 0, ret;
 	double t0, last = 0;
 	const char *dest;
 
@@ -283,6 +328,7 @@ static int cmd_stream(int argc, char **argv)
 	dest = argv[optind + 1];
 	report = strcmp(dest, "-") ? stdout : stderr;
 	fd = open_bridge();
+	get_features(fd, &feat);
 	from = find_claim(fd, argv[optind], &from_info);
 	if (from_info.direction != IUB_DIR_TO_MEM) {
 		fprintf(stderr, "iub: %s does not fill buffers (it is an output)\n", argv[optind]);
@@ -303,6 +349,13 @@ static int cmd_stream(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* routes and transfers are features: an older module may lack one */
+	if (!(feat.features & (to >= 0 ? IUB_FEAT_ROUTE : IUB_FEAT_TRANSFER))) {
+		fprintf(stderr, "iub: this iio_usb_bridge module has no %s\n",
+			to >= 0 ? "routes (IUB_FEAT_ROUTE)" :
+			"transfers (IUB_FEAT_TRANSFER)");
+		return 3;
+	}
 	/* lengths are multiples of both ports' alignment (powers of two) */
 	align = from_info.align;
 	if (to >= 0 && to_info.align > align)
@@ -311,9 +364,13 @@ static int cmd_stream(int argc, char **argv)
 		fprintf(stderr, "iub: the buffer size must be a multiple of %u\n", align);
 		return 2;
 	}
-	/* 32-byte CQEs: a failed route says which stage failed */
-	if (io_uring_queue_init(2 * MAX_BUFS, &ring, IORING_SETUP_CQE32)) {
-		fprintf(stderr, "iub: io_uring: %s\n", strerror(errno));
+	/*
+	 * 32-byte CQEs: a failed route says which stage failed. liburing
+	 * returns -errno and leaves errno alone.
+	 */
+	ret = io_uring_queue_init(2 * MAX_BUFS, &ring, IORING_SETUP_CQE32);
+	if (ret < 0) {
+		fprintf(stderr, "iub: io_uring_queue_init: %s\n", strerror(-ret));
 		return 1;
 	}
 	for (unsigned int i = 0; i < nbufs; i++) {
@@ -359,6 +416,9 @@ static int cmd_stream(int argc, char **argv)
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 			unsigned long long len = size;
 
+			if (!sqe)	/* the ring holds twice MAX_BUFS */
+				break;
+
 			/*
 			 * The last one: rounded up to the alignment (a USB
 			 * host ends it with a short packet where it has less).
@@ -379,7 +439,15 @@ static int cmd_stream(int argc, char **argv)
 		}
 		if (!inflight)
 			break;
-		io_uring_submit_and_wait(&ring, 1);
+		ret = io_uring_submit_and_wait(&ring, 1);
+		if (ret < 0 && ret != -EINTR) {
+			/* nothing reaped or submitted: the ring's exit cancels */
+			fprintf(stderr, "\niub: io_uring_submit_and_wait: %s\n",
+				strerror(-ret));
+			io_uring_queue_exit(&ring);
+			close(fd);
+			return 1;
+		}
 		while (io_uring_peek_cqe(&ring, &cqe) == 0) {
 			res = cqe->res;
 			stage = IUB_ROUTE_INFO_STAGE(cqe->big_cqe[0]);
@@ -401,9 +469,13 @@ static int cmd_stream(int argc, char **argv)
 				continue;
 			}
 			if (b->map) {
-				struct dma_buf_sync s = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
-
-				ioctl(b->fd, DMA_BUF_IOCTL_SYNC, &s);
+				/* CPU access, bracketed as every one must be */
+				if (dmabuf_sync(b->fd, DMA_BUF_SYNC_START |
+						       DMA_BUF_SYNC_READ)) {
+					rc = 1;
+					stop = 1;
+					continue;
+				}
 				if (verify)
 					iub_sim_stream_check_buf(&chk, b->map, res);
 				if (out >= 0 && write(out, b->map, res) != res) {
@@ -411,8 +483,11 @@ static int cmd_stream(int argc, char **argv)
 					rc = 1;
 					stop = 1;
 				}
-				s.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
-				ioctl(b->fd, DMA_BUF_IOCTL_SYNC, &s);
+				if (dmabuf_sync(b->fd, DMA_BUF_SYNC_END |
+						       DMA_BUF_SYNC_READ)) {
+					rc = 1;
+					stop = 1;
+				}
 			}
 			done += res;
 		}
@@ -420,10 +495,14 @@ static int cmd_stream(int argc, char **argv)
 			/* end what is still in flight: cancel both ports */
 			struct iub_port_claim cl = { .port = from };
 
-			ioctl(fd, IUB_IOC_PORT_CANCEL, &cl);
+			if (ioctl(fd, IUB_IOC_PORT_CANCEL, &cl) < 0)
+				fprintf(stderr, "\niub: cancel %s: %s\n",
+					argv[optind], strerror(errno));
 			if (to >= 0) {
 				cl.port = to;
-				ioctl(fd, IUB_IOC_PORT_CANCEL, &cl);
+				if (ioctl(fd, IUB_IOC_PORT_CANCEL, &cl) < 0)
+					fprintf(stderr, "\niub: cancel %s: %s\n",
+						dest, strerror(errno));
 			}
 		}
 		if (!quiet && now() - last > 0.5) {

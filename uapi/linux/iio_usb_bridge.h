@@ -28,7 +28,13 @@
 /** IUB_DEVICE_PATH - the device node */
 #define IUB_DEVICE_PATH		"/dev/iio-usb-bridge"
 
-#define IUB_IOC_MAGIC		0xBA
+/**
+ * IUB_IOC_MAGIC - the ioctl type of every command: 0xBD, numbers 0x00-0x1F
+ *
+ * Free in Documentation/userspace-api/ioctl/ioctl-number.rst of Linux 6.12
+ * and of later mainline, and used by no ioctl in the 6.12 tree.
+ */
+#define IUB_IOC_MAGIC		0xBD
 
 /** IUB_CMD_SIZE_MAX - every argument block fits the 16 bytes of sqe->cmd */
 #define IUB_CMD_SIZE_MAX	16
@@ -36,14 +42,16 @@
 /**
  * struct iub_query - read a kernel structure into user memory
  * @data: user address of the output buffer
- * @size: size of the output buffer in bytes; at least the first version of
- *	the structure queried (e.g. %IUB_FEATURES_SIZE_VER1), at most 4096
+ * @size: size of the output buffer in bytes: for IUB_IOC_GET_FEATURES
+ *	%IUB_FEATURES_SIZE_VER1 to %IUB_FEATURES_SIZE_MAX; for
+ *	IUB_IOC_GET_PORTS a multiple of sizeof(struct iub_port_info), at most
+ *	%IUB_PORTS_QUERY_MAX entries; other sizes fail with EINVAL
  * @flags: must be 0
  *
- * The kernel writes min(@size, its own size of the structure) bytes and
- * clears the rest of the buffer, so a program built against an older or a
- * newer header works with any kernel. The result of the command is the number
- * of bytes of the structure the kernel wrote.
+ * IUB_IOC_GET_FEATURES writes min(@size, its own size of the structure)
+ * bytes and clears the rest of the buffer, so a program built against an
+ * older or a newer header works with any kernel; its result is the number
+ * of bytes of the structure it wrote.
  */
 struct iub_query {
 	__u64 data;
@@ -94,7 +102,10 @@ struct iub_features {
 	__u32 reserved0;
 };
 
+/** IUB_FEATURES_SIZE_VER1 - sizeof(struct iub_features) in version 1 */
 #define IUB_FEATURES_SIZE_VER1	32
+/** IUB_FEATURES_SIZE_MAX - largest output buffer IUB_IOC_GET_FEATURES takes */
+#define IUB_FEATURES_SIZE_MAX	4096
 
 /* Flags of struct iub_nop */
 /** IUB_NOP_ASYNC - complete from a worker through io_uring task work */
@@ -177,7 +188,10 @@ struct iub_buf_detach {
 /** IUB_PORT_F_ONLINE - USB: the host has configured the function */
 #define IUB_PORT_F_ONLINE	_BITUL(8)
 
+/** IUB_PORT_NAME_LEN - size of &struct iub_port_info.name */
 #define IUB_PORT_NAME_LEN	32
+/** IUB_PORTS_QUERY_MAX - most entries one IUB_IOC_GET_PORTS fills */
+#define IUB_PORTS_QUERY_MAX	256
 
 /**
  * struct iub_port_info - one port, as IUB_IOC_GET_PORTS lists it
