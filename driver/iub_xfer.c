@@ -67,16 +67,27 @@ static u64 iub_map_walk(struct iub_buf_map *map, u64 offset, u64 len,
 	return len;
 }
 
+/*
+ * The direction of a transfer's syncs: a writable mapping is
+ * bidirectional (for its unmap, iub_buf_map_free()), but a transfer on it
+ * only fills the range, and a DMA_FROM_DEVICE sync for the device copies
+ * nothing into a bounce buffer that the device overwrites anyway.
+ */
+static enum dma_data_direction iub_xfer_sync_dir(struct iub_buf_map *map)
+{
+	return iub_map_writable(map->dir) ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
+}
+
 static void iub_sync_for_device(struct iub_buf_map *map, dma_addr_t addr,
 				u32 len, void *priv)
 {
-	dma_sync_single_for_device(map->dev, addr, len, map->dir);
+	dma_sync_single_for_device(map->dev, addr, len, iub_xfer_sync_dir(map));
 }
 
 static void iub_sync_for_cpu(struct iub_buf_map *map, dma_addr_t addr,
 			     u32 len, void *priv)
 {
-	dma_sync_single_for_cpu(map->dev, addr, len, map->dir);
+	dma_sync_single_for_cpu(map->dev, addr, len, iub_xfer_sync_dir(map));
 }
 
 /**
