@@ -158,6 +158,23 @@ static const struct iub_req_ops iub_route_ops = {
 	.release = iub_route_release,
 };
 
+/*
+ * A stage's port must move data the way the route needs (@dir), whatever
+ * the state of the buffer: -EINVAL before a stage's mapping could say
+ * -EBUSY (two writers) or the like.
+ */
+static int iub_route_check_dir(struct iub_ctx *ctx, u16 id, u32 dir)
+{
+	struct iub_port *port = iub_port_get_claimed(ctx, id);
+	int ret;
+
+	if (IS_ERR(port))
+		return PTR_ERR(port);
+	ret = port->direction == dir ? 0 : -EINVAL;
+	iub_port_put(port);
+	return ret;
+}
+
 /**
  * iub_route_submit() - IUB_IOC_ROUTE
  * @cmd: the command
@@ -189,6 +206,11 @@ int iub_route_submit(struct iub_cmd *cmd)
 
 	if (rt->flags & ~IUB_ROUTE_FLAGS)
 		return -EINVAL;
+	ret = iub_route_check_dir(cmd->ctx, rt->from, IUB_DIR_TO_MEM);
+	if (!ret)
+		ret = iub_route_check_dir(cmd->ctx, rt->to, IUB_DIR_FROM_MEM);
+	if (ret)
+		return ret;
 
 	/* the stages are requests of the route, not of io_uring */
 	t.port = rt->from;
@@ -202,6 +224,7 @@ int iub_route_submit(struct iub_cmd *cmd)
 		ret = PTR_ERR(x1);
 		goto err_destroy_x0;
 	}
+	/* again: an id may name another port since the check above */
 	if (x0->port->direction != IUB_DIR_TO_MEM ||
 	    x1->port->direction != IUB_DIR_FROM_MEM) {
 		ret = -EINVAL;

@@ -24,18 +24,18 @@ grep -q "1 transfer(s) cancelled, CQE res -125 (ECANCELED)" /tmp/cancel.out || f
 echo "ok - cancel"
 
 usb_setup dummy is_super_speed=1 || fail "usb setup"
-TMPDIR=/run chroot /host "$RECV" --quiet --bytes $((64 * MiB)) --seconds 300 > /tmp/recv.out 2>&1 &
+TMPDIR=/run chroot /host "$RECV" --quiet --bytes $((64 * MiB)) --seconds "$STEP_S" > /tmp/recv.out 2>&1 &
 rpid=$!
-"$EX/stream-to-usb" iub-sim-adc.0:rx usb0:in0 64 || { kill $rpid; fail "stream-to-usb"; }
+bounded "$EX/stream-to-usb" iub-sim-adc.0:rx usb0:in0 64 || { kill $rpid; fail "stream-to-usb"; }
 wait $rpid || { cat /tmp/recv.out; fail "receiver"; }
 cat /tmp/recv.out
 grep -q "verified: yes" /tmp/recv.out || fail "stream-to-usb data"
 echo "ok - stream-to-usb: 64 MiB verified by the host"
 
 echo 1 > $D/reset
-"$EX/usb-to-dac" usb0:out0 iub-sim-dac.0:tx 64 > /tmp/u2d.out 2>&1 &
+timeout -k 5 "$STEP_S" "$EX/usb-to-dac" usb0:out0 iub-sim-dac.0:tx 64 > /tmp/u2d.out 2>&1 &
 epid=$!
-TMPDIR=/run chroot /host "$RECV" --quiet --send --bytes $((64 * MiB)) --seconds 300 ||
+TMPDIR=/run chroot /host "$RECV" --quiet --send --bytes $((64 * MiB)) --seconds "$STEP_S" ||
 	{ kill $epid; fail "sender"; }
 wait $epid || { cat /tmp/u2d.out; fail "usb-to-dac"; }
 [ "$(cat $D/consumed_bytes)" = $((64 * MiB)) ] || fail "DAC consumed $(cat $D/consumed_bytes)"

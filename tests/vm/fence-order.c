@@ -8,12 +8,16 @@
  * then CQE) in one step, so the CQE order is the fence order; the buffers
  * are also checked with poll() inside each window.
  *
+ * An error also reaches whoever reads the fence through a sync_file.
+ *
  * Converter ports only: the simulated DAC (channel 2) is stalled so that
  * a transfer stays running on it; a transfer waits behind it for the
  * fence of a stalled capture on the simulated ADC (channel 0).
  */
 #include <poll.h>
 #include <unistd.h>
+#include <linux/dma-buf.h>
+#include <linux/sync_file.h>
 
 #include "iub_harness.h"
 #include "iub_test.h"
@@ -233,6 +237,101 @@ TEST_F(order, cyclic_publishes_no_fence)
 	EXPECT_EQ(1, port_cmd(self->fd, IUB_IOC_PORT_CANCEL, self->dac));
 	EXPECT_EQ(-ECANCELED, iub_test_wait_cqe(&self->ring, 5000, &ud));
 	EXPECT_TRUE(idle(&self->b[0]));
+}
+
+/*
+ * Transfers queued on a port behind one that waits for a fence keep their
+ * order: a playback of b1 waits for a stalled capture into b1, and the
+ * playback of b2 after it (no fence to wait for) neither plays nor ends
+ * first; once the capture ends, all three end in order.
+ */
+TEST_F(order, queued_behind_a_waiting_transfer)
+{
+	__u64 ud = 0;
+	int res;
+
+	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "stall", 1));
+	submit(_metadata, self, 1, self->adc, 10);
+	submit(_metadata, self, 1, self->dac, 1);
+	submit(_metadata, self, 2, self->dac, 2);
+	EXPECT_EQ(-ETIME, iub_test_wait_cqe(&self->ring, 500, &ud))
+		TH_LOG("CQE %llu while the capture it waits for is stalled",
+		       (unsigned long long)ud);
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "consumed_bytes"));
+	EXPECT_FALSE(idle(&self->b[2]));
+
+	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "stall", 0));
+	res = iub_test_wait_cqe(&self->ring, 5000, &ud);
+	EXPECT_EQ(SIZE, res);
+	if (ud == 10)
+		res = iub_test_wait_cqe(&self->ring, 5000, &ud);
+	EXPECT_EQ(1, ud);
+	EXPECT_EQ(SIZE, res);
+	res = iub_test_wait_cqe(&self->ring, 5000, &ud);
+	if (ud == 10)
+		res = iub_test_wait_cqe(&self->ring, 5000, &ud);
+	EXPECT_EQ(2, ud);
+	EXPECT_EQ(SIZE, res);
+	EXPECT_EQ(2 * SIZE, sim_get(SIM_CH_DAC0, "consumed_bytes"));
+}
+
+/* status of a sync_file: 1 signalled, 0 not yet, -errno its error */
+static int sync_file_status(int sfd)
+{
+	struct sync_file_info info = { 0 };
+
+	if (ioctl(sfd, SYNC_IOC_FILE_INFO, &info))
+		return -1000 - errno;
+	return info.status;
+}
+
+/*
+ * The error a transfer ends with is the error of its fence, as any other
+ * driver or process reads it: through a sync_file exported from the
+ * DMABUF while the transfer runs. A capture that fails carries EIO, a
+ * cancelled playback ECANCELED, a good one none.
+ */
+TEST_F(order, fence_error_in_exported_sync_file)
+{
+	struct dma_buf_export_sync_file e = { .flags = DMA_BUF_SYNC_WRITE };
+	struct pollfd p = { .events = POLLIN };
+	int sfd[3], i;
+
+	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "stall", 1));
+	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "fail_next", 1));
+	ASSERT_EQ(0, sim_set(SIM_CH_DAC0, "stall", 1));
+	submit(_metadata, self, 0, self->adc, 1);
+	submit(_metadata, self, 1, self->dac, 2);
+	for (i = 0; i < 2; i++) {
+		e.fd = -1;
+		ASSERT_EQ(0, ioctl(self->b[i].fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &e));
+		sfd[i] = e.fd;
+		EXPECT_EQ(0, sync_file_status(sfd[i]));
+	}
+
+	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "stall", 0));
+	EXPECT_EQ(-EIO, iub_test_wait_cqe(&self->ring, 5000, NULL));
+	EXPECT_EQ(1, port_cmd(self->fd, IUB_IOC_PORT_CANCEL, self->dac));
+	EXPECT_EQ(-ECANCELED, iub_test_wait_cqe(&self->ring, 5000, NULL));
+	for (i = 0; i < 2; i++) {
+		p.fd = sfd[i];
+		EXPECT_EQ(1, poll(&p, 1, 5000));
+	}
+	EXPECT_EQ(-EIO, sync_file_status(sfd[0]));
+	EXPECT_EQ(-ECANCELED, sync_file_status(sfd[1]));
+
+	/* and a transfer that went well leaves a fence without error */
+	submit(_metadata, self, 2, self->dac, 3);	/* the DAC still stalls */
+	e.fd = -1;
+	ASSERT_EQ(0, ioctl(self->b[2].fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &e));
+	sfd[2] = e.fd;
+	ASSERT_EQ(0, sim_set(SIM_CH_DAC0, "stall", 0));
+	EXPECT_EQ(SIZE, iub_test_wait_cqe(&self->ring, 5000, NULL));
+	p.fd = sfd[2];
+	EXPECT_EQ(1, poll(&p, 1, 5000));
+	EXPECT_EQ(1, sync_file_status(sfd[2]));
+	for (i = 0; i < 3; i++)
+		close(sfd[i]);
 }
 
 TEST_HARNESS_MAIN

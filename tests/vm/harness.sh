@@ -207,7 +207,8 @@ while IFS='	' read -r name limit command <&3; do
 	t0=$(date +%s)
 	# the test leads a session (and process group) of its own, so that
 	# the watchdog and the cleanup reach every process it started
-	setsid sh -c "$command" > "$log" 2>&1 < /dev/null &
+	# IUB_TEST_LIMIT: the test's own steps end well before the watchdog
+	IUB_TEST_LIMIT=$limit setsid sh -c "$command" > "$log" 2>&1 < /dev/null &
 	pid=$!
 	setsid sh "$0" watchdog "$pid" "$limit" "$name" "$out" \
 		< /dev/null > /dev/null 2>&1 &

@@ -17,6 +17,9 @@
 
 #include <iio_usb_bridge_uring.h>
 
+/* how long one command run by iub_test_uring_cmd() may take */
+#define IUB_TEST_CMD_TIMEOUT_S 60
+
 static inline int iub_test_open(void)
 {
 	return open(IUB_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -31,6 +34,7 @@ static inline int iub_test_uring_cmd(struct io_uring *ring, int fd, __u32 op,
 				     const void *block, size_t len)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct __kernel_timespec ts = { .tv_sec = IUB_TEST_CMD_TIMEOUT_S };
 	struct io_uring_cqe *cqe;
 	int ret;
 
@@ -42,7 +46,8 @@ static inline int iub_test_uring_cmd(struct io_uring *ring, int fd, __u32 op,
 	ret = io_uring_submit(ring);
 	if (ret != 1)
 		return -1000 - (ret < 0 ? -ret : EIO);
-	ret = io_uring_wait_cqe(ring, &cqe);
+	/* a command that never completes fails the test, not the run */
+	ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
 	if (ret)
 		return -1000 - -ret;
 	ret = cqe->user_data == 0x1ab ? cqe->res : -1000 - EPROTO;
@@ -56,6 +61,28 @@ static inline int iub_test_ioctl(int fd, unsigned long op, void *block)
 	int ret = ioctl(fd, op, block);
 
 	return ret < 0 ? -errno : ret;
+}
+
+/*
+ * The same command through ioctl() and through io_uring, each with its own
+ * copy of @block: the result both gave, or IUB_TEST_DISAGREE (and both on
+ * stderr) when they differ. Every UAPI rule holds on both paths.
+ */
+#define IUB_TEST_DISAGREE (-2000)
+static inline int iub_test_both(int fd, struct io_uring *ring,
+				unsigned long op, const void *block)
+{
+	unsigned char a[IUB_CMD_SIZE_MAX], b[IUB_CMD_SIZE_MAX];
+	int r1, r2;
+
+	memcpy(a, block, sizeof(a));
+	memcpy(b, block, sizeof(b));
+	r1 = iub_test_ioctl(fd, op, a);
+	r2 = iub_test_uring_cmd(ring, fd, op, b, sizeof(b));
+	if (r1 == r2)
+		return r1;
+	fprintf(stderr, "# op 0x%lx: ioctl %d, io_uring %d\n", op, r1, r2);
+	return IUB_TEST_DISAGREE;
 }
 
 /* Wait up to @ms for a CQE; returns its res, or -ETIME when none came. */

@@ -64,6 +64,9 @@ static void submit_routes(struct __test_metadata *_metadata,
 	ASSERT_EQ(N, io_uring_submit(&self->ring));
 }
 
+/* the fixture's file, through ioctl() and io_uring: one result */
+#define both(op, block) iub_test_both(self->fd, &self->ring, (op), (block))
+
 /* reap one CQE: its result, user_data and route info */
 static int reap(FIXTURE_DATA(r) *self, __u64 *ud, __u64 *info)
 {
@@ -165,34 +168,43 @@ TEST_F(r, invalid_routes)
 	/* directions */
 	rt.from = self->dac;
 	rt.to = self->adc;
-	EXPECT_EQ(-EINVAL, iub_test_ioctl(self->fd, IUB_IOC_ROUTE, &rt));
+	EXPECT_EQ(-EINVAL, both(IUB_IOC_ROUTE, &rt));
 	rt.from = self->adc;
 	rt.to = self->adc;
-	EXPECT_EQ(-EINVAL, iub_test_ioctl(self->fd, IUB_IOC_ROUTE, &rt));
+	EXPECT_EQ(-EINVAL, both(IUB_IOC_ROUTE, &rt));
 	rt.to = self->dac;
-	/* flags: unknown; ZLP toward a DAC */
-	rt.flags = 2;
-	EXPECT_EQ(-EINVAL, iub_test_ioctl(self->fd, IUB_IOC_ROUTE, &rt));
+	/* flags: each unknown one; ZLP toward a DAC */
+	for (unsigned int bit = 1; bit < 16; bit++) {
+		rt.flags = 1u << bit;
+		EXPECT_EQ(-EINVAL, both(IUB_IOC_ROUTE, &rt));
+	}
 	rt.flags = IUB_ROUTE_ZLP;
-	EXPECT_EQ(-EINVAL, iub_test_ioctl(self->fd, IUB_IOC_ROUTE, &rt));
+	EXPECT_EQ(-EINVAL, both(IUB_IOC_ROUTE, &rt));
 	rt.flags = 0;
 	/* ports and handles */
 	rt.from = adc1;
-	EXPECT_EQ(-EPERM, iub_test_ioctl(self->fd, IUB_IOC_ROUTE, &rt));
+	EXPECT_EQ(-EPERM, both(IUB_IOC_ROUTE, &rt));
 	rt.from = 60000;
-	EXPECT_EQ(-ENODEV, iub_test_ioctl(self->fd, IUB_IOC_ROUTE, &rt));
+	EXPECT_EQ(-ENODEV, both(IUB_IOC_ROUTE, &rt));
 	rt.from = self->adc;
 	rt.handle = 999;
-	EXPECT_EQ(-ENOENT, iub_test_ioctl(self->fd, IUB_IOC_ROUTE, &rt));
+	EXPECT_EQ(-ENOENT, both(IUB_IOC_ROUTE, &rt));
 	rt.handle = self->h[0];
 	/* range */
 	rt.length = SIZE + 4;
-	EXPECT_EQ(-EINVAL, iub_test_ioctl(self->fd, IUB_IOC_ROUTE, &rt));
+	EXPECT_EQ(-EINVAL, both(IUB_IOC_ROUTE, &rt));
 	rt.length = 0;
-	EXPECT_EQ(-EINVAL, iub_test_ioctl(self->fd, IUB_IOC_ROUTE, &rt));
-	/* and a good one through the blocking ioctl */
+	EXPECT_EQ(-EINVAL, both(IUB_IOC_ROUTE, &rt));
+	rt.length = SIZE - 4;
+	rt.offset = 8;
+	EXPECT_EQ(-EINVAL, both(IUB_IOC_ROUTE, &rt));
+	rt.offset = 0xfffff000;
+	rt.length = 0x2000;
+	EXPECT_EQ(-EINVAL, both(IUB_IOC_ROUTE, &rt));
+	rt.offset = 0;
+	/* and a good one, through the blocking ioctl and io_uring */
 	rt.length = SIZE;
-	EXPECT_EQ(SIZE, iub_test_ioctl(self->fd, IUB_IOC_ROUTE, &rt));
+	EXPECT_EQ(SIZE, both(IUB_IOC_ROUTE, &rt));
 }
 
 TEST_HARNESS_MAIN

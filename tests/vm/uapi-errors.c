@@ -28,18 +28,8 @@ FIXTURE_TEARDOWN(dev)
 	close(self->fd);
 }
 
-static int both(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self,
-		unsigned long op, void *block)
-{
-	unsigned char copy[IUB_CMD_SIZE_MAX];
-	int a, b;
-
-	memcpy(copy, block, sizeof(copy));
-	a = iub_test_ioctl(self->fd, op, block);
-	b = iub_test_uring_cmd(&self->ring, self->fd, op, copy, sizeof(copy));
-	EXPECT_EQ(a, b) TH_LOG("op 0x%lx: ioctl %d, uring %d", op, a, b);
-	return a;
-}
+/* the fixture's file, through ioctl() and io_uring: one result */
+#define both(op, block) iub_test_both(self->fd, &self->ring, (op), (block))
 
 TEST_F(dev, unknown_numbers)
 {
@@ -48,14 +38,14 @@ TEST_F(dev, unknown_numbers)
 
 	/* numbers past the table */
 	for (nr = _IOC_NR(IUB_IOC_ROUTE) + 1; nr < 256; nr++)
-		EXPECT_EQ(-ENOTTY, both(_metadata, self, _IOW(IUB_IOC_MAGIC, nr, struct iub_nop), block));
+		EXPECT_EQ(-ENOTTY, both(_IOW(IUB_IOC_MAGIC, nr, struct iub_nop), block));
 	/* another type */
-	EXPECT_EQ(-ENOTTY, both(_metadata, self, _IOW(IUB_IOC_MAGIC + 1, 1, struct iub_nop), block));
+	EXPECT_EQ(-ENOTTY, both(_IOW(IUB_IOC_MAGIC + 1, 1, struct iub_nop), block));
 	/* a known number with the wrong size or direction */
-	EXPECT_EQ(-ENOTTY, both(_metadata, self, _IOW(IUB_IOC_MAGIC, 1, __u64), block));
-	EXPECT_EQ(-ENOTTY, both(_metadata, self, _IOR(IUB_IOC_MAGIC, 1, struct iub_nop), block));
-	EXPECT_EQ(-ENOTTY, both(_metadata, self, _IOWR(IUB_IOC_MAGIC, 0, struct iub_query), block));
-	EXPECT_EQ(-ENOTTY, both(_metadata, self, _IO(IUB_IOC_MAGIC, 0), block));
+	EXPECT_EQ(-ENOTTY, both(_IOW(IUB_IOC_MAGIC, 1, __u64), block));
+	EXPECT_EQ(-ENOTTY, both(_IOR(IUB_IOC_MAGIC, 1, struct iub_nop), block));
+	EXPECT_EQ(-ENOTTY, both(_IOWR(IUB_IOC_MAGIC, 0, struct iub_query), block));
+	EXPECT_EQ(-ENOTTY, both(_IO(IUB_IOC_MAGIC, 0), block));
 	/* a generic ioctl that is not ours */
 	EXPECT_EQ(-ENOTTY, iub_test_ioctl(self->fd, TCGETS, block));
 }
@@ -67,7 +57,7 @@ TEST_F(dev, nop_reserved_must_be_zero)
 
 	for (bit = 0; bit < 64; bit++) {
 		n.reserved = 1ULL << bit;
-		EXPECT_EQ(-EINVAL, both(_metadata, self, IUB_IOC_NOP, &n));
+		EXPECT_EQ(-EINVAL, both(IUB_IOC_NOP, &n));
 	}
 }
 
@@ -80,21 +70,21 @@ TEST_F(dev, nop_unknown_flags)
 		if ((1u << bit) & IUB_NOP_FLAGS)
 			continue;
 		n.flags = 1u << bit;
-		EXPECT_EQ(-EINVAL, both(_metadata, self, IUB_IOC_NOP, &n));
+		EXPECT_EQ(-EINVAL, both(IUB_IOC_NOP, &n));
 	}
 	n.flags = IUB_NOP_ASYNC | IUB_NOP_PARK;
-	EXPECT_EQ(-EINVAL, both(_metadata, self, IUB_IOC_NOP, &n));
+	EXPECT_EQ(-EINVAL, both(IUB_IOC_NOP, &n));
 }
 
 TEST_F(dev, nop_value_range)
 {
 	struct iub_nop n = { .value = INT_MAX };
 
-	EXPECT_EQ(INT_MAX, both(_metadata, self, IUB_IOC_NOP, &n));
+	EXPECT_EQ(INT_MAX, both(IUB_IOC_NOP, &n));
 	n.value = (__u32)INT_MAX + 1;
-	EXPECT_EQ(-EINVAL, both(_metadata, self, IUB_IOC_NOP, &n));
+	EXPECT_EQ(-EINVAL, both(IUB_IOC_NOP, &n));
 	n.value = UINT_MAX;
-	EXPECT_EQ(-EINVAL, both(_metadata, self, IUB_IOC_NOP, &n));
+	EXPECT_EQ(-EINVAL, both(IUB_IOC_NOP, &n));
 }
 
 /* a ring with 128-byte SQEs carries the same 16-byte blocks */

@@ -10,6 +10,27 @@ STREAM=$IUB_GUEST_BUILD/tests/vm/usb-stream
 # the receiver runs in the host root (chroot): its path there
 RECV=${IUB_GUEST_BUILD#/host}/tools/usb-receiver/iub-usb-recv
 
+# Every step that waits on the other side of a USB link ends after STEP_S
+# seconds, a sixth of the test's limit (IUB_TEST_LIMIT, from the harness;
+# at least 30 s), and says so: a driver that loses a short packet or
+# miscounts a length fails that step by name instead of leaving the test to
+# its watchdog. step_timed_out T0: whether STEP_S passed since T0.
+STEP_S=$(( ${IUB_TEST_LIMIT:-300} / 6 ))
+[ "$STEP_S" -ge 30 ] || STEP_S=30
+step_timed_out() {
+	[ $(( $(date +%s) - $1 )) -ge "$STEP_S" ] &&
+		echo "not ok - no verdict within ${STEP_S}s: timed out"
+}
+
+# bounded CMD...: CMD, ended after STEP_S seconds
+bounded() {
+	_t0=$(date +%s)
+	timeout -k 5 "$STEP_S" "$@"
+	_rc=$?
+	[ $_rc = 0 ] || step_timed_out "$_t0"
+	return $_rc
+}
+
 # usb_setup dummy|sim [module params]: a UDC and a bound gadget, configured
 usb_setup() {
 	usb_udc_kind=$1
@@ -57,7 +78,7 @@ usb_port_flags() {
 usb_in() {
 	"$STREAM" in "$1" "$2" "${3:-1048576}" "${4:-8}" > /tmp/stream.out 2>&1 &
 	spid=$!
-	TMPDIR=/run chroot /host "$RECV" --quiet --bytes "$2" --seconds 300 \
+	TMPDIR=/run chroot /host "$RECV" --quiet --bytes "$2" --seconds "$STEP_S" \
 		> /tmp/recv.out 2>&1
 	rc=$?
 	[ $rc = 0 ] || kill $spid 2>/dev/null
@@ -70,7 +91,7 @@ usb_in() {
 usb_out() {
 	"$STREAM" out "$1" "$2" "${3:-1048576}" "${4:-8}" > /tmp/stream.out 2>&1 &
 	spid=$!
-	TMPDIR=/run chroot /host "$RECV" --quiet --send --bytes "$2" --seconds 300 ||
+	TMPDIR=/run chroot /host "$RECV" --quiet --send --bytes "$2" --seconds "$STEP_S" ||
 		{ kill $spid; return 1; }
 	wait $spid
 	rc=$?

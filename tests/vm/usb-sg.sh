@@ -30,7 +30,7 @@ echo "ok - 256 MiB bulk IN, premapped scatterlists, verified by the UDC"
 echo "ok - 256 MiB bulk OUT, premapped scatterlists, verified by the bridge side"
 
 ep_reset
-$IUB stream -q -b $MiB -n 8 -B $((64 * MiB)) iub-sim-adc.0:rx usb0:in0 || fail "route"
+bounded "$IUB" stream -q -b $MiB -n 8 -B $((64 * MiB)) iub-sim-adc.0:rx usb0:in0 || fail "route"
 if [ "$(ep_sum in bytes)" != $((64 * MiB)) ] || [ "$(ep_sum in mismatches)" != 0 ]; then
 	fail "route: $(ep_sum in bytes) bytes, $(ep_sum in mismatches) mismatches"
 fi
@@ -38,10 +38,10 @@ echo "ok - 64 MiB ADC -> bulk IN routes on the SG path, verified by the UDC"
 
 # IUB_ROUTE_ZLP: every 64 KiB route ends with a zero-length packet
 ep_reset
-$IUB stream -q -z -b 65536 -n 4 -B $MiB iub-sim-adc.0:rx usb0:in0 || fail "ZLP routes"
+bounded "$IUB" stream -q -z -b 65536 -n 4 -B $MiB iub-sim-adc.0:rx usb0:in0 || fail "ZLP routes"
 [ "$(ep_sum in zlps)" = 16 ] || fail "$(ep_sum in zlps) ZLPs for 16 routes"
 ep_reset
-$IUB stream -q -b 65536 -n 4 -B $MiB iub-sim-adc.0:rx usb0:in0 || fail "routes"
+bounded "$IUB" stream -q -b 65536 -n 4 -B $MiB iub-sim-adc.0:rx usb0:in0 || fail "routes"
 [ "$(ep_sum in zlps)" = 0 ] || fail "ZLPs without the flag"
 echo "ok - IUB_ROUTE_ZLP: one zero-length packet per route, none without it"
 

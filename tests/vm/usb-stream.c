@@ -9,6 +9,8 @@
  *   usb-stream in|out PORT BYTES [SIZE [QUEUE [heap]]]
  *
  * Exit 0 when BYTES went through (and, for out, verified); prints a line.
+ * Exit 1 on an error, and when no transfer ends for an eighth of the
+ * test's time limit (IUB_TEST_LIMIT, at least 60 s).
  */
 #include <stdlib.h>
 #include <time.h>
@@ -30,7 +32,7 @@ int main(int argc, char **argv)
 	struct iub_sim_stream_check chk;
 	struct io_uring ring;
 	unsigned long long total, done = 0, submitted = 0;
-	unsigned int size = 1 << 20, queue = 8, i;
+	unsigned int size = 1 << 20, queue = 8, i, stall_s = 0;
 	enum dmabuf_kind kind = DMABUF_UDMABUF;
 	struct timespec t0, t1;
 	__u32 next = 0x20000000;
@@ -72,6 +74,14 @@ int main(int argc, char **argv)
 			die("attach", h[i]);
 	}
 
+	/*
+	 * A transfer that never ends (a lost short packet, a miscounted
+	 * length) fails the stream by name well before the test's own limit.
+	 */
+	if (getenv("IUB_TEST_LIMIT"))
+		stall_s = strtoul(getenv("IUB_TEST_LIMIT"), NULL, 10) / 8;
+	if (stall_s < 60)
+		stall_s = 60;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < queue && submitted < total; i++) {
 		unsigned int len = total - submitted < size ? total - submitted : size;
@@ -87,8 +97,13 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	while (done < submitted) {
 		__u64 ud = ~0ULL;
-		int res = iub_test_wait_cqe(&ring, 600000, &ud);
+		int res = iub_test_wait_cqe(&ring, stall_s * 1000, &ud);
 
+		if (res == -ETIME) {
+			printf("usb-stream: no transfer ended within %u s, %llu of %llu bytes done: timed out\n",
+			       stall_s, done, submitted);
+			exit(1);
+		}
 		if (res < 0)
 			die("transfer", res);
 		if (!in) {
