@@ -159,19 +159,29 @@ static const struct iub_req_ops iub_route_ops = {
 };
 
 /*
- * A stage's port must move data the way the route needs (@dir), whatever
- * the state of the buffer: -EINVAL before a stage's mapping could say
- * -EBUSY (two writers) or the like.
+ * Both ports must be claimed by this file (their -ENODEV, -EPERM or
+ * -ESHUTDOWN first, @from's before @to's) and move data the way the route
+ * needs: -EINVAL otherwise, whatever the state of the buffer, before a
+ * stage's mapping could say -EBUSY (two writers) or the like.
  */
-static int iub_route_check_dir(struct iub_ctx *ctx, u16 id, u32 dir)
+static int iub_route_check_ports(struct iub_ctx *ctx, u16 from, u16 to)
 {
-	struct iub_port *port = iub_port_get_claimed(ctx, id);
+	struct iub_port *p0, *p1;
 	int ret;
 
-	if (IS_ERR(port))
-		return PTR_ERR(port);
-	ret = port->direction == dir ? 0 : -EINVAL;
-	iub_port_put(port);
+	p0 = iub_port_get_claimed(ctx, from);
+	if (IS_ERR(p0))
+		return PTR_ERR(p0);
+	p1 = iub_port_get_claimed(ctx, to);
+	if (IS_ERR(p1)) {
+		ret = PTR_ERR(p1);
+		goto out_put0;
+	}
+	ret = p0->direction == IUB_DIR_TO_MEM &&
+	      p1->direction == IUB_DIR_FROM_MEM ? 0 : -EINVAL;
+	iub_port_put(p1);
+out_put0:
+	iub_port_put(p0);
 	return ret;
 }
 
@@ -206,9 +216,7 @@ int iub_route_submit(struct iub_cmd *cmd)
 
 	if (rt->flags & ~IUB_ROUTE_FLAGS)
 		return -EINVAL;
-	ret = iub_route_check_dir(cmd->ctx, rt->from, IUB_DIR_TO_MEM);
-	if (!ret)
-		ret = iub_route_check_dir(cmd->ctx, rt->to, IUB_DIR_FROM_MEM);
+	ret = iub_route_check_ports(cmd->ctx, rt->from, rt->to);
 	if (ret)
 		return ret;
 

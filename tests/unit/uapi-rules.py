@@ -21,26 +21,29 @@ def norm(text):
 
 
 def book_rules(path):
-    """(errno, rule) pairs of the Errors table, in order."""
+    """(errno, rule) pairs of the Errors table, in order, and the rows that
+    could not be read (a row must start with one or more ``EXXX``)."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
     start = text.index("\nErrors\n======\n")
     table = text[text.index(".. list-table::", start):]
-    rows = re.split(r"\n   \* - ", table)[1:]
-    rules = []
+    # the table ends at the first line back at column 0
+    table = re.split(r"\n(?=\S)", table)[0]
+    rows = re.split(r"\n   \* - ", table)[2:]      # [0]: options, [1]: header
+    rules, bad = [], []
     for row in rows:
-        # the table ends at the first line back at column 0
-        row = re.split(r"\n(?=\S)", row)[0]
-        m = re.match(r"``(E[A-Z0-9]+)``\n     - (.*)", row, re.S)
+        m = re.match(r"((?:``E[A-Z0-9]+``(?:, )?)+)\n     - (.*)", row, re.S)
         if not m:
-            continue            # the header row
-        errno, cell = m.group(1), m.group(2)
-        if cell.startswith("- "):
-            items = re.split(r"\n       - ", "\n       " + cell)[1:]
+            bad.append(row.splitlines()[0])
+            continue
+        errnos = re.findall(r"``(E[A-Z0-9]+)``", m.group(1))
+        cell = m.group(2)
+        if re.match(r"[-*] ", cell):
+            items = re.split(r"\n       [-*] ", "\n       " + cell)[1:]
         else:
             items = [cell]
-        rules += [(errno, norm(i)) for i in items]
-    return rules
+        rules += [("/".join(errnos), norm(i)) for i in items]
+    return rules, bad
 
 
 def listed_rules(path):
@@ -57,7 +60,7 @@ def listed_rules(path):
                     continue
                 listed[key] += line.split()
                 continue
-            m = re.match(r"(E[A-Z0-9]+): (.+)$", line)
+            m = re.match(r"(E[A-Z0-9]+(?:/E[A-Z0-9]+)*): (.+)$", line)
             if not m:
                 problems.append(f"{path}:{n}: not 'ERRNO: rule': {line}")
                 key = None
@@ -69,8 +72,15 @@ def listed_rules(path):
     return listed, problems
 
 
+LANES = ("bounce", "debug", "arm64")
+
+
 def test_exists(src, ref):
-    """Whether the test @ref names exists in the tree."""
+    """Whether the test @ref names exists in the tree (and its @LANE, if it
+    has one, is a lane of the suite)."""
+    ref, _, lane = ref.partition("@")
+    if lane and lane not in LANES:
+        return False
     vm = os.path.join(src, "tests", "vm")
     if ref.endswith(".sh"):
         return os.path.isfile(os.path.join(vm, ref))
@@ -91,9 +101,11 @@ def test_exists(src, ref):
 
 def main():
     src = sys.argv[1] if len(sys.argv) > 1 else "."
-    book = book_rules(os.path.join(src, "Documentation", "uapi.rst"))
+    book, bad = book_rules(os.path.join(src, "Documentation", "uapi.rst"))
     listed, problems = listed_rules(os.path.join(src, "tests", "unit",
                                                  "uapi-rules.txt"))
+    problems += [f"a row of uapi.rst's Errors table that is not "
+                 f"``EXXX`` (or ``EXXX``, ``EYYY``): {b}" for b in bad]
     if len(book) < 20:
         problems.append(f"only {len(book)} rules read from uapi.rst's "
                         "Errors table: has its layout changed?")

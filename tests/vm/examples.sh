@@ -33,11 +33,12 @@ grep -q "verified: yes" /tmp/recv.out || fail "stream-to-usb data"
 echo "ok - stream-to-usb: 64 MiB verified by the host"
 
 echo 1 > $D/reset
+t0=$(date +%s)
 timeout -k 5 "$STEP_S" "$EX/usb-to-dac" usb0:out0 iub-sim-dac.0:tx 64 > /tmp/u2d.out 2>&1 &
 epid=$!
 TMPDIR=/run chroot /host "$RECV" --quiet --send --bytes $((64 * MiB)) --seconds "$STEP_S" ||
 	{ kill $epid; fail "sender"; }
-wait $epid || { cat /tmp/u2d.out; fail "usb-to-dac"; }
+wait $epid || { cat /tmp/u2d.out; step_timed_out "$t0"; fail "usb-to-dac"; }
 [ "$(cat $D/consumed_bytes)" = $((64 * MiB)) ] || fail "DAC consumed $(cat $D/consumed_bytes)"
 [ "$(cat $D/mismatches)" = 0 ] || fail "DAC mismatches"
 echo "ok - usb-to-dac: 64 MiB verified by the DAC"

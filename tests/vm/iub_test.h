@@ -17,8 +17,18 @@
 
 #include <iio_usb_bridge_uring.h>
 
-/* how long one command run by iub_test_uring_cmd() may take */
-#define IUB_TEST_CMD_TIMEOUT_S 60
+/*
+ * How long one command run by iub_test_uring_cmd() may take: a quarter of
+ * the test's limit (IUB_TEST_LIMIT, from the harness: longer on the debug
+ * kernel), at least 60 s.
+ */
+static inline unsigned int iub_test_cmd_timeout_s(void)
+{
+	const char *limit = getenv("IUB_TEST_LIMIT");
+	unsigned long s = limit ? strtoul(limit, NULL, 10) / 4 : 0;
+
+	return s < 60 ? 60 : s;
+}
 
 static inline int iub_test_open(void)
 {
@@ -34,7 +44,10 @@ static inline int iub_test_uring_cmd(struct io_uring *ring, int fd, __u32 op,
 				     const void *block, size_t len)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-	struct __kernel_timespec ts = { .tv_sec = IUB_TEST_CMD_TIMEOUT_S };
+	struct __kernel_timespec ts = { .tv_sec = iub_test_cmd_timeout_s() };
+	/* a command that timed out may complete later: never taken for ours */
+	static __u64 seq = 0x1ab0000;
+	__u64 ud = ++seq;
 	struct io_uring_cqe *cqe;
 	int ret;
 
@@ -42,15 +55,20 @@ static inline int iub_test_uring_cmd(struct io_uring *ring, int fd, __u32 op,
 		return -1000 - EBUSY;
 	if (iub_prep_cmd(sqe, fd, op, block, len))
 		return -1000 - EINVAL;
-	sqe->user_data = 0x1ab;
+	sqe->user_data = ud;
 	ret = io_uring_submit(ring);
 	if (ret != 1)
 		return -1000 - (ret < 0 ? -ret : EIO);
 	/* a command that never completes fails the test, not the run */
-	ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
-	if (ret)
-		return -1000 - -ret;
-	ret = cqe->user_data == 0x1ab ? cqe->res : -1000 - EPROTO;
+	for (;;) {
+		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+		if (ret)
+			return -1000 - -ret;
+		if (cqe->user_data < 0x1ab0000 || cqe->user_data >= ud)
+			break;
+		io_uring_cqe_seen(ring, cqe);	/* a late one of ours */
+	}
+	ret = cqe->user_data == ud ? cqe->res : -1000 - EPROTO;
 	io_uring_cqe_seen(ring, cqe);
 	return ret;
 }

@@ -34,7 +34,7 @@ usb_teardown
 usb_setup dummy || fail "setup"
 echo 1 > /sys/kernel/debug/iub-sim-dma/chan0/fail_next
 TMPDIR=/run chroot /host "$RECV" --quiet --seconds 5 > /dev/null 2>&1 &
-$IUB stream -q -b 65536 -n 8 -B $((8 * 1048576)) iub-sim-adc.0:rx usb0:in0 > /tmp/iub.out 2>&1
+bounded "$IUB" stream -q -b 65536 -n 8 -B $((8 * 1048576)) iub-sim-adc.0:rx usb0:in0 > /tmp/iub.out 2>&1
 rc=$?
 wait
 cat /tmp/iub.out

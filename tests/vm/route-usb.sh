@@ -48,7 +48,7 @@ for spec in 4096:16:65536:$((32 * MiB)) 65536:16:$MiB:$((256 * MiB)) \
 	sleep 1
 	kill -INT $ipid 2>/dev/null
 	wait $ipid
-	step_timed_out "$t0"
+	step_timed_out "$t0" && fail "bulk OUT -> DAC, $bsize-byte buffers"
 	cat /tmp/iub.out
 	[ "$(cat $D/consumed_bytes)" = "$bytes" ] || fail "DAC consumed $(cat $D/consumed_bytes)"
 	[ "$(cat $D/mismatches)" = 0 ] || fail "DAC saw $(cat $D/mismatches) mismatches"

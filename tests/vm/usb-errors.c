@@ -126,7 +126,7 @@ TEST_F(usb, routes_the_wrong_way)
 	rt.from = self->out;
 	rt.to = adc;
 	EXPECT_EQ(-EINVAL, both(IUB_IOC_ROUTE, &rt));
-	/* ZLP applies to a bulk IN second stage only */
+	/* a range past the end, toward a host that reads */
 	rt.from = adc;
 	rt.to = self->in;
 	rt.flags = IUB_ROUTE_ZLP;
@@ -186,9 +186,11 @@ TEST_F(usb, cancelled_transfer_errno)
 }
 
 /*
- * Last: the stream goes out, half of each buffer through ioctl(), half
- * through io_uring; the host checks it got exactly this, so none of the
- * refused transfers above sent anything.
+ * Last (the harness runs the cases in this order; usb-errors.sh's host
+ * waits for exactly this stream, so run the program whole, not one case
+ * with -t): the stream goes out, half of each buffer through ioctl(),
+ * half through io_uring; the host checks it got exactly this, so none of
+ * the refused transfers above sent anything.
  */
 TEST_F(usb, only_the_stream_reached_the_host)
 {

@@ -10,13 +10,14 @@ set -u
 PROG=$IUB_GUEST_BUILD/tests/vm/usb-errors
 MiB=1048576
 
-# dummy_hcd: the receiver reads everything bulk IN sends, for 120 s at most
+# dummy_hcd: the receiver reads everything bulk IN sends (each side for
+# STEP_S at most, usb-lib.sh)
 usb_setup dummy is_super_speed=1 || fail "setup on dummy_hcd"
 usb_port_flags usb0:in0 | grep -q USB_CPU || fail "dummy_hcd port not on the CPU path"
-TMPDIR=/run chroot /host "$RECV" --quiet --bytes $MiB --seconds 120 \
+TMPDIR=/run chroot /host "$RECV" --quiet --bytes $MiB --seconds "$STEP_S" \
 	> /tmp/recv.out 2>&1 &
 rpid=$!
-timeout -k 5 180 "$PROG" || { kill $rpid; fail "usb-errors on dummy_hcd (CPU path)"; }
+bounded "$PROG" || { kill $rpid; fail "usb-errors on dummy_hcd (CPU path)"; }
 wait $rpid || { cat /tmp/recv.out; fail "receiver on dummy_hcd"; }
 cat /tmp/recv.out
 grep -q "verified: yes" /tmp/recv.out || fail "host stream not verified"
@@ -28,7 +29,7 @@ usb_setup sim || fail "setup on iub-sim-udc.0"
 usb_port_flags usb0:in0 | grep -q USB_SG || fail "usb0:in0 is not on the SG path"
 ep_reset
 ep_pause out 1
-timeout -k 5 180 "$PROG" || fail "usb-errors on iub-sim-udc (DMA path)"
+bounded "$PROG" || fail "usb-errors on iub-sim-udc (DMA path)"
 bytes=$(ep_sum in bytes) bad=$(ep_sum in mismatches) misuse=$(cat "$DBG/misuse")
 if [ "$bytes" != $MiB ] || [ "$bad" != 0 ]; then
 	fail "the simulated host got $bytes bytes ($MiB sent), $bad mismatches"

@@ -22,7 +22,10 @@ step_timed_out() {
 		echo "not ok - no verdict within ${STEP_S}s: timed out"
 }
 
-# bounded CMD...: CMD, ended after STEP_S seconds
+# bounded CMD...: CMD, ended after STEP_S seconds. (busybox's timeout
+# execs CMD, so $! of `timeout ... CMD &` is CMD itself; its watcher runs
+# in a session of its own, out of the harness's reach, and exits within a
+# second of CMD.)
 bounded() {
 	_t0=$(date +%s)
 	timeout -k 5 "$STEP_S" "$@"
