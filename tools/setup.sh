@@ -10,6 +10,9 @@
 # qemu-system-aarch64, and in the cache Debian's arm64 kernel of the same
 # version (image, headers), busybox-static and lsusb for arm64.
 #
+# The system user iub-build, for the packaging test that builds a fresh
+# clone without root (tests/packaging/nonroot-install.sh).
+#
 # Usage: tools/setup.sh [--print-env]
 #   --print-env  only print the resulting environment (KVER, KDIR, ...)
 #
@@ -48,6 +51,11 @@ PKGS=(
 	# guest through `chroot /host` with the arm64 libc, libusb and
 	# libudev that multiarch installs next to the host's)
 	qemu-system-arm liburing-dev:arm64 libusb-1.0-0-dev:arm64 libiio0:arm64
+	# packaging/nonroot: a packager's arm64 build runs its unit tests
+	# through qemu-user; packaging/install checks programs with file
+	qemu-user file
+	# vm/perms-group: the guest runs the host's udevd with our udev rules
+	udev
 )
 
 # On Debian 12 these conflict with every cross compiler package, so a setup
@@ -193,6 +201,14 @@ if [ ! -e "$SROOT/.done" ]; then
 	tar -C "$SROOT" -xaf "$SROOT"/deb/x/usr/src/linux-source-6.12.tar.*
 	rm -rf "$SROOT/deb"
 	touch "$SROOT/.done"
+fi
+
+# packaging/nonroot builds a fresh clone as this unprivileged user.
+IUB_BUILD_USER=iub-build
+if ! id "$IUB_BUILD_USER" > /dev/null 2>&1; then
+	log "creating the unprivileged build user $IUB_BUILD_USER"
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin "$IUB_BUILD_USER"
 fi
 
 cat > "$IUB_CACHE/env.new" <<ENV
