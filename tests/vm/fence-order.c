@@ -334,4 +334,33 @@ TEST_F(order, fence_error_in_exported_sync_file)
 		close(sfd[i]);
 }
 
+/*
+ * A transfer that io_uring cancels (its ring exits) cancels its whole
+ * port: the other ring's transfer on the port ends
+ * with ECANCELED too, and the cancelled one's fence carries ECANCELED.
+ */
+TEST_F(order, ring_exit_cancels_the_port_with_ecanceled)
+{
+	struct dma_buf_export_sync_file e = { .flags = DMA_BUF_SYNC_WRITE, .fd = -1 };
+	struct pollfd p = { .events = POLLIN };
+	struct io_uring ring2;
+
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring2, 0));
+	ASSERT_EQ(0, sim_set(SIM_CH_DAC0, "stall", 1));
+	ASSERT_EQ(0, iub_test_queue_xfer(&ring2, self->fd, self->h[0], self->dac,
+					 0, SIZE, 0, 1));
+	ASSERT_EQ(1, io_uring_submit(&ring2));
+	submit(_metadata, self, 1, self->dac, 2);
+	ASSERT_EQ(0, ioctl(self->b[0].fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &e));
+	EXPECT_EQ(-ETIME, iub_test_wait_cqe(&self->ring, 300, NULL));
+
+	io_uring_queue_exit(&ring2);
+	EXPECT_EQ(-ECANCELED, iub_test_wait_cqe(&self->ring, 5000, NULL));
+	p.fd = e.fd;
+	EXPECT_EQ(1, poll(&p, 1, 5000));
+	EXPECT_EQ(-ECANCELED, sync_file_status(e.fd));
+	close(e.fd);
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "consumed_bytes"));
+}
+
 TEST_HARNESS_MAIN
