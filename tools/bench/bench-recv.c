@@ -44,6 +44,7 @@
 
 #include <libusb.h>
 
+#include "iub_size.h"
 #include "recv_core.h"
 
 #define MAX_STREAMS	4
@@ -296,14 +297,20 @@ int main(int argc, char **argv)
 	bool targets = false, zero_copy = true;
 	struct rusage ru0, ru1;
 	unsigned int i, j;
-	uint64_t bad = 0;
+	uint64_t bad = 0, size;
 	double deadline;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.streams = strtoul(optarg, NULL, 0); break;
-		case 's': o.size = strtoul(optarg, NULL, 0); break;
+		case 's':
+			if (iub_parse_size(optarg, &size) || size > SIZE_MAX) {
+				fprintf(stderr, "iub-bench-recv: --size: '%s' is not a size\n", optarg);
+				return 2;
+			}
+			o.size = (size_t)size;
+			break;
 		case 'q': o.queue = strtoul(optarg, NULL, 0); break;
 		case 'N': o.verify = false; break;
 		case 'V': o.vid = (int)strtol(optarg, NULL, 16); break;

@@ -54,7 +54,8 @@ void iub_recv_usage(FILE *f, const char *prog)
 "                     wMaxPacketSize with a zero-length packet\n"
 "  --zero-copy        use buffers mapped from usbfs (libusb_dev_mem_alloc),\n"
 "                     falling back to ordinary memory\n"
-"Sizes take the suffixes K, M, G (powers of 1024). The stream is that of\n"
+"Sizes: decimal or 0x hex, with K, M, G or T (powers of 1024), alone or with\n"
+"iB or B: 4096, 4K, 64MiB, 0x4000000. The stream is that of\n"
 "sim/iub_sim_stream.h: little-endian 32-bit words counting up by one; the\n"
 "verifier synchronizes on the first word, then checks every further one.\n"
 "\n"
@@ -104,46 +105,6 @@ static int parse_uint(const char *s, int base, uint64_t max, uint64_t *val)
 	if (errno || *end || end == s || v > max)
 		return -EINVAL;
 	*val = v;
-	return 0;
-}
-
-/**
- * iub_recv_parse_size() - parse a byte count
- * @s: decimal number with an optional suffix K, M, G or T (powers of 1024),
- *     which may be followed by "iB" or "B"
- * @val: the result
- *
- * Return: 0, or -EINVAL (not a number, unknown suffix, overflow).
- */
-int iub_recv_parse_size(const char *s, uint64_t *val)
-{
-	unsigned long long v;
-	unsigned int shift = 0;
-	char *end;
-
-	if (!*s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default:
-		return -EINVAL;
-	}
-	if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
-		end += strlen(end);
-	if (*end)
-		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*val = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -271,14 +232,14 @@ int iub_recv_parse_args(struct iub_recv_opts *o, int argc, char **argv,
 			o->queue = (unsigned int)v;
 			break;
 		case OPT_SIZE:
-			if (iub_recv_parse_size(optarg, &v) || !v ||
+			if (iub_parse_size(optarg, &v) || !v ||
 			    v > IUB_RECV_MAX_SIZE)
 				return usage_error(err, prog,
 					"--size wants a size from 1 to 256M, not '%s'", optarg);
 			o->size = (size_t)v;
 			break;
 		case OPT_BYTES:
-			if (iub_recv_parse_size(optarg, &v) || !v)
+			if (iub_parse_size(optarg, &v) || !v)
 				return usage_error(err, prog,
 					"--bytes wants a size of at least 1, not '%s'", optarg);
 			o->bytes = v;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "iub_sim_stream.h"
+#include "iub_size.h"
 
 /* Exit codes, as documented in --help and Documentation/usb-receiver.rst. */
 #define IUB_RECV_EXIT_OK	0	/* byte count reached, data verified */
@@ -86,7 +87,6 @@ struct iub_recv_opts {
 
 int iub_recv_parse_args(struct iub_recv_opts *o, int argc, char **argv,
 			FILE *out, FILE *err);
-int iub_recv_parse_size(const char *s, uint64_t *val);
 void iub_recv_usage(FILE *f, const char *prog);
 
 /**

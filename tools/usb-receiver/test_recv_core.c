@@ -48,7 +48,6 @@ static int parse(struct iub_recv_opts *o, ...)
 static void test_args(void)
 {
 	struct iub_recv_opts o;
-	uint64_t v;
 
 	check(parse(&o, NULL) == IUB_RECV_PARSE_OK && o.mode == IUB_RECV_RECEIVE &&
 	      o.vid == -1 && o.pid == -1 && o.interface == -1 &&
@@ -110,17 +109,9 @@ static void test_args(void)
 		      a[1] ? a[1] : "", a[2] ? a[2] : "");
 	}
 
-	check(!iub_recv_parse_size("17", &v) && v == 17, "size 17");
-	check(!iub_recv_parse_size("4k", &v) && v == 4096, "size 4k");
-	check(!iub_recv_parse_size("3MiB", &v) && v == 3u << 20, "size 3MiB");
-	check(!iub_recv_parse_size("2GB", &v) && v == 2ull << 30, "size 2GB");
-	check(!iub_recv_parse_size("1T", &v) && v == 1ull << 40, "size 1T");
-	check(iub_recv_parse_size("16777216T", &v) != 0, "size overflow");
-	check(iub_recv_parse_size("18446744073709551616", &v) != 0,
-	      "size overflow without suffix");
-	check(iub_recv_parse_size("1iB", &v) != 0, "size: iB without a unit");
-	check(iub_recv_parse_size("0x10", &v) != 0, "size: no hex");
-	check(iub_recv_parse_size(" 1", &v) != 0, "size: no blanks");
+	/* the sizes themselves: unit/size-parser (tests/unit/size_parser.c) */
+	check(parse(&o, "--size", "0x10000", NULL, NULL, NULL) ==
+	      IUB_RECV_PARSE_OK && o.size == 0x10000, "--size in hex");
 }
 
 /* A stream of @words words from @seed, cut into chunks by @cuts. */
