@@ -74,3 +74,14 @@ html_theme_options = {
 }
 html_title = 'iio-usb-bridge %s' % release
 html_show_sourcelink = False
+
+# Manual pages (sphinx-build -b man; the packaging builds and installs
+# them): (start page, name, description, authors, section). The page's
+# title becomes NAME, its sections the man page's.
+man_pages = [
+    ('iub', 'iub', 'list the ports of /dev/iio-usb-bridge and stream through them',
+     [author], 1),
+    ('usb-receiver', 'iub-usb-recv',
+     'USB host side of iio-usb-bridge: receive and verify, or send, a stream',
+     [author], 1),
+]
