@@ -27,6 +27,8 @@ expected=(
 	"$prefix/share/pkgconfig/iio-usb-bridge.pc"
 	"$prefix/lib/udev/rules.d/60-iio-usb-bridge.rules"
 	"$prefix/lib/sysusers.d/iio-usb-bridge.conf"
+	"$prefix/share/bash-completion/completions/iub"
+	"$prefix/share/bash-completion/completions/iub-usb-recv"
 )
 tools_list=$build/packaging/installed-tools.txt
 [ -f "$tools_list" ] || fail "$tools_list missing (packaging/CMakeLists.txt writes it)"

@@ -43,6 +43,7 @@
 #include <iio_usb_bridge_uring.h>
 #include "../../sim/iub_sim_stream.h"
 #include "iub_dmabuf.h"
+#include "iub_io.h"
 #include "iub_size.h"
 
 #ifndef IUB_VERSION
@@ -471,12 +472,14 @@ struct end {
  * @map: its CPU mapping, or NULL (a route without -V)
  * @handle: its handle on the bridge
  * @len: bytes of the route or transfer in flight on it
+ * @fed: playback: bytes of the file in it (@len less the padding)
  */
 struct buf {
 	int fd;
 	void *map;
 	int handle;
 	unsigned long long len;
+	size_t fed;
 };
 
 /**
@@ -557,23 +560,68 @@ static int open_file(struct end *e, bool in)
 	return 0;
 }
 
-/* Read up to @len bytes, fewer only at the end of the file. -1 on error. */
-static ssize_t read_full(int fd, void *p, size_t len)
+/* Bracket CPU access to @b (DMA_BUF_SYNC_*); false after a message. */
+static bool cpu_access(const struct buf *b, uint64_t flags)
 {
-	size_t got = 0;
-	ssize_t n;
+	int ret = iub_dmabuf_sync(b->fd, flags);
 
-	while (got < len) {
-		n = read(fd, (char *)p + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (!n)
-			break;
-		got += (size_t)n;
+	if (ret < 0)
+		fprintf(stderr, "\niub: DMA_BUF_IOCTL_SYNC %s: %s\n",
+			flags & DMA_BUF_SYNC_END ? "END" : "START",
+			strerror(-ret));
+	return !ret;
+}
+
+/*
+ * Playback: read the next @len bytes of @from into @b, zeros up to @align
+ * after a short end, @chk checking them with -V; *@eof at the end of the
+ * file (--cyclic: after this buffer, which must hold all of it).
+ * Return: the bytes to transfer, 0 at the end, or -exit status after a
+ * message.
+ */
+static long long play_fill(const struct end *from, struct buf *b, size_t len,
+			   unsigned int align, const struct stream_opts *o,
+			   struct iub_sim_stream_check *chk, bool *eof)
+{
+	long long ret;
+	ssize_t n;
+	char more;
+
+	if (!cpu_access(b, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE))
+		return -EXIT_FAIL;
+	n = iub_read_full(from->fd, b->map, len);
+	if (n < 0) {
+		fprintf(stderr, "\niub: %s: %s\n", from->name, strerror(errno));
+		ret = -EXIT_FAIL;
+		goto end;
 	}
-	return (ssize_t)got;
+	if ((size_t)n < len)
+		*eof = true;
+	if (o->cyclic) {
+		/* all of the file, in this one buffer */
+		*eof = true;
+		if (!n) {
+			fprintf(stderr, "iub: --cyclic: %s is empty\n", from->name);
+			ret = -EXIT_USAGE;
+			goto end;
+		}
+		if ((size_t)n == len && iub_read_full(from->fd, &more, 1) > 0) {
+			fprintf(stderr, "iub: --cyclic: %s has more than %zu bytes (-b)\n",
+				from->name, len);
+			ret = -EXIT_USAGE;
+			goto end;
+		}
+	}
+	if (n && o->verify)
+		iub_sim_stream_check_buf(chk, b->map, (size_t)n);
+	b->fed = (size_t)n;
+	ret = ((size_t)n + align - 1) / align * align;
+	/* a short end: zeros up to the alignment */
+	memset((char *)b->map + n, 0, (size_t)ret - (size_t)n);
+end:
+	if (!cpu_access(b, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE) && ret >= 0)
+		ret = -EXIT_FAIL;
+	return ret;
 }
 
 static int parse_stream_opts(int argc, char **argv, const struct cmd *cmd,
@@ -828,56 +876,18 @@ static int cmd_stream(int argc, char **argv)
 			if (o.total && o.total - done - queued < len)
 				len = (o.total - done - queued + align - 1) / align * align;
 			if (mode == MODE_PLAY) {
-				ssize_t n;
-
-				ret = iub_dmabuf_sync(bufs[i].fd, DMA_BUF_SYNC_START |
-						      DMA_BUF_SYNC_WRITE);
-				if (ret < 0) {
-					fprintf(stderr, "\niub: DMA_BUF_IOCTL_SYNC: %s\n",
-						strerror(-ret));
-					rc = EXIT_FAIL;
-					stop = 1;
-					break;
-				}
 				if (o.total && o.total - done - queued < len)
 					len = o.total - done - queued;
-				n = read_full(from.fd, bufs[i].map, len);
-				if (n < 0) {
-					fprintf(stderr, "\niub: %s: %s\n",
-						from.name, strerror(errno));
-					rc = EXIT_FAIL;
+				ret = (int)play_fill(&from, &bufs[i], len, align, &o,
+						&chk, &eof);
+				if (ret < 0) {
+					rc = -ret;
 					stop = 1;
-				} else if ((size_t)n < len) {
-					eof = true;
 				}
-				if (o.cyclic && n >= 0) {
-					char more;
-
-					/* all of the file, in this one buffer */
-					if (!n) {
-						fprintf(stderr, "iub: --cyclic: %s is empty\n",
-							from.name);
-						rc = EXIT_USAGE;
-						stop = 1;
-					} else if (!eof && read_full(from.fd, &more, 1) > 0) {
-						fprintf(stderr, "iub: --cyclic: %s has more than %" PRIu64 " bytes (-b)\n",
-							from.name, o.size);
-						rc = EXIT_USAGE;
-						stop = 1;
-					}
-					eof = true;
-				}
-				if (n > 0 && o.verify)
-					iub_sim_stream_check_buf(&chk, bufs[i].map, (size_t)n);
-				fed += n > 0 ? (size_t)n : 0;
-				len = n > 0 ? ((size_t)n + align - 1) / align * align : 0;
-				/* a short end: zeros up to the alignment */
-				if (n > 0)
-					memset((char *)bufs[i].map + n, 0, len - (size_t)n);
-				iub_dmabuf_sync(bufs[i].fd, DMA_BUF_SYNC_END |
-						DMA_BUF_SYNC_WRITE);
-				if (stop || !len)
+				if (ret <= 0)
 					break;
+				fed += bufs[i].fed;
+				len = (unsigned long long)ret;
 				if (o.cyclic)
 					flags |= IUB_XFER_CYCLIC;
 			}
@@ -934,25 +944,25 @@ static int cmd_stream(int argc, char **argv)
 			}
 			if (b->map && mode != MODE_PLAY) {
 				/* CPU access, bracketed as every one must be */
-				ret = iub_dmabuf_sync(b->fd, DMA_BUF_SYNC_START |
-						      DMA_BUF_SYNC_READ);
-				if (ret < 0) {
-					fprintf(stderr, "\niub: DMA_BUF_IOCTL_SYNC: %s\n",
-						strerror(-ret));
+				if (!cpu_access(b, DMA_BUF_SYNC_START |
+						DMA_BUF_SYNC_READ)) {
 					rc = EXIT_FAIL;
 					stop = 1;
 					continue;
 				}
 				if (o.verify)
 					iub_sim_stream_check_buf(&chk, b->map, res);
-				if (to.fd >= 0 && write(to.fd, b->map, res) != res) {
+				if (to.fd >= 0 && iub_write_all(to.fd, b->map, res)) {
 					fprintf(stderr, "\niub: %s: %s\n", to.name,
 						strerror(errno));
 					rc = EXIT_FAIL;
 					stop = 1;
 				}
-				iub_dmabuf_sync(b->fd, DMA_BUF_SYNC_END |
-						DMA_BUF_SYNC_READ);
+				if (!cpu_access(b, DMA_BUF_SYNC_END |
+						DMA_BUF_SYNC_READ)) {
+					rc = EXIT_FAIL;
+					stop = 1;
+				}
 			}
 			done += res;
 		}

@@ -80,6 +80,19 @@ static void test_args(void)
 	      "--opt=value form and --any-bulk");
 	check(parse(&o, "--name", "other", NULL) == IUB_RECV_PARSE_OK &&
 	      !strcmp(o.name, "other"), "--name");
+	check(parse(&o, "--output", "-", "--wait", "2.5", NULL) ==
+	      IUB_RECV_PARSE_OK && o.mode == IUB_RECV_RECEIVE &&
+	      !strcmp(o.output, "-") && !o.input && o.wait == 2.5,
+	      "--output, --wait");
+	check(parse(&o, "--input", "f.bin", "--bytes", "4K", NULL) ==
+	      IUB_RECV_PARSE_OK && o.mode == IUB_RECV_SEND &&
+	      !strcmp(o.input, "f.bin") && !o.output && o.bytes == 4096,
+	      "--input implies --send");
+	check(parse(&o, "--endpoints", "2", "--in-ep", "1", NULL) ==
+	      IUB_RECV_PARSE_OK && o.endpoints == 2 && o.ep_index == 1,
+	      "--endpoints");
+	check(parse(&o, NULL) == IUB_RECV_PARSE_OK && o.endpoints == 1,
+	      "one endpoint by default");
 	check(parse(&o, "--help", NULL) == IUB_RECV_PARSE_DONE, "--help");
 	check(parse(&o, "-V", NULL) == IUB_RECV_PARSE_DONE, "--version");
 
@@ -99,6 +112,14 @@ static void test_args(void)
 		{ "--send", "--no-verify" }, { "--out-ep", "0" },
 		{ "--seed", "1" }, { "--zlp" }, { "--name", "x", "--any-bulk" },
 		{ "--name", "" }, { "--device", "" },
+		{ "--output", "" }, { "--input", "" }, { "--wait", "0" },
+		{ "--wait", "x" }, { "--send", "--output", "f" },
+		{ "--input", "f", "--output", "g" },
+		{ "--input", "f", "--seed", "1" },
+		{ "--input", "f", "--no-verify" },
+		{ "--endpoints", "0" }, { "--endpoints", "9" },
+		{ "--endpoints", "2", "--output", "-" },
+		{ "--quiet", "--progress" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *a[4] = { 0 };
