@@ -244,23 +244,22 @@ int iub_recv_parse_args(struct iub_recv_opts *o, int argc, char **argv,
 			else
 				out_ep = true;
 			break;
-		case OPT_ENDPOINTS:
-			if (parse_uint(optarg, 10, IUB_RECV_MAX_ENDPOINTS, &v) || !v)
-				return usage_error(err, prog,
-					"--endpoints wants a number 1..%u, not '%s'",
-					IUB_RECV_MAX_ENDPOINTS, optarg);
-			o->endpoints = (unsigned int)v;
-			break;
 		case OPT_SEND:
 			o->mode = IUB_RECV_SEND;
 			break;
 		case OPT_QUEUE:
-			if (parse_uint(optarg, 10, IUB_RECV_MAX_QUEUE, &v) || !v)
+		case OPT_ENDPOINTS: {
+			bool q = c == OPT_QUEUE;
+			unsigned int max = q ? IUB_RECV_MAX_QUEUE :
+					       IUB_RECV_MAX_ENDPOINTS;
+
+			if (parse_uint(optarg, 10, max, &v) || !v)
 				return usage_error(err, prog,
-					"--queue wants a number 1..%u, not '%s'",
-					IUB_RECV_MAX_QUEUE, optarg);
-			o->queue = (unsigned int)v;
+					"--%s wants a number 1..%u, not '%s'",
+					q ? "queue" : "endpoints", max, optarg);
+			*(q ? &o->queue : &o->endpoints) = (unsigned int)v;
 			break;
+		}
 		case OPT_SIZE:
 			if (iub_parse_size(optarg, &v) || !v ||
 			    v > IUB_RECV_MAX_SIZE)
