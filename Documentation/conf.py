@@ -83,12 +83,15 @@ html_theme_options = {
 html_title = 'iio-usb-bridge %s' % release
 html_show_sourcelink = False
 
-# Manual pages (sphinx-build -b man; the docs install component).
+# Manual pages (sphinx-build -b man; the packaging builds and installs
+# them): (start page, name, description, authors, section). The page's
+# title becomes NAME, its sections the man page's.
 man_pages = [
-    ('iub', 'iub', 'list, stream and route through /dev/iio-usb-bridge',
+    ('iub', 'iub', 'list the ports of /dev/iio-usb-bridge and stream through them',
      [author], 1),
     ('usb-receiver', 'iub-usb-recv',
-     'the USB host side of the iio-usb-bridge gadget function', [author], 1),
+     'USB host side of iio-usb-bridge: receive and verify, or send, a stream',
+     [author], 1),
 ]
 
 

@@ -21,35 +21,19 @@
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
 
+#include "iub_dmabuf.h"
+
 enum dmabuf_kind { DMABUF_UDMABUF, DMABUF_HEAP };
 
 /*
  * Whether the kernel bounces every DMA mapping (booted with swiotlb=force,
- * the suite's bounce lane). Exporters then cannot be trusted with CPU
- * access brackets: udmabuf and the system heap sync their own mappings
- * (bounce buffers too) in the direction userspace asks, copying stale
- * bounce buffers over the data devices wrote (upstream, 6.12; on real
- * hardware those calls are cache maintenance and right). In this lane the
- * tests do not ask the exporter: dmabuf_sync() waits for the fences with
- * poll() only, and the data is what the bridge's own syncs put there.
+ * the suite's bounce lane): see iub_dma_bounced(). In this lane the tests
+ * do not ask the exporter: dmabuf_sync() waits for the fences with poll()
+ * only, and the data is what the bridge's own syncs put there.
  */
 static inline int dmabuf_bounced(void)
 {
-	static int bounced = -1;
-	char line[4096] = "";
-	FILE *f;
-
-	if (bounced >= 0)
-		return bounced;
-	f = fopen("/proc/cmdline", "r");
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = 0;
-		fclose(f);
-	}
-	bounced = strstr(line, "swiotlb=force") ||
-		  (strstr(line, "swiotlb=") && strstr(line, ",force"));
-	return bounced;
+	return iub_dma_bounced();
 }
 
 /*
@@ -78,52 +62,14 @@ static inline const char *dmabuf_kind_name(enum dmabuf_kind kind)
 static inline int dmabuf_create(struct dmabuf *b, enum dmabuf_kind kind,
 				size_t size)
 {
-	int dev, memfd, err = 0;
+	int err;
 
 	memset(b, 0, sizeof(*b));
-	b->fd = -1;
 	b->size = size;
-	if (kind == DMABUF_UDMABUF) {
-		struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC,
-					    .size = size };
-
-		memfd = memfd_create("iub-test", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-		if (memfd < 0)
-			return -errno;
-		if (ftruncate(memfd, size) ||
-		    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
-			err = -errno;
-			close(memfd);
-			return err;
-		}
-		dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-		if (dev < 0) {
-			err = -errno;
-			close(memfd);
-			return err;
-		}
-		c.memfd = memfd;
-		b->fd = ioctl(dev, UDMABUF_CREATE, &c);
-		if (b->fd < 0)
-			err = -errno;
-		close(dev);
-		close(memfd);
-	} else {
-		struct dma_heap_allocation_data a = {
-			.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
-		};
-
-		dev = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
-		if (dev < 0)
-			return -errno;
-		if (ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &a) < 0)
-			err = -errno;
-		else
-			b->fd = a.fd;
-		close(dev);
-	}
-	if (err)
-		return err;
+	b->fd = iub_dmabuf_alloc(kind == DMABUF_HEAP ? IUB_DMABUF_HEAP :
+				 IUB_DMABUF_UDMABUF, size);
+	if (b->fd < 0)
+		return b->fd;
 	b->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
 	if (b->map == MAP_FAILED) {
 		err = -errno;

@@ -15,12 +15,13 @@ unplug_during() {
 	rm -f /run/rcv.out /run/rcv.err /run/rcv.rc /run/rcv.pid
 	echo "# iub-usb-recv $*"
 	(
-		$RECV "$@" > /run/rcv.out 2> /run/rcv.err &
+		$RECV --progress "$@" > /run/rcv.out 2> /run/rcv.err &
 		echo $! > /run/rcv.pid
 		wait $!
 		echo $? > /run/rcv.rc
 	) &
-	# the progress line (once a second on a file) shows data moving
+	# the progress line (--progress: once a second on a file) shows
+	# data moving
 	i=0
 	until grep -q "$what [1-9]" /run/rcv.err 2>/dev/null; do
 		[ $i -lt 30 ] || {

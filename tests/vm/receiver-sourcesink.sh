@@ -89,7 +89,7 @@ ok "--seconds alone: exit 0; --seconds before --bytes: exit 4"
 # SIGINT ends a run without --bytes normally
 rm -f /run/rcv.rc /run/rcv.pid
 (
-	$RECV --any-bulk --no-verify > /run/rcv.out 2> /run/rcv.err &
+	$RECV --progress --any-bulk --no-verify > /run/rcv.out 2> /run/rcv.err &
 	echo $! > /run/rcv.pid
 	wait $!
 	echo $? > /run/rcv.rc

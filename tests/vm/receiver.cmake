@@ -14,3 +14,6 @@ iub_vm_test(NAME receiver-sourcesink BOUNCE TIMEOUT 300
 # The gadget unbound mid-stream, receiving and sending: exit 4, promptly.
 iub_vm_test(NAME receiver-disconnect BOUNCE TIMEOUT 300
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/receiver-disconnect.sh)
+# Real data with the bridge's function: --output, --input, --wait.
+iub_vm_test(NAME receiver-files BOUNCE TIMEOUT 300
+  COMMAND sh ${IUB_GUEST_SRC}/tests/vm/receiver-files.sh)

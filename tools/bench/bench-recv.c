@@ -2,11 +2,12 @@
 /*
  * iub-bench-recv - the USB host side of the benchmark (Documentation/benchmark.rst).
  *
- * Like iub-usb-recv, but for one or more bulk IN endpoints at once (two
- * concurrent streams need two endpoints of one interface, and usbfs lets
- * only one program claim an interface), with a byte target that comes
- * late: the device side streams for a while and only then says how much
- * it sent.
+ * iub-usb-recv's libusb receiver core (tools/usb-receiver/usb_stream.c)
+ * on one or more bulk IN endpoints at once (two concurrent streams need two
+ * endpoints of one interface, and usbfs lets only one program claim an
+ * interface), with a byte target that comes late: the device side streams
+ * for a while and only then says how much it sent, and a line protocol
+ * on stdin and stdout for iub-bench.
  *
  *   iub-bench-recv [--streams K] [--size BYTES] [--queue N] [--no-verify]
  *                  [--vid HEX] [--pid HEX] [--seconds S]
@@ -44,34 +45,20 @@
 
 #include <libusb.h>
 
+#include "iub_size.h"
 #include "recv_core.h"
+#include "usb_stream.h"
 
 #define MAX_STREAMS	4
 #define MAX_QUEUE	64
 
-struct stream;
-
-struct slot {
-	struct stream *st;
-	struct libusb_transfer *xfer;
-	unsigned char *buf;
-	bool dev_mem;
-	bool busy;
-};
-
+/*
+ * One benchmark stream: the libusb receiver core (usb_stream.c, the same
+ * as iub-usb-recv's) on one bulk IN endpoint, and its interface.
+ */
 struct stream {
-	unsigned char ep;
+	struct iub_usb_stream u;
 	int intf;
-	unsigned int max_packet;
-	struct slot slots[MAX_QUEUE];
-	unsigned int inflight;
-	uint64_t outstanding;	/* bytes asked for by busy slots */
-	uint64_t moved;
-	uint64_t target;	/* 0: not known yet */
-	uint64_t at_first;	/* bytes moved by the first completion */
-	double first, last;
-	bool stopping;
-	struct iub_recv_verifier v;
 };
 
 static struct {
@@ -88,13 +75,7 @@ static libusb_context *ctx;
 static libusb_device_handle *h;
 static struct stream streams[MAX_STREAMS];
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define now iub_usb_now
 
 static void set_error(const char *fmt, const char *arg)
 {
@@ -106,78 +87,7 @@ static void set_error(const char *fmt, const char *arg)
 
 static void stop(struct stream *st)
 {
-	if (st->stopping)
-		return;
-	st->stopping = true;
-	for (unsigned int i = 0; i < o.queue; i++)
-		if (st->slots[i].busy)
-			libusb_cancel_transfer(st->slots[i].xfer);
-}
-
-static bool submit(struct slot *sl)
-{
-	struct stream *st = sl->st;
-	size_t len = o.size;
-	int rc;
-
-	if (st->stopping)
-		return true;
-	if (st->target) {
-		uint64_t need;
-
-		if (st->moved + st->outstanding >= st->target)
-			return true;
-		need = st->target - st->moved - st->outstanding;
-		need = (need + st->max_packet - 1) / st->max_packet * st->max_packet;
-		if (need < len)
-			len = need;
-	}
-	sl->xfer->length = (int)len;
-	rc = libusb_submit_transfer(sl->xfer);
-	if (rc) {
-		set_error("cannot submit a transfer: %s", libusb_strerror(rc));
-		return false;
-	}
-	sl->busy = true;
-	st->inflight++;
-	st->outstanding += len;
-	return true;
-}
-
-static void LIBUSB_CALL done(struct libusb_transfer *t)
-{
-	struct slot *sl = t->user_data;
-	struct stream *st = sl->st;
-	size_t got = t->actual_length > 0 ? (size_t)t->actual_length : 0;
-	double tn = now();
-
-	sl->busy = false;
-	st->inflight--;
-	st->outstanding -= (uint64_t)t->length;
-	if (got) {
-		if (o.verify)
-			iub_recv_verify(&st->v, sl->buf, got);
-		st->moved += got;
-		if (!st->first) {
-			st->first = tn;
-			st->at_first = st->moved;
-		}
-		st->last = tn;
-	}
-	if (t->status == LIBUSB_TRANSFER_CANCELLED)
-		return;
-	if (t->status != LIBUSB_TRANSFER_COMPLETED) {
-		set_error("a transfer failed (libusb status %s)",
-			  libusb_error_name(t->status));
-		stop(st);
-		return;
-	}
-	if (st->target && st->moved >= st->target) {
-		stop(st);
-		return;
-	}
-	if (!submit(sl))
-		stop(st);
+	iub_usb_stream_stop(&st->u);
 }
 
 /* The targets line from stdin; returns true once it has come. */
@@ -204,18 +114,17 @@ static bool read_targets(void)
 	}
 	for (i = 0; i < o.streams; i++) {
 		struct stream *st = &streams[i];
+		uint64_t target = strtoull(p, &end, 0);
 
-		st->target = strtoull(p, &end, 0);
-		if (end == p || !st->target) {
+		if (end == p || !target) {
 			set_error("bad targets line: %.100s", line);
 			stop(st);
 			continue;
 		}
 		p = end;
-		if (st->moved > st->target)
+		if (st->u.moved > target)
 			set_error("more data than the device side sent%s", "");
-		if (st->moved >= st->target)
-			stop(st);
+		iub_usb_stream_set_target(&st->u, target);
 	}
 	return true;
 }
@@ -266,9 +175,9 @@ static int find_endpoints(void)
 			if ((ed->bmAttributes & 3) != LIBUSB_TRANSFER_TYPE_BULK ||
 			    !(ed->bEndpointAddress & LIBUSB_ENDPOINT_IN))
 				continue;
-			streams[k].ep = ed->bEndpointAddress;
+			streams[k].u.ep = ed->bEndpointAddress;
 			streams[k].intf = id->bInterfaceNumber;
-			streams[k].max_packet = ed->wMaxPacketSize ? ed->wMaxPacketSize : 512;
+			streams[k].u.max_packet = ed->wMaxPacketSize ? ed->wMaxPacketSize : 512;
 			k++;
 		}
 	}
@@ -294,16 +203,23 @@ int main(int argc, char **argv)
 		{ }
 	};
 	bool targets = false, zero_copy = true;
+	char msg[300];
 	struct rusage ru0, ru1;
 	unsigned int i, j;
-	uint64_t bad = 0;
+	uint64_t bad = 0, size;
 	double deadline;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.streams = strtoul(optarg, NULL, 0); break;
-		case 's': o.size = strtoul(optarg, NULL, 0); break;
+		case 's':
+			if (iub_parse_size(optarg, &size) || size > SIZE_MAX) {
+				fprintf(stderr, "iub-bench-recv: --size: '%s' is not a size\n", optarg);
+				return 2;
+			}
+			o.size = (size_t)size;
+			break;
 		case 'q': o.queue = strtoul(optarg, NULL, 0); break;
 		case 'N': o.verify = false; break;
 		case 'V': o.vid = (int)strtol(optarg, NULL, 16); break;
@@ -339,34 +255,27 @@ int main(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < o.streams; i++) {
-		struct stream *st = &streams[i];
+		struct iub_usb_stream *u = &streams[i].u;
+		unsigned char ep = u->ep;
+		unsigned int max_packet = u->max_packet;
 
-		iub_recv_verifier_init(&st->v);
-		for (j = 0; j < o.queue; j++) {
-			struct slot *sl = &st->slots[j];
-
-			sl->st = st;
-			sl->xfer = libusb_alloc_transfer(0);
-			/* usbfs-mapped buffers: no copy_to_user at reap time */
-			if (zero_copy) {
-				sl->buf = libusb_dev_mem_alloc(h, o.size);
-				sl->dev_mem = sl->buf != NULL;
-				zero_copy = sl->dev_mem;
-			}
-			if (!sl->buf)
-				sl->buf = aligned_alloc(4096, o.size);
-			if (!sl->xfer || !sl->buf) {
-				fprintf(stderr, "iub-bench-recv: out of memory\n");
-				return 4;
-			}
-			libusb_fill_bulk_transfer(sl->xfer, h, st->ep, sl->buf,
-						  (int)o.size, done, sl, 0);
+		iub_usb_stream_init(u);
+		u->h = h;
+		u->ep = ep;
+		u->max_packet = max_packet;
+		u->size = o.size;
+		u->queue = o.queue;
+		u->verify = o.verify;
+		/* usbfs-mapped buffers: no copy_to_user at reap time */
+		u->zero_copy = true;
+		if (iub_usb_stream_alloc(u)) {
+			fprintf(stderr, "iub-bench-recv: out of memory\n");
+			return 4;
 		}
+		zero_copy = zero_copy && u->dev_mem;
 	}
 	for (i = 0; i < o.streams; i++)
-		for (j = 0; j < o.queue; j++)
-			if (!submit(&streams[i].slots[j]))
-				stop(&streams[i]);
+		iub_usb_stream_start(&streams[i].u);
 	getrusage(RUSAGE_SELF, &ru0);
 	printf("ready\n");
 	fflush(stdout);
@@ -378,7 +287,8 @@ int main(int argc, char **argv)
 		bool busy = false;
 
 		for (i = 0; i < o.streams; i++)
-			if (streams[i].inflight || (!streams[i].stopping && !targets))
+			if (streams[i].u.inflight ||
+			    (!streams[i].u.stopping && !targets))
 				busy = true;
 		if (!busy)
 			break;
@@ -400,22 +310,27 @@ int main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru1);
 
 	for (i = 0; i < o.streams; i++) {
-		struct stream *st = &streams[i];
-		uint64_t mm = o.verify ? st->v.check.mismatches : 0;
+		struct iub_usb_stream *u = &streams[i].u;
+		const struct iub_sim_stream_check *chk = &u->verifier.check;
+		uint64_t mm = o.verify ? chk->mismatches : 0;
 
 		bad += mm;
 		if (mm)
 			printf("mismatch ep 0x%02x: byte %" PRIu64 " expected 0x%08" PRIx32
-			       " got 0x%08" PRIx32 "\n", st->ep,
-			       (uint64_t)st->v.check.first_bad * 4,
-			       (uint32_t)st->v.check.first_expected,
-			       (uint32_t)st->v.check.first_got);
-		if (st->target && st->moved != st->target)
+			       " got 0x%08" PRIx32 "\n", u->ep,
+			       (uint64_t)chk->first_bad * 4,
+			       (uint32_t)chk->first_expected,
+			       (uint32_t)chk->first_got);
+		if (u->status != IUB_RECV_DONE) {
+			snprintf(msg, sizeof(msg), "ep 0x%02x: %s", u->ep, u->error);
+			set_error("%s", msg);
+		}
+		if (u->target && u->moved != u->target)
 			set_error("an endpoint got fewer bytes than the device sent%s", "");
 		printf("stream %u ep=0x%02x bytes=%" PRIu64 " mismatches=%" PRIu64
 		       " verified=%d first=%.6f last=%.6f after_first=%" PRIu64 "\n",
-		       i, st->ep, st->moved, mm, o.verify ? !mm : -1, st->first,
-		       st->last, st->moved - st->at_first);
+		       i, u->ep, u->moved, mm, o.verify ? !mm : -1, u->t_first,
+		       u->t_first ? u->t_end : 0.0, u->moved - u->at_first);
 	}
 	printf("host user=%.3f sys=%.3f zero_copy=%d status=%s%s\n",
 	       cpu_of(&ru1.ru_utime) - cpu_of(&ru0.ru_utime),
@@ -424,15 +339,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	for (i = 0; i < o.streams; i++)
-		for (j = 0; j < o.queue; j++) {
-			struct slot *sl = &streams[i].slots[j];
-
-			libusb_free_transfer(sl->xfer);
-			if (sl->dev_mem)
-				libusb_dev_mem_free(h, sl->buf, o.size);
-			else
-				free(sl->buf);
-		}
+		iub_usb_stream_free(&streams[i].u);
 	for (i = 0; i < o.streams; i++)
 		libusb_release_interface(h, streams[i].intf);
 	libusb_close(h);

@@ -2,7 +2,7 @@
 /*
  * Helpers of iub-bench (Documentation/benchmark.rst): sysfs/configfs/debugfs
  * files, the IIO and FunctionFS DMABUF ioctls that Debian 12's userspace
- * headers (linux-libc-dev 6.1) lack, udmabuf, the guest's CPU accounting.
+ * headers (linux-libc-dev 6.1) lack, the guest's CPU accounting.
  */
 #ifndef _IUB_BENCH_UTIL_H
 #define _IUB_BENCH_UTIL_H
@@ -26,6 +26,9 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 #include <linux/udmabuf.h>
+
+#include "iub_dmabuf.h"
+#include "iub_size.h"
 
 /* include/uapi/linux/iio/buffer.h (Linux 6.11) */
 #ifndef IIO_BUFFER_DMABUF_ATTACH_IOCTL
@@ -145,58 +148,6 @@ static inline int iio_attr(const char *dir, const char *attr, long long v)
 
 	snprintf(p, sizeof(p), "%s/%s", dir, attr);
 	return write_num(p, v);
-}
-
-/*
- * Whether the kernel bounces every DMA mapping: booted with swiotlb=force
- * (the benchmark's bounced lane, tools/bench/run.sh --bounce). Same test as
- * the suite's dmabuf_bounced() (tests/vm/dmabuf_util.h).
- */
-static inline bool kernel_bounces(void)
-{
-	static int bounced = -1;
-	char line[4096] = "";
-	FILE *f;
-
-	if (bounced >= 0)
-		return bounced;
-	f = fopen("/proc/cmdline", "r");
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = 0;
-		fclose(f);
-	}
-	bounced = strstr(line, "swiotlb=force") ||
-		  (strstr(line, "swiotlb=") && strstr(line, ",force"));
-	return bounced;
-}
-
-/* A DMABUF of @size bytes from udmabuf (a sealed memfd); fd or -errno. */
-static inline int udmabuf_create(size_t size)
-{
-	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };
-	int memfd, dev, fd, err;
-
-	memfd = memfd_create("iub-bench", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	if (memfd < 0)
-		return -errno;
-	if (ftruncate(memfd, size) || fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
-		err = -errno;
-		close(memfd);
-		return err;
-	}
-	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	if (dev < 0) {
-		err = -errno;
-		close(memfd);
-		return err;
-	}
-	c.memfd = memfd;
-	fd = ioctl(dev, UDMABUF_CREATE, &c);
-	err = fd < 0 ? -errno : fd;
-	close(dev);
-	close(memfd);
-	return err;
 }
 
 /* ---- the simulated SG UDC's debugfs (Documentation/sim-udc.rst) ---------- */

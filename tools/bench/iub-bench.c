@@ -436,7 +436,7 @@ static void iio_dmabuf_setup(struct stream *s)
 	for (unsigned int i = 0; i < cfg.inflight; i++) {
 		struct buf *b = &s->bufs[i];
 
-		b->fd = udmabuf_create(cfg.size);
+		b->fd = iub_dmabuf_alloc(IUB_DMABUF_UDMABUF, cfg.size);
 		if (b->fd < 0)
 			die("udmabuf of %zu bytes: %s", cfg.size, strerror(-b->fd));
 		if (cfg.path == P_MIXED) {
@@ -597,7 +597,7 @@ static void *run_mixed(void *arg)
 
 		if (b->state != B_ADC)
 			break;
-		if (kernel_bounces()) {
+		if (iub_dma_bounced()) {
 			struct pollfd pf = { .fd = b->fd, .events = POLLIN };
 
 			if (x_poll(&pf, 1, 10000) != 1) {
@@ -611,7 +611,7 @@ static void *run_mixed(void *arg)
 		}
 		ret = ffs_write_all(s, b->map, cfg.size);
 		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
-		if (!kernel_bounces())
+		if (!iub_dma_bounced())
 			x_ioctl(b->fd, DMA_BUF_IOCTL_SYNC, &sync);
 		if (ret) {
 			stream_fail(s, -ret, "write() to FunctionFS");
@@ -682,7 +682,7 @@ buffers:
 			struct buf *b = &s->bufs[i];
 			struct iub_buf_attach a = { 0 };
 
-			b->fd = udmabuf_create(cfg.size);
+			b->fd = iub_dmabuf_alloc(IUB_DMABUF_UDMABUF, cfg.size);
 			if (b->fd < 0)
 				die("udmabuf of %zu bytes: %s", cfg.size, strerror(-b->fd));
 			a.fd = b->fd;
@@ -927,7 +927,7 @@ static void report_head(const char *status)
 	       cfg.path == P_CAPTURE ? "none" : cfg.sg ? "sg" : "dummy",
 	       path_names[cfg.path], cfg.size,
 	       cfg.inflight, cfg.streams, status,
-	       kernel_bounces() ? "bounced" : "coherent");
+	       iub_dma_bounced() ? "bounced" : "coherent");
 }
 
 int main(int argc, char **argv)
@@ -953,6 +953,7 @@ int main(int argc, char **argv)
 	const char *check = "none", *error = NULL;
 	char targets[128] = "", fix_names[64] = "", detail[256] = "";
 	int verified = -1;	/* -1: not checked (f_sourcesink's pattern) */
+	uint64_t size;
 	unsigned int k;
 	int c;
 
@@ -966,7 +967,11 @@ int main(int argc, char **argv)
 			cfg.path = k;
 			break;
 		case 'u': cfg.sg = !strcmp(optarg, "sg"); break;
-		case 'b': cfg.size = strtoull(optarg, NULL, 0); break;
+		case 'b':
+			if (iub_parse_size(optarg, &size))
+				die("--size: '%s' is not a size (4K, 1MiB, 0x100000)", optarg);
+			cfg.size = size;
+			break;
 		case 'n': cfg.inflight = strtoul(optarg, NULL, 0); break;
 		case 'k': cfg.streams = strtoul(optarg, NULL, 0); break;
 		case 't': cfg.seconds = strtod(optarg, NULL); break;
@@ -1192,7 +1197,7 @@ int main(int argc, char **argv)
 	if (cfg.path == P_COPY || cfg.path == P_MIXED)
 		printf(",\"write_size\":%zu", streams[0].max_write);
 	if (cfg.path == P_MIXED)	/* how it waits for the ADC before write() */
-		json_str("cpu_view", kernel_bounces() ? "poll" : "DMA_BUF_IOCTL_SYNC");
+		json_str("cpu_view", iub_dma_bounced() ? "poll" : "DMA_BUF_IOCTL_SYNC");
 	printf("}\n");
 	fflush(stdout);
 	return error ? 1 : 0;

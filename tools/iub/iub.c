@@ -2,51 +2,241 @@
 /*
  * iub - command-line tool for /dev/iio-usb-bridge.
  *
- *   iub features                       what the module offers
- *   iub ports                          the ports, their flags and counters
- *   iub stream FROM TO [options]       stream through the bridge:
- *       FROM a port that fills buffers (converter capture, USB bulk OUT)
- *       TO   a port that empties them (USB bulk IN, DAC), or a file, or -
+ *   iub features [--json]              what the module offers
+ *   iub ports [--json]                 the ports, their flags and counters
+ *   iub stream FROM TO [options]       stream through the bridge
+ *   iub help [COMMAND]                 the help of iub or of a command
  *
- * Port to port, every buffer goes through one IUB_IOC_ROUTE: the kernel
- * fills it through FROM and empties it through TO, and userspace only
- * recycles buffers (reap a CQE, resubmit the route). To a file, buffers are
- * captured with IUB_IOC_TRANSFER and written out (that part copies).
+ * Every command takes --help and --version. The commands, their synopses
+ * and their help texts are one table, cmds[], which main(), usage() and
+ * every command's option parsing use.
  *
- * Options of stream:
- *   -b, --buffer-size BYTES  size of each DMABUF (default 1 MiB)
- *   -n, --buffers N          buffers in flight, 1 to 64 (default 8)
- *   -B, --bytes N            stop after N bytes (default: until interrupted)
- *   -H, --heap               DMABUFs from /dev/dma_heap/system (default udmabuf)
- *   -z, --zlp                zero-length packet after each USB transfer
- *   -V, --verify             check the simulated board's stream format
- *   -q, --quiet              no progress line
- * Sizes take K, M, G suffixes (powers of 1024).
+ * iub stream moves data three ways:
+ *   route    port to port: every buffer goes through one IUB_IOC_ROUTE; the
+ *            kernel fills it through FROM and empties it through TO, and
+ *            userspace only recycles buffers (reap a CQE, resubmit);
+ *   capture  port to a file or -: IUB_IOC_TRANSFER fills a buffer, which is
+ *            then written out (that part copies);
+ *   play     a file or - to a port: the file is read into a buffer, which
+ *            IUB_IOC_TRANSFER then empties; once, or with --cyclic one
+ *            buffer repeated by the port until iub is stopped.
  *
- * Exit status: 0 done, 1 a transfer or route failed, 2 usage, 3 the device
- * or a port is not there or not available, 4 verification failed.
+ * Documentation/iub.rst is the manual (and iub(1)), with the exit status.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/dma-buf.h>
-#include <linux/dma-heap.h>
-#include <linux/udmabuf.h>
 
 #include <iio_usb_bridge_uring.h>
 #include "../../sim/iub_sim_stream.h"
+#include "iub_dmabuf.h"
+#include "iub_io.h"
+#include "iub_size.h"
 
-#define MAX_BUFS 64
+#ifndef IUB_VERSION
+#define IUB_VERSION "unknown"
+#endif
+
+/* Exit status, Documentation/iub.rst "EXIT STATUS" */
+#define EXIT_FAIL	1	/* a transfer, a route or a system call failed */
+#define EXIT_USAGE	2	/* bad command line */
+#define EXIT_NODEV	3	/* no device, no such port, port not available */
+#define EXIT_VERIFY	4	/* -V: the data was not the expected stream */
+
+#define MAX_BUFS	64
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAX_PORTS	IUB_PORTS_QUERY_MAX
+
+/* getopt values of the long options every command has */
+#define OPT_HELP	'h'
+#define OPT_VERSION	0x100
+#define OPT_JSON	0x101
+
+static int cmd_features(int argc, char **argv);
+static int cmd_ports(int argc, char **argv);
+static int cmd_stream(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+/**
+ * struct cmd - one command of iub
+ * @name: the word after "iub"
+ * @run: its main; argv[0] is @name
+ * @synopsis: what follows "iub NAME" in the usage
+ * @summary: one line for "iub --help"
+ * @help: the rest of "iub NAME --help": description and options
+ */
+struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *synopsis;
+	const char *summary;
+	const char *help;
+};
+
+static const struct cmd cmds[] = {
+	{ "features", cmd_features, "[--json]",
+	  "what the loaded module offers",
+	  "Print the module's struct iub_features, one field per line.\n"
+	  "\n"
+	  "      --json         one JSON object instead\n"
+	  "  -h, --help         this text\n"
+	  "      --version      the version of iub\n" },
+	{ "ports", cmd_ports, "[--json]",
+	  "the ports, their flags and counters",
+	  "List the ports of the bridge: id, name, kind, whether the port fills\n"
+	  "buffers (capture, bulk OUT) or drains them (playback, bulk IN), flags,\n"
+	  "and its counters of bytes, transfers and errors.\n"
+	  "\n"
+	  "      --json         one JSON array of objects instead of the table\n"
+	  "  -h, --help         this text\n"
+	  "      --version      the version of iub\n" },
+	{ "stream", cmd_stream, "[OPTION]... FROM TO",
+	  "stream between ports, files and standard input or output",
+	  "Stream through the bridge. FROM and TO are port names (iub ports lists\n"
+	  "them; a name with a ':' that does not start with '/' or '.'), files,\n"
+	  "or - (standard input as FROM, standard output as TO); at least one\n"
+	  "of them is a port.\n"
+	  "  port to port    one IUB_IOC_ROUTE per buffer, in the kernel\n"
+	  "  port to file    capture: each buffer is filled, then written out\n"
+	  "  file to port    playback: each buffer is read from the file, then\n"
+	  "                  sent, once; --cyclic: the whole file in one buffer,\n"
+	  "                  repeated by the port until iub is stopped\n"
+	  "\n"
+	  "  -b, --buffer-size SIZE  bytes per DMABUF (default 1MiB)\n"
+	  "  -n, --buffers N         buffers in flight, 1 to 64 (default 8)\n"
+	  "  -B, --bytes SIZE        stop after SIZE bytes (default: until the\n"
+	  "                          end of the file, or until interrupted)\n"
+	  "  -t, --seconds T         stop after T seconds\n"
+	  "  -c, --cyclic            playback: repeat the file until stopped\n"
+	  "  -H, --heap              DMABUFs from /dev/dma_heap/system (default\n"
+	  "                          /dev/udmabuf)\n"
+	  "  -z, --zlp               a zero-length packet after each transfer to\n"
+	  "                          a USB bulk IN port\n"
+	  "  -V, --verify            check the simulated board's stream format\n"
+	  "  -q, --quiet             no progress line (it is shown only when\n"
+	  "                          standard error is a terminal)\n"
+	  "  -h, --help              this text\n"
+	  "      --version           the version of iub\n"
+	  "\n"
+	  "SIZE: decimal or 0x hex, with K, M, G or T (powers of 1024), alone or\n"
+	  "with iB or B: 4096, 4K, 64MiB, 0x4000000.\n" },
+	{ "help", cmd_help, "[COMMAND]",
+	  "this text, or the help of COMMAND",
+	  "Print the help of iub, or of COMMAND (the same as iub COMMAND --help).\n" },
+};
+
+#define NR_CMDS	ARRAY_SIZE(cmds)
+
+static const struct cmd *find_cmd(const char *name)
+{
+	for (unsigned int i = 0; i < NR_CMDS; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: iub COMMAND [OPTION]... [ARG]...\n"
+		"       iub --help | --version\n"
+		"Lists what /dev/iio-usb-bridge offers and streams through it.\n\n"
+		"Commands:\n");
+	for (unsigned int i = 0; i < NR_CMDS; i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\n'iub COMMAND --help' describes a command; man iub, or\n"
+		"Documentation/iub.rst, describes them all and the exit status.\n");
+}
+
+static void cmd_usage(FILE *f, const struct cmd *c, bool full)
+{
+	fprintf(f, "Usage: iub %s %s\n", c->name, c->synopsis);
+	if (full)
+		fprintf(f, "%s", c->help);
+	else
+		fprintf(f, "Try 'iub %s --help'.\n", c->name);
+}
+
+static void version(void)
+{
+	printf("iub (iio-usb-bridge) %s\n", IUB_VERSION);
+}
+
+/*
+ * The options every command has. Return: -1 for another option, else the
+ * exit status (--help and --version: 0; a bad option, which getopt_long
+ * has reported: 2).
+ */
+static int common_opt(int opt, const struct cmd *c)
+{
+	switch (opt) {
+	case OPT_HELP:
+		cmd_usage(stdout, c, true);
+		return 0;
+	case OPT_VERSION:
+		version();
+		return 0;
+	case '?':
+	case ':':
+		cmd_usage(stderr, c, false);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* Exit with a usage error of @c. */
+static int usage_error(const struct cmd *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int usage_error(const struct cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "iub %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	cmd_usage(stderr, c, false);
+	return EXIT_USAGE;
+}
+
+/* --json and the common options: the whole command line of features/ports */
+static int parse_json_only(int argc, char **argv, const struct cmd *c,
+			   bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ }
+	};
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == OPT_JSON) {
+			*json = true;
+			continue;
+		}
+		ret = common_opt(opt, c);
+		return ret < 0 ? EXIT_USAGE : ret;
+	}
+	if (optind != argc)
+		return usage_error(c, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
 
 static volatile sig_atomic_t stop;
 
@@ -72,7 +262,7 @@ static int open_bridge(void)
 		fprintf(stderr, "iub: %s: %s%s\n", IUB_DEVICE_PATH, strerror(errno),
 			errno == ENOENT ? " (is iio_usb_bridge.ko loaded?)" :
 			errno == EACCES ? " (root, or a group the udev rule grants)" : "");
-		exit(3);
+		exit(EXIT_NODEV);
 	}
 	return fd;
 }
@@ -85,7 +275,7 @@ static int get_ports(int fd, struct iub_port_info *p, int max)
 
 	if (n < 0) {
 		fprintf(stderr, "iub: GET_PORTS: %s\n", strerror(errno));
-		exit(1);
+		exit(EXIT_FAIL);
 	}
 	return n < max ? n : max;
 }
@@ -96,273 +286,524 @@ static void get_features(int fd, struct iub_features *f)
 
 	if (ioctl(fd, IUB_IOC_GET_FEATURES, &q) < 0) {
 		fprintf(stderr, "iub: GET_FEATURES: %s\n", strerror(errno));
-		exit(1);
+		exit(EXIT_FAIL);
 	}
 }
 
-static int cmd_features(void)
+/* @s as a JSON string, quotes included */
+static void json_str(const char *s)
 {
-	static const struct {
-		__u64 bit;
-		const char *name;
-	} names[] = {
-		{ IUB_FEAT_URING_CMD, "uring_cmd" },
-		{ IUB_FEAT_NOP, "nop" },
-		{ IUB_FEAT_DMABUF, "dmabuf" },
-		{ IUB_FEAT_CONVERTER_PORTS, "converter_ports" },
-		{ IUB_FEAT_TRANSFER, "transfer" },
-		{ IUB_FEAT_CYCLIC, "cyclic" },
-		{ IUB_FEAT_IMPLICIT_SYNC, "implicit_sync" },
-		{ IUB_FEAT_USB_PORTS, "usb_ports" },
-		{ IUB_FEAT_ROUTE, "route" },
-	};
-	struct iub_features f;
-	int fd = open_bridge();
-	__u64 unknown;
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
 
-	get_features(fd, &f);
-	printf("uapi_version %u\nfeatures", f.uapi_version);
-	unknown = f.features;
-	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (f.features & names[i].bit)
-			printf(" %s", names[i].name);
-		unknown &= ~names[i].bit;
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
 	}
-	/* a newer module's bits, which this tool has no name for */
-	for (unsigned int bit = 0; bit < 64; bit++)
-		if (unknown & (1ULL << bit))
-			printf(" bit%u", bit);
-	printf("\nmax_inflight %u\nmax_buffers %u\nports %u\n",
-	       f.max_inflight, f.max_buffers, f.nr_ports);
+	putchar('"');
+}
+
+/*
+ * The names of the bits of @v that @names has, into @s: separated by ","
+ * or, @json, as a JSON array of strings; bits without a name as bitN.
+ */
+static void bits_str(uint64_t v, const char * const *names, unsigned int n,
+		     bool json, char *s, size_t size)
+{
+	size_t len = 0;
+
+	len += snprintf(s, size, "%s", json ? "[" : "");
+	for (unsigned int bit = 0; bit < 64 && len < size; bit++) {
+		const char *sep = len > (json ? 1 : 0) ? "," : "";
+		const char *q = json ? "\"" : "";
+
+		if (!(v & (1ULL << bit)))
+			continue;
+		if (bit < n)
+			len += snprintf(s + len, size - len, "%s%s%s%s", sep, q,
+					names[bit], q);
+		else
+			len += snprintf(s + len, size - len, "%s%sbit%u%s", sep,
+					q, bit, q);
+	}
+	if (json && len < size)
+		snprintf(s + len, size - len, "]");
+}
+
+#define BITS_LEN	(64 * 24)
+
+/* by bit number: IUB_FEAT_* */
+static const char * const feature_names[] = {
+	"uring_cmd", "nop", "dmabuf", "converter_ports", "transfer", "cyclic",
+	"implicit_sync", "usb_ports", "route",
+};
+
+/* by bit number: IUB_PORT_F_* */
+static const char * const port_flag_names[] = {
+	"claimed", "busy", "absent", "dma_vec", "slave_sg", "cyclic",
+	"usb_sg", "usb_cpu", "online",
+};
+
+static int cmd_features(int argc, char **argv)
+{
+	const struct cmd *c = find_cmd("features");
+	struct iub_features f;
+	char bits[BITS_LEN];
+	bool json = false;
+	int fd, ret;
+
+	ret = parse_json_only(argc, argv, c, &json);
+	if (ret >= 0)
+		return ret;
+	fd = open_bridge();
+	get_features(fd, &f);
 	close(fd);
+	bits_str(f.features, feature_names, ARRAY_SIZE(feature_names), json,
+		 bits, sizeof(bits));
+	if (json) {
+		printf("{\"uapi_version\":%u,\"features\":%s,\"max_inflight\":%u,\"max_buffers\":%u,\"ports\":%u}\n",
+		       f.uapi_version, bits, f.max_inflight, f.max_buffers,
+		       f.nr_ports);
+		return 0;
+	}
+	/* space-separated, as the first versions of iub printed them */
+	for (char *sp = strchr(bits, ','); sp; sp = strchr(sp, ','))
+		*sp = ' ';
+	printf("uapi_version %u\nfeatures %s\nmax_inflight %u\nmax_buffers %u\nports %u\n",
+	       f.uapi_version, bits, f.max_inflight, f.max_buffers, f.nr_ports);
 	return 0;
 }
 
-static void flags_str(__u32 fl, char *s, size_t n)
+/* "fills" buffers: capture, bulk OUT; "drains" them: playback, bulk IN */
+static const char *port_buffers(const struct iub_port_info *p)
 {
-	static const char * const names[] = {
-		"claimed", "busy", "absent", "dma_vec", "slave_sg", "cyclic",
-		"usb_sg", "usb_cpu", "online",
-	};
-
-	s[0] = 0;
-	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (fl & (1u << i))
-			snprintf(s + strlen(s), n - strlen(s), "%s%s",
-				 s[0] ? "," : "", names[i]);
+	if (p->flags & IUB_PORT_F_ABSENT)
+		return "-";
+	return p->direction == IUB_DIR_TO_MEM ? "fills" : "drains";
 }
 
-static int cmd_ports(void)
+static const char *port_kind(const struct iub_port_info *p)
 {
-	struct iub_port_info p[256];
-	int fd = open_bridge(), n = get_ports(fd, p, 256);
-	char fl[128];
+	return p->kind == IUB_PORT_USB ? "usb" : "converter";
+}
 
-	/* "fills" buffers: capture, bulk OUT; "drains" them: playback, bulk IN */
+static void port_json(const struct iub_port_info *p)
+{
+	char flags[BITS_LEN];
+
+	bits_str(p->flags, port_flag_names, ARRAY_SIZE(port_flag_names), true,
+		 flags, sizeof(flags));
+	printf("{\"id\":%u,\"name\":", p->id);
+	json_str(p->name);
+	printf(",\"kind\":\"%s\",\"buffers\":\"%s\",\"flags\":%s",
+	       port_kind(p), port_buffers(p), flags);
+	printf(",\"align\":%u,\"max_transfer\":%u,\"bytes\":%" PRIu64
+	       ",\"transfers\":%" PRIu64 ",\"errors\":%" PRIu64 "}",
+	       p->align, p->max_transfer, (uint64_t)p->bytes,
+	       (uint64_t)p->transfers, (uint64_t)p->errors);
+}
+
+static int cmd_ports(int argc, char **argv)
+{
+	const struct cmd *c = find_cmd("ports");
+	struct iub_port_info p[MAX_PORTS];
+	char fl[BITS_LEN];
+	bool json = false;
+	int fd, n, ret;
+
+	ret = parse_json_only(argc, argv, c, &json);
+	if (ret >= 0)
+		return ret;
+	fd = open_bridge();
+	n = get_ports(fd, p, MAX_PORTS);
+	close(fd);
+	if (json) {
+		printf("[");
+		for (int i = 0; i < n; i++) {
+			printf("%s\n  ", i ? "," : "");
+			port_json(&p[i]);
+		}
+		printf("\n]\n");
+		return 0;
+	}
 	printf("%-4s %-26s %-10s %-7s %-34s %14s %10s %6s\n", "id", "name",
 	       "kind", "buffers", "flags", "bytes", "transfers", "errors");
 	for (int i = 0; i < n; i++) {
-		flags_str(p[i].flags, fl, sizeof(fl));
-		printf("%-4u %-26s %-10s %-7s %-34s %14" PRIu64 " %10" PRIu64 " %6" PRIu64 "\n",
-		       p[i].id, p[i].name,
-		       p[i].kind == IUB_PORT_USB ? "usb" : "converter",
-		       p[i].flags & IUB_PORT_F_ABSENT ? "-" :
-		       p[i].direction == IUB_DIR_TO_MEM ? "fills" : "drains",
-		       fl, (uint64_t)p[i].bytes, (uint64_t)p[i].transfers,
+		bits_str(p[i].flags, port_flag_names,
+			 ARRAY_SIZE(port_flag_names), false, fl, sizeof(fl));
+		printf("%-4u %-26s %-10s %-7s %-34s", p[i].id, p[i].name,
+		       port_kind(&p[i]), port_buffers(&p[i]), fl);
+		printf(" %14" PRIu64 " %10" PRIu64 " %6" PRIu64 "\n",
+		       (uint64_t)p[i].bytes, (uint64_t)p[i].transfers,
 		       (uint64_t)p[i].errors);
 	}
-	close(fd);
 	return 0;
 }
 
-static unsigned long long parse_size(const char *s)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
+/* stream ---------------------------------------------------------------- */
 
-	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
-	}
-	if (*end || !v) {
-		fprintf(stderr, "iub: bad size '%s'\n", s);
-		exit(2);
-	}
-	return v;
-}
+enum stream_mode {
+	MODE_ROUTE,	/* port to port */
+	MODE_CAPTURE,	/* port to a file or - */
+	MODE_PLAY,	/* a file or - to a port */
+};
 
+/**
+ * struct end - FROM or TO of iub stream
+ * @name: as given on the command line
+ * @port: the port's id, or -1 for a file or -
+ * @info: the port, as IUB_IOC_GET_PORTS listed it
+ * @fd: the file (standard input or output for -), or -1 for a port
+ */
+struct end {
+	const char *name;
+	int port;
+	struct iub_port_info info;
+	int fd;
+};
+
+/**
+ * struct buf - one DMABUF of iub stream
+ * @fd: the DMABUF
+ * @map: its CPU mapping, or NULL (a route without -V)
+ * @handle: its handle on the bridge
+ * @len: bytes of the route or transfer in flight on it
+ * @fed: playback: bytes of the file in it (@len less the padding)
+ */
 struct buf {
 	int fd;
 	void *map;
 	int handle;
+	unsigned long long len;
+	size_t fed;
 };
 
-/*
- * DMA_BUF_IOCTL_SYNC: bracket CPU access to a mapped DMABUF (START before,
- * END after). Repeated when the kernel asks (EINTR, EAGAIN). Returns 0 or
- * -1 with a message.
+/**
+ * struct stream_opts - the options of iub stream
+ * @size: bytes per DMABUF
+ * @total: stop after this many bytes; 0: no limit
+ * @seconds: stop after this long; 0: no limit
+ * @nbufs: buffers in flight
+ * @cyclic: playback of one buffer, repeated
+ * @heap: DMABUFs from the system dma-heap
+ * @zlp: zero-length packets toward a USB bulk IN port
+ * @verify: check the stream format
+ * @quiet: no progress line
  */
-static int dmabuf_sync(int fd, __u64 flags)
-{
-	struct dma_buf_sync s = { .flags = flags };
+struct stream_opts {
+	uint64_t size;
+	uint64_t total;
+	double seconds;
+	unsigned int nbufs;
+	bool cyclic;
+	bool heap;
+	bool zlp;
+	bool verify;
+	bool quiet;
+};
 
-	while (ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) < 0) {
-		if (errno != EINTR && errno != EAGAIN) {
-			fprintf(stderr, "\niub: DMA_BUF_IOCTL_SYNC %s: %s\n",
-				flags & DMA_BUF_SYNC_END ? "END" : "START",
-				strerror(errno));
-			return -1;
+/* A port name: has a ':', and does not start like a path. */
+static bool is_port_name(const char *s)
+{
+	return strchr(s, ':') && s[0] != '/' && s[0] != '.';
+}
+
+/* Claim the port @e->name, which must fill buffers (@fills) or drain them. */
+static int claim_port(int fd, struct end *e, bool fills)
+{
+	struct iub_port_info p[MAX_PORTS];
+	struct iub_port_claim c = { 0 };
+	int n = get_ports(fd, p, MAX_PORTS);
+
+	for (int i = 0; i < n; i++) {
+		if (strcmp(p[i].name, e->name))
+			continue;
+		e->info = p[i];
+		if (!(p[i].flags & IUB_PORT_F_ABSENT) &&
+		    (p[i].direction == IUB_DIR_TO_MEM) != fills) {
+			fprintf(stderr, fills ?
+				"iub: %s does not fill buffers (it is an output)\n" :
+				"iub: %s does not empty buffers (it is an input)\n",
+				e->name);
+			return EXIT_USAGE;
 		}
+		c.port = p[i].id;
+		if (ioctl(fd, IUB_IOC_PORT_CLAIM, &c) < 0) {
+			fprintf(stderr, "iub: claim %s: %s\n", e->name,
+				strerror(errno));
+			return EXIT_NODEV;
+		}
+		e->port = (int)p[i].id;
+		return 0;
+	}
+	fprintf(stderr, "iub: no port named %s (iub ports lists them)\n", e->name);
+	return EXIT_NODEV;
+}
+
+/* Open @e as a file to read (@in) or write, - being stdin or stdout. */
+static int open_file(struct end *e, bool in)
+{
+	if (!strcmp(e->name, "-")) {
+		e->fd = in ? STDIN_FILENO : STDOUT_FILENO;
+		return 0;
+	}
+	e->fd = in ? open(e->name, O_RDONLY | O_CLOEXEC) :
+		open(e->name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (e->fd < 0) {
+		fprintf(stderr, "iub: %s: %s\n", e->name, strerror(errno));
+		return EXIT_USAGE;
 	}
 	return 0;
 }
 
-static int make_dmabuf(bool heap, size_t size)
+/* Bracket CPU access to @b (DMA_BUF_SYNC_*); false after a message. */
+static bool cpu_access(const struct buf *b, uint64_t flags)
 {
-	int dev, fd = -1;
+	int ret = iub_dmabuf_sync(b->fd, flags);
 
-	if (heap) {
-		struct dma_heap_allocation_data a = { .len = size,
-						      .fd_flags = O_RDWR | O_CLOEXEC };
+	if (ret < 0)
+		fprintf(stderr, "\niub: DMA_BUF_IOCTL_SYNC %s: %s\n",
+			flags & DMA_BUF_SYNC_END ? "END" : "START",
+			strerror(-ret));
+	return !ret;
+}
 
-		dev = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
-		if (dev >= 0 && !ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &a))
-			fd = a.fd;
-	} else {
-		struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };
-		int memfd = memfd_create("iub", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+/*
+ * Playback: read the next @len bytes of @from into @b, zeros up to @align
+ * after a short end, @chk checking them with -V; *@eof at the end of the
+ * file (--cyclic: after this buffer, which must hold all of it).
+ * Return: the bytes to transfer, 0 at the end, or -exit status after a
+ * message.
+ */
+static long long play_fill(const struct end *from, struct buf *b, size_t len,
+			   unsigned int align, const struct stream_opts *o,
+			   struct iub_sim_stream_check *chk, bool *eof)
+{
+	long long ret;
+	ssize_t n;
+	char more;
 
-		dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-		if (memfd >= 0 && dev >= 0 && !ftruncate(memfd, size) &&
-		    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) >= 0) {
-			c.memfd = memfd;
-			fd = ioctl(dev, UDMABUF_CREATE, &c);
-		}
-		if (memfd >= 0)
-			close(memfd);
+	if (!cpu_access(b, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE))
+		return -EXIT_FAIL;
+	n = iub_read_full(from->fd, b->map, len);
+	if (n < 0) {
+		fprintf(stderr, "\niub: %s: %s\n", from->name, strerror(errno));
+		ret = -EXIT_FAIL;
+		goto end;
 	}
-	if (dev >= 0)
-		close(dev);
-	if (fd < 0)
-		fprintf(stderr, "iub: cannot allocate a %zu-byte DMABUF from %s: %s\n",
-			size, heap ? "/dev/dma_heap/system" : "/dev/udmabuf",
-			strerror(errno));
-	return fd;
-}
-
-static int find_claim(int fd, const char *name, struct iub_port_info *info)
-{
-	struct iub_port_info p[256];
-	struct iub_port_claim c = { 0 };
-	int n = get_ports(fd, p, 256);
-
-	for (int i = 0; i < n; i++) {
-		if (strcmp(p[i].name, name))
-			continue;
-		*info = p[i];
-		c.port = p[i].id;
-		if (ioctl(fd, IUB_IOC_PORT_CLAIM, &c) < 0) {
-			fprintf(stderr, "iub: claim %s: %s\n", name, strerror(errno));
-			exit(3);
+	if ((size_t)n < len)
+		*eof = true;
+	if (o->cyclic) {
+		/* all of the file, in this one buffer */
+		*eof = true;
+		if (!n) {
+			fprintf(stderr, "iub: --cyclic: %s is empty\n", from->name);
+			ret = -EXIT_USAGE;
+			goto end;
 		}
-		return p[i].id;
+		if ((size_t)n == len && iub_read_full(from->fd, &more, 1) > 0) {
+			fprintf(stderr, "iub: --cyclic: %s has more than %zu bytes (-b)\n",
+				from->name, len);
+			ret = -EXIT_USAGE;
+			goto end;
+		}
 	}
-	fprintf(stderr, "iub: no port named %s (iub ports lists them)\n", name);
-	exit(3);
+	if (n && o->verify)
+		iub_sim_stream_check_buf(chk, b->map, (size_t)n);
+	b->fed = (size_t)n;
+	ret = ((size_t)n + align - 1) / align * align;
+	/* a short end: zeros up to the alignment */
+	memset((char *)b->map + n, 0, (size_t)ret - (size_t)n);
+end:
+	if (!cpu_access(b, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE) && ret >= 0)
+		ret = -EXIT_FAIL;
+	return ret;
 }
 
-/* the report goes to stdout, unless the data does */
-static FILE *report;
-
-static void progress(double t0, unsigned long long bytes, bool final)
-{
-	double dt = now() - t0;
-
-	fprintf(final ? report : stderr, "%s%llu bytes in %.2f s: %.1f MiB/s%s",
-		final ? "" : "\r", bytes, dt, dt > 0 ? bytes / dt / 1048576 : 0.0,
-		final ? "" : "   ");
-}
-
-static int cmd_stream(int argc, char **argv)
+static int parse_stream_opts(int argc, char **argv, const struct cmd *cmd,
+			     struct stream_opts *o)
 {
 	static const struct option opts[] = {
 		{ "buffer-size", required_argument, NULL, 'b' },
 		{ "buffers", required_argument, NULL, 'n' },
 		{ "bytes", required_argument, NULL, 'B' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "cyclic", no_argument, NULL, 'c' },
 		{ "heap", no_argument, NULL, 'H' },
 		{ "zlp", no_argument, NULL, 'z' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
 		{ }
 	};
-	unsigned long long size = 1 << 20, total = 0, done = 0, queued = 0;
-	unsigned int nbufs = 8, inflight = 0, next = 0, align;
-	unsigned long long lens[MAX_BUFS];
-	bool heap = false, zlp = false, verify = false, quiet = false;
-	struct iub_port_info from_info, to_info;
-	struct iub_sim_stream_check chk;
-	struct iub_features feat;
-	struct buf bufs[MAX_BUFS];
-	struct io_uring ring;
-	int c, fd, from, to = -1, out = -1, rc = 0, ret;
-	double t0, last = 0;
-	const char *dest;
+	unsigned long n;
+	char *end;
+	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "b:n:B:HzVq", opts, NULL)) != -1) {
+	*o = (struct stream_opts){ .size = 1 << 20, .nbufs = 8 };
+	while ((c = getopt_long(argc, argv, "b:n:B:t:cHzVqh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'b': size = parse_size(optarg); break;
-		case 'n': nbufs = strtoul(optarg, NULL, 0); break;
-		case 'B': total = parse_size(optarg); break;
-		case 'H': heap = true; break;
-		case 'z': zlp = true; break;
-		case 'V': verify = true; break;
-		case 'q': quiet = true; break;
-		default: return 2;
+		case 'b':
+			if (iub_parse_size(optarg, &o->size) || !o->size ||
+			    o->size > INT32_MAX)
+				return usage_error(cmd, "-b: '%s' is not a size from 1 to 2GiB - 1",
+						   optarg);
+			break;
+		case 'n':
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || !n || n > MAX_BUFS)
+				return usage_error(cmd, "-n: '%s' is not a number from 1 to %u",
+						   optarg, MAX_BUFS);
+			o->nbufs = (unsigned int)n;
+			break;
+		case 'B':
+			if (iub_parse_size(optarg, &o->total) || !o->total)
+				return usage_error(cmd, "-B: '%s' is not a size of at least 1",
+						   optarg);
+			break;
+		case 't':
+			errno = 0;
+			o->seconds = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->seconds > 0))
+				return usage_error(cmd, "-t: '%s' is not a number of seconds above 0",
+						   optarg);
+			break;
+		case 'c': o->cyclic = true; break;
+		case 'H': o->heap = true; break;
+		case 'z': o->zlp = true; break;
+		case 'V': o->verify = true; break;
+		case 'q': o->quiet = true; break;
+		default:
+			ret = common_opt(c, cmd);
+			return ret < 0 ? EXIT_USAGE : ret;
 		}
 	}
-	if (argc - optind != 2 || !nbufs || nbufs > MAX_BUFS || size > INT32_MAX) {
-		fprintf(stderr, "usage: iub stream FROM TO|FILE|- [-b SIZE] [-n N] [-B BYTES] [-H] [-z] [-V] [-q]\n");
-		return 2;
+	if (argc - optind != 2)
+		return usage_error(cmd, "wants FROM and TO");
+	return -1;
+}
+
+/* The progress line, or (@final) the end of the report. */
+static void progress(FILE *f, double t0, unsigned long long bytes, bool final)
+{
+	double dt = now() - t0;
+
+	fprintf(f, "%s%llu bytes in %.2f s: %.1f MiB/s%s",
+		final ? "" : "\r", bytes, dt, dt > 0 ? bytes / dt / 1048576 : 0.0,
+		final ? "" : "\033[K");
+}
+
+/* Cancel what is in flight on the ports of the stream. */
+static void cancel_ports(int fd, const struct end *from, const struct end *to)
+{
+	const struct end *e[2] = { from, to };
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct iub_port_claim cl = { .port = (__u32)e[i]->port };
+
+		if (e[i]->port < 0)
+			continue;
+		if (ioctl(fd, IUB_IOC_PORT_CANCEL, &cl) < 0)
+			fprintf(stderr, "\niub: cancel %s: %s\n", e[i]->name,
+				strerror(errno));
 	}
-	dest = argv[optind + 1];
-	report = strcmp(dest, "-") ? stdout : stderr;
+}
+
+static int cmd_stream(int argc, char **argv)
+{
+	const struct cmd *cmd = find_cmd("stream");
+	unsigned long long done = 0, queued = 0, fed = 0;
+	unsigned int inflight = 0, next = 0, align;
+	struct end from = { .port = -1, .fd = -1 };
+	struct end to = { .port = -1, .fd = -1 };
+	struct iub_sim_stream_check chk;
+	struct buf bufs[MAX_BUFS];
+	struct iub_features feat;
+	enum stream_mode mode;
+	struct stream_opts o;
+	struct io_uring ring;
+	bool eof = false, tty;
+	int fd, rc = 0, ret;
+	double t0, last = 0;
+	FILE *report;
+
+	ret = parse_stream_opts(argc, argv, cmd, &o);
+	if (ret >= 0)
+		return ret;
+	from.name = argv[optind];
+	to.name = argv[optind + 1];
+	if (is_port_name(from.name))
+		mode = is_port_name(to.name) ? MODE_ROUTE : MODE_CAPTURE;
+	else if (is_port_name(to.name))
+		mode = MODE_PLAY;
+	else
+		return usage_error(cmd, "FROM or TO must be a port (a name with a ':')");
+	if (o.cyclic && mode != MODE_PLAY)
+		return usage_error(cmd, "--cyclic is for playback, from a file to a port");
+	if (o.cyclic && o.total)
+		return usage_error(cmd, "--cyclic has no end: -t stops it, not -B");
+	/* the report goes to stdout, unless the data does */
+	report = mode == MODE_CAPTURE && !strcmp(to.name, "-") ? stderr : stdout;
+
 	fd = open_bridge();
 	get_features(fd, &feat);
-	from = find_claim(fd, argv[optind], &from_info);
-	if (from_info.direction != IUB_DIR_TO_MEM) {
-		fprintf(stderr, "iub: %s does not fill buffers (it is an output)\n", argv[optind]);
-		return 2;
+	if (mode != MODE_PLAY) {
+		ret = claim_port(fd, &from, true);
+		if (ret)
+			return ret;
 	}
-	if (!strcmp(dest, "-")) {
-		out = STDOUT_FILENO;
-	} else if (strchr(dest, ':') && dest[0] != '/' && dest[0] != '.') {
-		to = find_claim(fd, dest, &to_info);
-		if (to_info.direction != IUB_DIR_FROM_MEM) {
-			fprintf(stderr, "iub: %s does not empty buffers (it is an input)\n", dest);
-			return 2;
-		}
-	} else {
-		out = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (out < 0) {
-			fprintf(stderr, "iub: %s: %s\n", dest, strerror(errno));
-			return 2;
-		}
+	if (mode != MODE_CAPTURE) {
+		ret = claim_port(fd, &to, false);
+		if (ret)
+			return ret;
+	}
+	if (mode == MODE_CAPTURE || mode == MODE_PLAY) {
+		ret = open_file(mode == MODE_PLAY ? &from : &to, mode == MODE_PLAY);
+		if (ret)
+			return ret;
 	}
 	/* routes and transfers are features: an older module may lack one */
-	if (!(feat.features & (to >= 0 ? IUB_FEAT_ROUTE : IUB_FEAT_TRANSFER))) {
+	if (!(feat.features & (mode == MODE_ROUTE ? IUB_FEAT_ROUTE : IUB_FEAT_TRANSFER))) {
 		fprintf(stderr, "iub: this iio_usb_bridge module has no %s\n",
-			to >= 0 ? "routes (IUB_FEAT_ROUTE)" :
+			mode == MODE_ROUTE ? "routes (IUB_FEAT_ROUTE)" :
 			"transfers (IUB_FEAT_TRANSFER)");
-		return 3;
+		return EXIT_NODEV;
+	}
+	if (o.cyclic && (!(feat.features & IUB_FEAT_CYCLIC) ||
+			 !(to.info.flags & IUB_PORT_F_CYCLIC))) {
+		fprintf(stderr, "iub: %s cannot repeat a buffer (no IUB_PORT_F_CYCLIC)\n",
+			to.name);
+		return EXIT_NODEV;
 	}
 	/* lengths are multiples of both ports' alignment (powers of two) */
-	align = from_info.align;
-	if (to >= 0 && to_info.align > align)
-		align = to_info.align;
-	if (size % align) {
+	align = mode == MODE_PLAY ? 1 : from.info.align;
+	if (mode != MODE_CAPTURE && to.info.align > align)
+		align = to.info.align;
+	if (!align)
+		align = 1;
+	if (o.cyclic) {
+		/* one buffer, the whole file: its size, or -b from a pipe */
+		struct stat st;
+
+		o.nbufs = 1;
+		if (!fstat(from.fd, &st) && S_ISREG(st.st_mode)) {
+			if (!st.st_size || (uint64_t)st.st_size > INT32_MAX) {
+				fprintf(stderr, "iub: --cyclic: %s has %lld bytes (1 to 2GiB - 1)\n",
+					from.name, (long long)st.st_size);
+				return EXIT_USAGE;
+			}
+			o.size = ((uint64_t)st.st_size + align - 1) / align * align;
+		}
+	}
+	if (o.size % align) {
 		fprintf(stderr, "iub: the buffer size must be a multiple of %u\n", align);
-		return 2;
+		return EXIT_USAGE;
 	}
 	/*
 	 * 32-byte CQEs: a failed route says which stage failed. liburing
@@ -371,35 +812,45 @@ static int cmd_stream(int argc, char **argv)
 	ret = io_uring_queue_init(2 * MAX_BUFS, &ring, IORING_SETUP_CQE32);
 	if (ret < 0) {
 		fprintf(stderr, "iub: io_uring_queue_init: %s\n", strerror(-ret));
-		return 1;
+		return EXIT_FAIL;
 	}
-	for (unsigned int i = 0; i < nbufs; i++) {
+	for (unsigned int i = 0; i < o.nbufs; i++) {
 		struct iub_buf_attach a;
+		int prot = mode == MODE_PLAY ? PROT_READ | PROT_WRITE : PROT_READ;
 
-		bufs[i].fd = make_dmabuf(heap, size);
-		if (bufs[i].fd < 0)
-			return 1;
+		bufs[i].fd = iub_dmabuf_alloc(o.heap ? IUB_DMABUF_HEAP :
+					      IUB_DMABUF_UDMABUF, o.size);
+		if (bufs[i].fd < 0) {
+			fprintf(stderr, "iub: cannot allocate a %" PRIu64 "-byte DMABUF from %s: %s\n",
+				o.size, iub_dmabuf_src_name(o.heap ? IUB_DMABUF_HEAP :
+							    IUB_DMABUF_UDMABUF),
+				strerror(-bufs[i].fd));
+			return EXIT_FAIL;
+		}
 		a = (struct iub_buf_attach){ .fd = bufs[i].fd };
 		bufs[i].handle = ioctl(fd, IUB_IOC_BUF_ATTACH, &a);
 		if (bufs[i].handle < 0) {
 			fprintf(stderr, "iub: attach: %s\n", strerror(errno));
-			return 1;
+			return EXIT_FAIL;
 		}
 		bufs[i].map = NULL;
-		if (verify || out >= 0) {
-			bufs[i].map = mmap(NULL, size, PROT_READ, MAP_SHARED, bufs[i].fd, 0);
+		if (o.verify || mode != MODE_ROUTE) {
+			bufs[i].map = mmap(NULL, o.size, prot, MAP_SHARED,
+					   bufs[i].fd, 0);
 			if (bufs[i].map == MAP_FAILED) {
 				fprintf(stderr, "iub: mmap: %s\n", strerror(errno));
-				return 1;
+				return EXIT_FAIL;
 			}
 		}
 	}
 	iub_sim_stream_check_init(&chk);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	tty = !o.quiet && isatty(STDERR_FILENO);
 
 	t0 = now();
 	for (;;) {
+		struct __kernel_timespec ts = { .tv_nsec = 200000000 };
 		struct io_uring_cqe *cqe;
 		unsigned int i, stage;
 		struct buf *b;
@@ -411,134 +862,199 @@ static int cmd_stream(int argc, char **argv)
 		 * order), so they are reused round-robin. A short completion
 		 * (USB OUT) leaves room for more before the byte count.
 		 */
-		while (!stop && inflight < nbufs &&
-		       (!total || done + queued < total)) {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-			unsigned long long len = size;
+		while (!stop && !eof && inflight < o.nbufs &&
+		       (!o.total || done + queued < o.total)) {
+			unsigned long long len = o.size;
+			struct io_uring_sqe *sqe;
+			__u32 flags = 0;
 
-			if (!sqe)	/* the ring holds twice MAX_BUFS */
-				break;
-
+			i = next;
 			/*
 			 * The last one: rounded up to the alignment (a USB
 			 * host ends it with a short packet where it has less).
 			 */
-			if (total && total - done - queued < len)
-				len = (total - done - queued + align - 1) / align * align;
-			i = next;
-			next = (next + 1) % nbufs;
-			lens[i] = len;
+			if (o.total && o.total - done - queued < len)
+				len = (o.total - done - queued + align - 1) / align * align;
+			if (mode == MODE_PLAY) {
+				if (o.total && o.total - done - queued < len)
+					len = o.total - done - queued;
+				ret = (int)play_fill(&from, &bufs[i], len, align, &o,
+						&chk, &eof);
+				if (ret < 0) {
+					rc = -ret;
+					stop = 1;
+				}
+				if (ret <= 0)
+					break;
+				fed += bufs[i].fed;
+				len = (unsigned long long)ret;
+				if (o.cyclic)
+					flags |= IUB_XFER_CYCLIC;
+			}
+			/* never fails: the ring holds twice MAX_BUFS */
+			sqe = io_uring_get_sqe(&ring);
+			if (!sqe)
+				break;
+			if (o.zlp && to.port >= 0 && to.info.kind == IUB_PORT_USB)
+				flags |= mode == MODE_ROUTE ? IUB_ROUTE_ZLP : IUB_XFER_ZLP;
+			next = (next + 1) % o.nbufs;
+			bufs[i].len = len;
 			queued += len;
-			if (to >= 0)
-				iub_prep_route(sqe, fd, bufs[i].handle, from, to, 0,
-					       len, zlp ? IUB_ROUTE_ZLP : 0);
+			if (mode == MODE_ROUTE)
+				iub_prep_route(sqe, fd, bufs[i].handle, from.port,
+					       to.port, 0, len, flags);
 			else
-				iub_prep_transfer(sqe, fd, bufs[i].handle, from, 0, len, 0);
+				iub_prep_transfer(sqe, fd, bufs[i].handle,
+						  mode == MODE_PLAY ? to.port : from.port,
+						  0, len, flags);
 			sqe->user_data = i;
 			inflight++;
 		}
 		if (!inflight)
 			break;
-		ret = io_uring_submit_and_wait(&ring, 1);
-		if (ret < 0 && ret != -EINTR) {
+		ret = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts, NULL);
+		if (ret < 0 && ret != -EINTR && ret != -ETIME) {
 			/* nothing reaped or submitted: the ring's exit cancels */
-			fprintf(stderr, "\niub: io_uring_submit_and_wait: %s\n",
+			fprintf(stderr, "\niub: io_uring_submit_and_wait_timeout: %s\n",
 				strerror(-ret));
 			io_uring_queue_exit(&ring);
 			close(fd);
-			return 1;
+			return EXIT_FAIL;
 		}
 		while (io_uring_peek_cqe(&ring, &cqe) == 0) {
 			res = cqe->res;
 			stage = IUB_ROUTE_INFO_STAGE(cqe->big_cqe[0]);
 			b = &bufs[cqe->user_data];
-			queued -= lens[cqe->user_data];
+			queued -= b->len;
 			io_uring_cqe_seen(&ring, cqe);
 			inflight--;
 			if (res < 0) {
 				if (!rc && res != -ECANCELED) {
 					fprintf(stderr, "\niub: %s failed after %llu bytes: %s",
-						to >= 0 ? "route" : "transfer", done, strerror(-res));
-					if (to >= 0 && stage)
+						mode == MODE_ROUTE ? "route" : "transfer",
+						done, strerror(-res));
+					if (mode == MODE_ROUTE && stage)
 						fprintf(stderr, " (stage %u: %s)", stage,
-							stage == 1 ? argv[optind] : dest);
+							stage == 1 ? from.name : to.name);
 					fprintf(stderr, "\n");
-					rc = 1;
+					rc = EXIT_FAIL;
 				}
 				stop = 1;
 				continue;
 			}
-			if (b->map) {
+			if (b->map && mode != MODE_PLAY) {
 				/* CPU access, bracketed as every one must be */
-				if (dmabuf_sync(b->fd, DMA_BUF_SYNC_START |
-						       DMA_BUF_SYNC_READ)) {
-					rc = 1;
+				if (!cpu_access(b, DMA_BUF_SYNC_START |
+						DMA_BUF_SYNC_READ)) {
+					rc = EXIT_FAIL;
 					stop = 1;
 					continue;
 				}
-				if (verify)
+				if (o.verify)
 					iub_sim_stream_check_buf(&chk, b->map, res);
-				if (out >= 0 && write(out, b->map, res) != res) {
-					fprintf(stderr, "\niub: write: %s\n", strerror(errno));
-					rc = 1;
+				if (to.fd >= 0 && iub_write_all(to.fd, b->map, res)) {
+					fprintf(stderr, "\niub: %s: %s\n", to.name,
+						strerror(errno));
+					rc = EXIT_FAIL;
 					stop = 1;
 				}
-				if (dmabuf_sync(b->fd, DMA_BUF_SYNC_END |
-						       DMA_BUF_SYNC_READ)) {
-					rc = 1;
+				if (!cpu_access(b, DMA_BUF_SYNC_END |
+						DMA_BUF_SYNC_READ)) {
+					rc = EXIT_FAIL;
 					stop = 1;
 				}
 			}
 			done += res;
 		}
-		if (stop && inflight) {
-			/* end what is still in flight: cancel both ports */
-			struct iub_port_claim cl = { .port = from };
-
-			if (ioctl(fd, IUB_IOC_PORT_CANCEL, &cl) < 0)
-				fprintf(stderr, "\niub: cancel %s: %s\n",
-					argv[optind], strerror(errno));
-			if (to >= 0) {
-				cl.port = to;
-				if (ioctl(fd, IUB_IOC_PORT_CANCEL, &cl) < 0)
-					fprintf(stderr, "\niub: cancel %s: %s\n",
-						dest, strerror(errno));
-			}
-		}
-		if (!quiet && now() - last > 0.5) {
+		if (o.seconds && now() - t0 >= o.seconds)
+			stop = 1;
+		/* end what is still in flight: cancel both ports */
+		if (stop && inflight)
+			cancel_ports(fd, &from, &to);
+		if (tty && now() - last > 0.5) {
 			last = now();
-			progress(t0, done, false);
+			progress(stderr, t0, o.cyclic ? fed : done, false);
 		}
 	}
-	if (!quiet)
+	if (tty && last)
 		fprintf(stderr, "\n");
-	fprintf(report, "%s -> %s: ", argv[optind], dest);
-	progress(t0, done, true);
-	if (verify) {
+	if (rc == EXIT_USAGE)	/* the input did not fit --cyclic */
+		goto out;
+	fprintf(report, "%s -> %s: ", from.name, to.name);
+	if (o.cyclic)
+		fprintf(report, "%llu bytes repeated for %.2f s", fed, now() - t0);
+	else
+		progress(report, t0, done, true);
+	if (o.verify) {
+		unsigned long long checked = mode == MODE_PLAY ? fed : done;
+		bool good = !chk.mismatches && chk.words * 4 == checked;
+
 		fprintf(report, ", verified: %s (%" PRIu64 " mismatches)",
-		       chk.mismatches || chk.words * 4 != done ? "no" : "yes",
-		       (uint64_t)chk.mismatches);
-		if (chk.mismatches || chk.words * 4 != done)
-			rc = rc ? rc : 4;
+			good ? "yes" : "no", (uint64_t)chk.mismatches);
+		if (!good && !rc)
+			rc = EXIT_VERIFY;
 	}
 	fprintf(report, "\n");
+out:
 	io_uring_queue_exit(&ring);
 	close(fd);
 	return rc;
 }
 
+static int cmd_help(int argc, char **argv)
+{
+	const struct cmd *c = find_cmd("help");
+	int opt, ret;
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ }
+	};
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		ret = common_opt(opt, c);
+		return ret < 0 ? EXIT_USAGE : ret;
+	}
+	if (optind == argc) {
+		usage(stdout);
+		return 0;
+	}
+	c = find_cmd(argv[optind]);
+	if (!c || argc - optind > 1) {
+		fprintf(stderr, "iub help: no command '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd_usage(stdout, c, true);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "features"))
-		return cmd_features();
-	if (argc >= 2 && !strcmp(argv[1], "ports"))
-		return cmd_ports();
-	if (argc >= 2 && !strcmp(argv[1], "stream"))
-		return cmd_stream(argc - 1, argv + 1);
-	fprintf(stderr,
-		"usage: iub features\n"
-		"       iub ports\n"
-		"       iub stream FROM TO|FILE|- [-b SIZE] [-n N] [-B BYTES] [-H] [-z] [-V] [-q]\n"
-		"see the comment at the top of tools/iub/iub.c or Documentation/iub.rst\n");
-	return 2;
+	const struct cmd *c;
+	char name[32];
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		version();
+		return 0;
+	}
+	c = find_cmd(argv[1]);
+	if (!c) {
+		fprintf(stderr, "iub: %s '%s'\n", argv[1][0] == '-' ?
+			"unknown option" : "unknown command", argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* getopt_long's messages name the command: "iub stream: ..." */
+	snprintf(name, sizeof(name), "iub %s", c->name);
+	argv[1] = name;
+	return c->run(argc - 1, argv + 1);
 }

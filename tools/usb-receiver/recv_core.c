@@ -39,6 +39,9 @@ void iub_recv_usage(FILE *f, const char *prog)
 "  --in-ep N          receive from the Nth bulk IN endpoint of the interface,\n"
 "                     in descriptor order (default 0)\n"
 "  --out-ep N         send to the Nth bulk OUT endpoint (default 0)\n"
+"  --endpoints K      use K endpoints, from --in-ep or --out-ep on, each with\n"
+"                     its own stream, --bytes and report line (default 1,\n"
+"                     at most %u)\n"
 "\n"
 "Transfers:\n"
 "  --send             send generated stream words instead of receiving\n"
@@ -54,13 +57,25 @@ void iub_recv_usage(FILE *f, const char *prog)
 "                     wMaxPacketSize with a zero-length packet\n"
 "  --zero-copy        use buffers mapped from usbfs (libusb_dev_mem_alloc),\n"
 "                     falling back to ordinary memory\n"
-"Sizes take the suffixes K, M, G (powers of 1024). The stream is that of\n"
+"  --output FILE      receive: also write the bytes received to FILE\n"
+"                     (- for stdout; the final line then goes to stderr);\n"
+"                     --no-verify for data that is not the stream\n"
+"  --input FILE       send the bytes of FILE (- for stdin) instead of the\n"
+"                     generated stream, up to its end or --bytes (implies\n"
+"                     --send)\n"
+"  --wait T           wait up to T seconds for the device to appear\n"
+"Sizes: decimal or 0x hex, with K, M, G or T (powers of 1024), alone or with\n"
+"iB or B: 4096, 4K, 64MiB, 0x4000000. The stream is that of\n"
 "sim/iub_sim_stream.h: little-endian 32-bit words counting up by one; the\n"
 "verifier synchronizes on the first word, then checks every further one.\n"
 "\n"
 "Output:\n"
-"  -q, --quiet        no device line and no progress line on stderr\n"
+"  -q, --quiet        no device line and no progress line on stderr (the\n"
+"                     progress line is shown only on a terminal)\n"
+"      --progress     the progress line also when stderr is not a terminal,\n"
+"                     a line each second\n"
 "      --json         the final report as one JSON object on stdout\n"
+"                     (stderr with --output -)\n"
 "  -v, --verbose      list the devices and interfaces looked at\n"
 "  -h, --help         this text\n"
 "  -V, --version      the version\n"
@@ -70,13 +85,15 @@ void iub_recv_usage(FILE *f, const char *prog)
 "  sent N bytes in T s: X MiB/s\n"
 "\n"
 "Exit status:\n"
-"  0  done: --bytes reached (or, without --bytes, --seconds or SIGINT/SIGTERM)\n"
+"  0  done: --bytes reached (or, without --bytes, --seconds, SIGINT/SIGTERM,\n"
+"     or the end of --input)\n"
 "  1  the received data did not match the stream (takes precedence over 4)\n"
-"  2  bad command line\n"
+"  2  bad command line, or --output or --input cannot be opened\n"
 "  3  no matching device or interface, or it cannot be opened or claimed\n"
 "  4  transfer error, or the device disconnected, or the run ended\n"
-"     (--seconds, SIGINT/SIGTERM) before --bytes was reached\n",
-		prog, IUB_RECV_MAX_QUEUE);
+"     (--seconds, SIGINT/SIGTERM, the end of --input) before --bytes was\n"
+"     reached, or writing --output or reading --input failed\n",
+		prog, IUB_RECV_MAX_ENDPOINTS, IUB_RECV_MAX_QUEUE);
 }
 
 static int usage_error(FILE *err, const char *prog, const char *fmt, ...)
@@ -107,51 +124,12 @@ static int parse_uint(const char *s, int base, uint64_t max, uint64_t *val)
 	return 0;
 }
 
-/**
- * iub_recv_parse_size() - parse a byte count
- * @s: decimal number with an optional suffix K, M, G or T (powers of 1024),
- *     which may be followed by "iB" or "B"
- * @val: the result
- *
- * Return: 0, or -EINVAL (not a number, unknown suffix, overflow).
- */
-int iub_recv_parse_size(const char *s, uint64_t *val)
-{
-	unsigned long long v;
-	unsigned int shift = 0;
-	char *end;
-
-	if (!*s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default:
-		return -EINVAL;
-	}
-	if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
-		end += strlen(end);
-	if (*end)
-		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*val = (uint64_t)v << shift;
-	return 0;
-}
-
 enum {
 	OPT_VID = 256, OPT_PID, OPT_DEVICE, OPT_INTERFACE, OPT_NAME,
 	OPT_ANY_BULK, OPT_IN_EP, OPT_OUT_EP, OPT_SEND, OPT_QUEUE, OPT_SIZE,
 	OPT_BYTES, OPT_SECONDS, OPT_NO_VERIFY, OPT_SEED, OPT_ZLP,
-	OPT_ZERO_COPY, OPT_JSON,
+	OPT_ZERO_COPY, OPT_JSON, OPT_OUTPUT, OPT_INPUT, OPT_WAIT,
+	OPT_ENDPOINTS, OPT_PROGRESS,
 };
 
 static const struct option long_opts[] = {
@@ -174,6 +152,11 @@ static const struct option long_opts[] = {
 	{ "zero-copy", no_argument, NULL, OPT_ZERO_COPY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "input", required_argument, NULL, OPT_INPUT },
+	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "endpoints", required_argument, NULL, OPT_ENDPOINTS },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -211,6 +194,7 @@ int iub_recv_parse_args(struct iub_recv_opts *o, int argc, char **argv,
 		.interface = -1,
 		.name = IUB_RECV_DEFAULT_NAME,
 		.queue = 8,
+		.endpoints = 1,
 		.size = 1u << 20,
 		.verify = true,
 	};
@@ -264,32 +248,55 @@ int iub_recv_parse_args(struct iub_recv_opts *o, int argc, char **argv,
 			o->mode = IUB_RECV_SEND;
 			break;
 		case OPT_QUEUE:
-			if (parse_uint(optarg, 10, IUB_RECV_MAX_QUEUE, &v) || !v)
+		case OPT_ENDPOINTS: {
+			bool q = c == OPT_QUEUE;
+			unsigned int max = q ? IUB_RECV_MAX_QUEUE :
+					       IUB_RECV_MAX_ENDPOINTS;
+
+			if (parse_uint(optarg, 10, max, &v) || !v)
 				return usage_error(err, prog,
-					"--queue wants a number 1..%u, not '%s'",
-					IUB_RECV_MAX_QUEUE, optarg);
-			o->queue = (unsigned int)v;
+					"--%s wants a number 1..%u, not '%s'",
+					q ? "queue" : "endpoints", max, optarg);
+			*(q ? &o->queue : &o->endpoints) = (unsigned int)v;
 			break;
+		}
 		case OPT_SIZE:
-			if (iub_recv_parse_size(optarg, &v) || !v ||
+			if (iub_parse_size(optarg, &v) || !v ||
 			    v > IUB_RECV_MAX_SIZE)
 				return usage_error(err, prog,
 					"--size wants a size from 1 to 256M, not '%s'", optarg);
 			o->size = (size_t)v;
 			break;
 		case OPT_BYTES:
-			if (iub_recv_parse_size(optarg, &v) || !v)
+			if (iub_parse_size(optarg, &v) || !v)
 				return usage_error(err, prog,
 					"--bytes wants a size of at least 1, not '%s'", optarg);
 			o->bytes = v;
 			break;
 		case OPT_SECONDS:
+		case OPT_WAIT: {
+			double *d = c == OPT_WAIT ? &o->wait : &o->seconds;
+
 			errno = 0;
-			o->seconds = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(o->seconds) ||
-			    o->seconds <= 0 || o->seconds > 1e7)
+			*d = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(*d) ||
+			    *d <= 0 || *d > 1e7)
 				return usage_error(err, prog,
-					"--seconds wants a positive number, not '%s'", optarg);
+					"--%s wants a positive number, not '%s'",
+					c == OPT_WAIT ? "wait" : "seconds", optarg);
+			break;
+		}
+		case OPT_OUTPUT:
+		case OPT_INPUT:
+			if (!*optarg)
+				return usage_error(err, prog, "--%s wants a file or -",
+						   c == OPT_INPUT ? "input" : "output");
+			if (c == OPT_INPUT) {
+				o->input = optarg;
+				o->mode = IUB_RECV_SEND;
+			} else {
+				o->output = optarg;
+			}
 			break;
 		case OPT_NO_VERIFY:
 			o->verify = false;
@@ -317,6 +324,9 @@ int iub_recv_parse_args(struct iub_recv_opts *o, int argc, char **argv,
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case OPT_PROGRESS:
+			o->progress = true;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -343,6 +353,10 @@ int iub_recv_parse_args(struct iub_recv_opts *o, int argc, char **argv,
 			return usage_error(err, prog, "--in-ep is for receiving; with --send, use --out-ep");
 		if (no_verify)
 			return usage_error(err, prog, "--no-verify is for receiving, not --send");
+		if (o->output)
+			return usage_error(err, prog, "--output is for receiving; with --send, --input");
+		if (o->input && seed)
+			return usage_error(err, prog, "--seed is for the generated stream, not --input");
 	} else {
 		if (out_ep)
 			return usage_error(err, prog, "--out-ep is for --send; to receive, use --in-ep");
@@ -351,10 +365,15 @@ int iub_recv_parse_args(struct iub_recv_opts *o, int argc, char **argv,
 		if (zlp)
 			return usage_error(err, prog, "--zlp is for --send");
 	}
+	if (o->endpoints > 1 && (o->output || o->input))
+		return usage_error(err, prog, "--output and --input take one endpoint, not --endpoints %u",
+				   o->endpoints);
 	if (in_ep && out_ep)
 		return usage_error(err, prog, "--in-ep and --out-ep together");
 	if (name && o->any_bulk)
 		return usage_error(err, prog, "--name and --any-bulk together");
+	if (o->quiet && o->progress)
+		return usage_error(err, prog, "--quiet and --progress together");
 	if (name && !*o->name)
 		return usage_error(err, prog, "--name wants a non-empty string");
 	return IUB_RECV_PARSE_OK;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "iub_sim_stream.h"
+#include "iub_size.h"
 
 /* Exit codes, as documented in --help and Documentation/usb-receiver.rst. */
 #define IUB_RECV_EXIT_OK	0	/* byte count reached, data verified */
@@ -29,6 +30,8 @@
 /* Largest --size and --queue accepted. */
 #define IUB_RECV_MAX_SIZE	(256u << 20)
 #define IUB_RECV_MAX_QUEUE	256u
+/* Largest --endpoints accepted. */
+#define IUB_RECV_MAX_ENDPOINTS	8u
 
 enum iub_recv_mode {
 	IUB_RECV_RECEIVE,	/* bulk IN, verify */
@@ -42,6 +45,7 @@ enum iub_recv_mode {
  * @pid: idProduct to match, or -1
  * @interface: bInterfaceNumber to use, or -1 for the first that matches
  * @ep_index: which bulk endpoint of the direction (0: the first)
+ * @endpoints: how many, from @ep_index on, each with its own stream
  * @device: usbfs node to open directly (libusb_wrap_sys_device), or NULL
  * @name: iInterface string an interface must carry (with class 0xff)
  * @any_bulk: accept any interface with a bulk endpoint of the direction
@@ -54,8 +58,12 @@ enum iub_recv_mode {
  * @zlp: end OUT transfers that are a multiple of wMaxPacketSize with a ZLP
  * @zero_copy: transfer buffers from libusb_dev_mem_alloc() (usbfs mmap)
  * @quiet: no progress line, no device line
+ * @progress: the progress line also when stderr is not a terminal
  * @json: final report as a JSON object
  * @verbose: say which devices and interfaces were looked at
+ * @output: receive: write the data to this file ("-": stdout), or NULL
+ * @input: send: the data from this file ("-": stdin), or NULL: generated
+ * @wait: look for the device for up to this long; 0: once
  */
 struct iub_recv_opts {
 	enum iub_recv_mode mode;
@@ -63,6 +71,7 @@ struct iub_recv_opts {
 	int pid;
 	int interface;
 	unsigned int ep_index;
+	unsigned int endpoints;
 	const char *device;
 	const char *name;
 	bool any_bulk;
@@ -75,8 +84,12 @@ struct iub_recv_opts {
 	bool zlp;
 	bool zero_copy;
 	bool quiet;
+	bool progress;
 	bool json;
 	bool verbose;
+	const char *output;
+	const char *input;
+	double wait;
 };
 
 /* Return values of iub_recv_parse_args(). */
@@ -86,7 +99,6 @@ struct iub_recv_opts {
 
 int iub_recv_parse_args(struct iub_recv_opts *o, int argc, char **argv,
 			FILE *out, FILE *err);
-int iub_recv_parse_size(const char *s, uint64_t *val);
 void iub_recv_usage(FILE *f, const char *prog);
 
 /**

@@ -48,7 +48,6 @@ static int parse(struct iub_recv_opts *o, ...)
 static void test_args(void)
 {
 	struct iub_recv_opts o;
-	uint64_t v;
 
 	check(parse(&o, NULL) == IUB_RECV_PARSE_OK && o.mode == IUB_RECV_RECEIVE &&
 	      o.vid == -1 && o.pid == -1 && o.interface == -1 &&
@@ -81,6 +80,19 @@ static void test_args(void)
 	      "--opt=value form and --any-bulk");
 	check(parse(&o, "--name", "other", NULL) == IUB_RECV_PARSE_OK &&
 	      !strcmp(o.name, "other"), "--name");
+	check(parse(&o, "--output", "-", "--wait", "2.5", NULL) ==
+	      IUB_RECV_PARSE_OK && o.mode == IUB_RECV_RECEIVE &&
+	      !strcmp(o.output, "-") && !o.input && o.wait == 2.5,
+	      "--output, --wait");
+	check(parse(&o, "--input", "f.bin", "--bytes", "4K", NULL) ==
+	      IUB_RECV_PARSE_OK && o.mode == IUB_RECV_SEND &&
+	      !strcmp(o.input, "f.bin") && !o.output && o.bytes == 4096,
+	      "--input implies --send");
+	check(parse(&o, "--endpoints", "2", "--in-ep", "1", NULL) ==
+	      IUB_RECV_PARSE_OK && o.endpoints == 2 && o.ep_index == 1,
+	      "--endpoints");
+	check(parse(&o, NULL) == IUB_RECV_PARSE_OK && o.endpoints == 1,
+	      "one endpoint by default");
 	check(parse(&o, "--help", NULL) == IUB_RECV_PARSE_DONE, "--help");
 	check(parse(&o, "-V", NULL) == IUB_RECV_PARSE_DONE, "--version");
 
@@ -100,6 +112,14 @@ static void test_args(void)
 		{ "--send", "--no-verify" }, { "--out-ep", "0" },
 		{ "--seed", "1" }, { "--zlp" }, { "--name", "x", "--any-bulk" },
 		{ "--name", "" }, { "--device", "" },
+		{ "--output", "" }, { "--input", "" }, { "--wait", "0" },
+		{ "--wait", "x" }, { "--send", "--output", "f" },
+		{ "--input", "f", "--output", "g" },
+		{ "--input", "f", "--seed", "1" },
+		{ "--input", "f", "--no-verify" },
+		{ "--endpoints", "0" }, { "--endpoints", "9" },
+		{ "--endpoints", "2", "--output", "-" },
+		{ "--quiet", "--progress" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *a[4] = { 0 };
@@ -110,17 +130,9 @@ static void test_args(void)
 		      a[1] ? a[1] : "", a[2] ? a[2] : "");
 	}
 
-	check(!iub_recv_parse_size("17", &v) && v == 17, "size 17");
-	check(!iub_recv_parse_size("4k", &v) && v == 4096, "size 4k");
-	check(!iub_recv_parse_size("3MiB", &v) && v == 3u << 20, "size 3MiB");
-	check(!iub_recv_parse_size("2GB", &v) && v == 2ull << 30, "size 2GB");
-	check(!iub_recv_parse_size("1T", &v) && v == 1ull << 40, "size 1T");
-	check(iub_recv_parse_size("16777216T", &v) != 0, "size overflow");
-	check(iub_recv_parse_size("18446744073709551616", &v) != 0,
-	      "size overflow without suffix");
-	check(iub_recv_parse_size("1iB", &v) != 0, "size: iB without a unit");
-	check(iub_recv_parse_size("0x10", &v) != 0, "size: no hex");
-	check(iub_recv_parse_size(" 1", &v) != 0, "size: no blanks");
+	/* the sizes themselves: unit/size-parser (tests/unit/size_parser.c) */
+	check(parse(&o, "--size", "0x10000", NULL, NULL, NULL) ==
+	      IUB_RECV_PARSE_OK && o.size == 0x10000, "--size in hex");
 }
 
 /* A stream of @words words from @seed, cut into chunks by @cuts. */
