@@ -32,8 +32,17 @@
 # counts its dma_sync_single_for_*() calls with the function tracer
 # (DIR/sync-count.txt, both lanes; --smoke: none at all in the coherent
 # lane, some in the bounced one).
+#
+# The arm64 lane (an arm64 guest, tools/bench/run.sh --arch arm64): the
+# arm64 plan instead, on the simulated SG UDC with non-coherent devices
+# (4 KiB, 1 MiB, 64 MiB; the bridge and the upstream pair from udmabuf,
+# hugetlb-backed udmabuf and the system dma-heap; the copy path), then the
+# time the kernel spends in cache maintenance during one 64 MiB run of the
+# bridge and of the pair (DIR/cache-time.txt).
 set -u
 SRC=$IUB_GUEST_SRC BUILD=$IUB_GUEST_BUILD
+# our modules, of the guest's architecture (tools/vm/iub-vm)
+KMOD=${IUB_GUEST_KMOD:-$SRC}
 BENCH=$BUILD/tools/bench/iub-bench
 RECV=${BUILD#/host}/tools/bench/iub-bench-recv	# its path in the host root
 GADGET="sh $SRC/tools/iub-gadget.sh"
@@ -70,6 +79,11 @@ say() { echo "bench: $*"; }
 # the bounced lane: every DMA mapping goes through swiotlb
 lane=coherent
 grep -Eq '(^| )swiotlb=([^ ]*,)?force( |,|$)' /proc/cmdline && lane=bounced
+# the plan: the arm64 lane has its own (below); --smoke and the bounced
+# lane are the same everywhere
+plan=$lane
+[ "$(uname -m)" = aarch64 ] && [ $smoke = 0 ] && [ $lane = coherent ] && plan=arm64
+echo $plan > "$out/plan.txt"
 
 # ---- the guest ------------------------------------------------------------------
 
@@ -87,7 +101,7 @@ grep -q ' /sys/kernel/config ' /proc/mounts || {
 
 loaded() { grep -q "^$1 " /proc/modules; }
 mods_before=" $(awk '{ print $1 }' /proc/modules | tr '\n' ' ') "
-usbfs_before=
+usbfs_before='' hugepages_before=''
 
 ss_remove() {
 	[ -d "$SSG" ] || return 0
@@ -104,6 +118,7 @@ restore() {
 	$GADGET remove > /dev/null 2>&1
 	ss_remove
 	[ -n "$usbfs_before" ] && echo "$usbfs_before" > "$USBFS_MB"
+	[ -n "$hugepages_before" ] && echo "$hugepages_before" > /proc/sys/vm/nr_hugepages
 	for m in iub_sim_udc dummy_hcd usb_f_iio_usb_bridge iio_usb_bridge \
 		 usb_f_ss_lb usb_f_fs; do
 		if loaded "$m"; then
@@ -127,11 +142,23 @@ done
 sh "$SRC/sim/iub-sim-load.sh" --unload || exit 1
 IUB_SIM_DMA_ARGS="map=$MAP" IUB_SIM_DMABUF_ARGS="count=2" \
 	sh "$SRC/sim/iub-sim-load.sh" || { echo "bench: cannot load the board"; exit 1; }
-insmod "$SRC/driver/iio_usb_bridge.ko" converters=iub-sim-adc.0:rx,iub-sim-adc.1:rx || exit 1
-modprobe libcomposite && insmod "$SRC/driver/usb_f_iio_usb_bridge.ko" || exit 1
+insmod "$KMOD/driver/iio_usb_bridge.ko" converters=iub-sim-adc.0:rx,iub-sim-adc.1:rx || exit 1
+modprobe libcomposite && insmod "$KMOD/driver/usb_f_iio_usb_bridge.ko" || exit 1
 modprobe usb_f_fs && modprobe usb_f_ss_lb || exit 1
 modprobe dummy_hcd is_super_speed=1 || exit 1
-insmod "$SRC/sim/udc/iub_sim_udc.ko" speed=super || exit 1
+insmod "$KMOD/sim/udc/iub_sim_udc.ko" speed=super || exit 1
+# Debian's arm64 kernel has no system dma-heap: the one built from
+# linux-source (tests/vm/modules.list does the same; a dma-heap cannot be
+# unloaded, it stays)
+if [ ! -e /dev/dma_heap/system ] && [ -f "$KMOD/sim/.upstream-dma-heap" ]; then
+	heap=/host$(cat "$KMOD/sim/.upstream-dma-heap")
+	insmod "$heap/iub_dma_heap.ko" && insmod "$heap/iub_system_heap.ko" ||
+		echo "bench: no system dma-heap"
+fi
+# hugetlb-backed udmabufs (--buffer hugetlb): 2 MiB pages for the largest
+# run, 8 buffers of 64 MiB
+hugepages_before=$(cat /proc/sys/vm/nr_hugepages)
+[ $plan = arm64 ] && echo 288 > /proc/sys/vm/nr_hugepages
 # usbfs allows 16 MiB in flight on the whole machine by default
 usbfs_before=$(cat $USBFS_MB)
 echo 0 > $USBFS_MB
@@ -155,16 +182,20 @@ ss_gadget() {
 	done
 }
 
-# json_fail UDC PATH SIZE INFLIGHT STREAMS STATUS MESSAGE
+# json_fail UDC PATH SIZE INFLIGHT STREAMS BUFFER STATUS MESSAGE
 json_fail() {
-	printf '{"udc":"%s","path":"%s","size":%s,"inflight":%s,"streams":%s,"status":"%s","lane":"%s","error":"%s"}\n' \
-		"$1" "$2" "$3" "$4" "$5" "$6" "$lane" "$7" >> "$results"
+	printf '{"udc":"%s","path":"%s","size":%s,"inflight":%s,"streams":%s,"buffer":"%s","status":"%s","lane":"%s","error":"%s"}\n' \
+		"$1" "$2" "$3" "$4" "$5" "$6" "$7" "$lane" "$8" >> "$results"
 }
 
-# run UDC PATH SIZE INFLIGHT STREAMS
+# run UDC PATH SIZE INFLIGHT STREAMS [BUFFER]: BUFFER is where the DMABUFs
+# come from (iub-bench --buffer: udmabuf, the default; hugetlb; heap)
 run() {
-	udc=$1 path=$2 size=$3 n=$4 k=$5 udc0=$1
-	if [ -n "$only" ] && ! echo "$*" | grep -Eq "$only"; then
+	udc=$1 path=$2 size=$3 n=$4 k=$5 udc0=$1 buf=${6:-udmabuf}
+	set -- "$udc" "$path" "$size" "$n" "$k" "$buf"
+	spec="$1 $2 $3 $4 $5"
+	[ "$buf" = udmabuf ] || spec="$spec $buf"
+	if [ -n "$only" ] && ! echo "$spec" | grep -Eq "$only"; then
 		return 0
 	fi
 	udcname=dummy_udc.0
@@ -191,9 +222,10 @@ run() {
 		fi
 		;;
 	esac
-	echo "# $*" >> "$log"
+	echo "# $spec" >> "$log"
 	set -- --path "$path" --udc "$udc" --size "$size" --inflight "$n" \
 		--streams "$k" --seconds "$secs" --min-buffers $minb --recv "$RECV"
+	[ "$buf" = udmabuf ] || set -- "$@" --buffer "$buf"
 	if [ -n "$strace_to" ]; then
 		"$BENCH" "$@" --wait-tracer 30 > /tmp/bench.out 2>> "$log" &
 		bpid=$!
@@ -207,7 +239,7 @@ run() {
 		"$BENCH" "$@" ${perfctl:+--perf-ctl "$perfctl"} > /tmp/bench.out 2>> "$log"
 		rc=$?
 	fi
-	set -- "$udc0" "$path" "$size" "$n" "$k"
+	set -- "$udc0" "$path" "$size" "$n" "$k" "$buf"
 	if grep -q '^{' /tmp/bench.out; then
 		grep '^{' /tmp/bench.out >> "$results"
 	else
@@ -227,7 +259,25 @@ run() {
 
 PATHS="copy pair mixed bridge sourcesink"
 t0=$(date +%s)
-if [ $lane = bounced ]; then
+if [ $plan = arm64 ]; then
+	# The arm64 lane (tools/bench/run.sh --arch arm64): the simulated
+	# devices are not DMA-coherent there, so every sync is cache
+	# maintenance. The simulated SG UDC (the board's dwc3 does
+	# scatter-gather), 4 KiB, 1 MiB and 64 MiB buffers, 4 in flight: the
+	# bridge and the upstream pair with each buffer source, the copy path
+	# (no DMABUF); three times, interleaved.
+	say "the arm64 plan: 4 KiB, 1 MiB, 64 MiB; udmabuf, hugetlb, heap; three times"
+	for _ in 1 2 3; do
+		for size in 4096 $M $((64 * M)); do
+			run sg copy "$size" 1 1
+			for b in udmabuf hugetlb heap; do
+				for p in pair bridge; do
+					run sg "$p" "$size" 4 1 "$b"
+				done
+			done
+		done
+	done
+elif [ $lane = bounced ]; then
 	# Every mapping bounced. udmabuf has page-sized pieces, so any size
 	# maps; 256 MiB of swiotlb hold every mapping of a run (a route's
 	# buffer is mapped for the ADC and for the UDC). f_sourcesink is left
@@ -369,6 +419,55 @@ sync_count() {
 }
 if [ -z "$only" ] || echo "sg bridge $((64 * K)) 4 1" | grep -Eq "$only"; then
 	sync_count
+fi
+
+# ---- the cost of cache maintenance (the arm64 plan) ---------------------------------
+
+# What dominates at 64 MiB on a non-coherent machine: the time spent in the
+# architecture's cache maintenance for DMA (arch_sync_dma_for_device/_cpu:
+# clean or invalidate every cache line of the range), measured with the
+# function-graph tracer during one run of a path, against that run's
+# device-side CPU time. DIR/cache-time.txt, one line per run.
+cache_time() {
+	T=/sys/kernel/tracing
+	[ -d $T/events ] || mount -t tracefs nodev $T 2> /dev/null
+	for f in arch_sync_dma_for_device arch_sync_dma_for_cpu; do
+		if ! grep -qx "$f" $T/available_filter_functions 2> /dev/null; then
+			echo "no function-graph tracer for $f" > "$out/cache-time.txt"
+			return 0
+		fi
+	done
+	: > "$out/cache-time.txt"
+	for spec in "pair udmabuf" "bridge udmabuf" "pair hugetlb" "bridge hugetlb"; do
+		# shellcheck disable=SC2086 # split into its words
+		set -- $spec
+		echo nop > $T/current_tracer
+		echo 65536 > $T/buffer_size_kb
+		printf '%s\n' arch_sync_dma_for_device arch_sync_dma_for_cpu > $T/set_ftrace_filter
+		echo function_graph > $T/current_tracer
+		echo > $T/trace
+		results_keep=$results
+		results=$out/cache-runs.jsonl
+		run sg "$1" $((64 * M)) 4 1 "$2"
+		results=$results_keep
+		echo 0 > $T/tracing_on
+		# "  3.125 us    |  arch_sync_dma_for_cpu();", "+ 1234.5 us" etc.
+		us=$(awk '/arch_sync_dma_for_(device|cpu)\(\);/ {
+				for (i = 1; i <= NF; i++)
+					if ($(i + 1) == "us") { t += $i; n++; break }
+			} END { printf "%.0f %d", t, n }' $T/trace)
+		lost=$(grep -c LOST $T/trace)
+		echo nop > $T/current_tracer
+		echo > $T/set_ftrace_filter
+		echo 1 > $T/tracing_on
+		r=$(tail -n 1 "$out/cache-runs.jsonl")
+		echo "path=$1 buffer=$2 size=$((64 * M)) inflight=4 sync_us=${us% *} sync_calls=${us#* } lost_events=$lost run=$r" \
+			>> "$out/cache-time.txt"
+		say "cache maintenance: $1 $2: ${us% *} us in ${us#* } calls"
+	done
+}
+if [ $plan = arm64 ] && [ -z "$only" ]; then
+	cache_time
 fi
 dmesg > "$out/dmesg.txt"
 if grep -Eq 'WARNING:|BUG:|Oops|refcount_t:|DMA-API' "$out/dmesg.txt"; then

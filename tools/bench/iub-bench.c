@@ -8,6 +8,7 @@
  *   iub-bench --path PATH --udc dummy|sg [--size BYTES] [--inflight N]
  *             [--streams K] [--seconds S] [--min-buffers M] [--recv PATH]
  *             [--perf-ctl CTL_FIFO,ACK_FIFO] [--wait-tracer S]
+ *             [--buffer udmabuf|hugetlb|heap]
  *
  * PATH:
  *   copy        read() from the IIO DMA-buffer ADC (fileio), write() to a
@@ -44,6 +45,9 @@
  *
  * --perf-ctl: the control and ack FIFOs of a `perf record -D -1 --control`
  * (started disabled): perf samples exactly the measurement window.
+ * --buffer: the DMABUFs of the DMABUF paths come from udmabuf (4 KiB
+ * pages, the default), udmabuf over 2 MiB hugetlb pages (reserved by the
+ * caller: /proc/sys/vm/nr_hugepages) or the system dma-heap.
  * --wait-tracer: between the setup and the measurement, wait (at most S
  * seconds) for a tracer to attach: strace -c -f then sees the whole
  * measurement, and its attach interrupts no write().
@@ -103,7 +107,14 @@ static struct {
 	const char *recv;
 	const char *perf_ctl;
 	double delay;
+	enum iub_dmabuf_src buf_src;	/* --buffer: where the DMABUFs come from */
 } cfg = { .size = MIB, .inflight = 8, .streams = 1, .seconds = 3 };
+
+static const char *const buf_names[] = {
+	[IUB_DMABUF_UDMABUF] = "udmabuf",
+	[IUB_DMABUF_HEAP] = "heap",
+	[IUB_DMABUF_HUGETLB] = "hugetlb",
+};
 
 struct buf {
 	int fd;
@@ -436,9 +447,10 @@ static void iio_dmabuf_setup(struct stream *s)
 	for (unsigned int i = 0; i < cfg.inflight; i++) {
 		struct buf *b = &s->bufs[i];
 
-		b->fd = iub_dmabuf_alloc(IUB_DMABUF_UDMABUF, cfg.size);
+		b->fd = iub_dmabuf_alloc(cfg.buf_src, cfg.size);
 		if (b->fd < 0)
-			die("udmabuf of %zu bytes: %s", cfg.size, strerror(-b->fd));
+			die("%s: %zu bytes: %s", iub_dmabuf_src_name(cfg.buf_src),
+			    cfg.size, strerror(-b->fd));
 		if (cfg.path == P_MIXED) {
 			b->map = mmap(NULL, cfg.size, PROT_READ, MAP_SHARED, b->fd, 0);
 			if (b->map == MAP_FAILED)
@@ -682,9 +694,10 @@ buffers:
 			struct buf *b = &s->bufs[i];
 			struct iub_buf_attach a = { 0 };
 
-			b->fd = iub_dmabuf_alloc(IUB_DMABUF_UDMABUF, cfg.size);
+			b->fd = iub_dmabuf_alloc(cfg.buf_src, cfg.size);
 			if (b->fd < 0)
-				die("udmabuf of %zu bytes: %s", cfg.size, strerror(-b->fd));
+				die("%s: %zu bytes: %s", iub_dmabuf_src_name(cfg.buf_src),
+				    cfg.size, strerror(-b->fd));
 			a.fd = b->fd;
 			b->handle = ioctl(bridge_fd, IUB_IOC_BUF_ATTACH, &a);
 			if (b->handle < 0)
@@ -923,10 +936,10 @@ static void json_str(const char *key, const char *v)
 /* lane: "bounced" when every DMA mapping goes through swiotlb, else "coherent" */
 static void report_head(const char *status)
 {
-	printf("{\"udc\":\"%s\",\"path\":\"%s\",\"size\":%zu,\"inflight\":%u,\"streams\":%u,\"status\":\"%s\",\"lane\":\"%s\"",
+	printf("{\"udc\":\"%s\",\"path\":\"%s\",\"size\":%zu,\"inflight\":%u,\"streams\":%u,\"buffer\":\"%s\",\"status\":\"%s\",\"lane\":\"%s\"",
 	       cfg.path == P_CAPTURE ? "none" : cfg.sg ? "sg" : "dummy",
 	       path_names[cfg.path], cfg.size,
-	       cfg.inflight, cfg.streams, status,
+	       cfg.inflight, cfg.streams, buf_names[cfg.buf_src], status,
 	       iub_dma_bounced() ? "bounced" : "coherent");
 }
 
@@ -943,6 +956,7 @@ int main(int argc, char **argv)
 		{ "recv", required_argument, NULL, 'r' },
 		{ "perf-ctl", required_argument, NULL, 'P' },
 		{ "wait-tracer", required_argument, NULL, 'D' },
+		{ "buffer", required_argument, NULL, 'B' },
 		{ }
 	};
 	struct cpu_snap *c0 = calloc(1, sizeof(*c0)), *c1 = calloc(1, sizeof(*c1));
@@ -979,6 +993,14 @@ int main(int argc, char **argv)
 		case 'r': cfg.recv = optarg; break;
 		case 'P': cfg.perf_ctl = optarg; break;
 		case 'D': cfg.delay = strtod(optarg, NULL); break;
+		case 'B':
+			for (k = 0; k < sizeof(buf_names) / sizeof(buf_names[0]) &&
+			     strcmp(optarg, buf_names[k]); k++)
+				;
+			if (k == sizeof(buf_names) / sizeof(buf_names[0]))
+				die("--buffer: udmabuf, hugetlb or heap, not %s", optarg);
+			cfg.buf_src = k;
+			break;
 		default: return 2;
 		}
 	}
@@ -987,7 +1009,7 @@ int main(int argc, char **argv)
 	    cfg.inflight > MAX_INFLIGHT || !cfg.streams ||
 	    cfg.streams > MAX_STREAMS ||
 	    (!cfg.sg && !cfg.recv && cfg.path != P_CAPTURE)) {
-		fprintf(stderr, "usage: iub-bench --path copy|pair|mixed|bridge|sourcesink|capture --udc dummy|sg [--size POWER_OF_2] [--inflight 1-16] [--streams 1-2] [--seconds S] [--min-buffers N] --recv PATH (dummy)\n");
+		fprintf(stderr, "usage: iub-bench --path copy|pair|mixed|bridge|sourcesink|capture --udc dummy|sg [--size POWER_OF_2] [--inflight 1-16] [--streams 1-2] [--seconds S] [--min-buffers N] [--buffer udmabuf|hugetlb|heap] --recv PATH (dummy)\n");
 		return 2;
 	}
 	/* 0: enough buffers for the pipeline's fill and drain to be small */

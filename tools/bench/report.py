@@ -107,7 +107,8 @@ def data_fact(r):
     return "NO (" + (r.get("error") or "byte count") + ")"
 
 
-def find(runs, udc, path, size=MIB, inflight=None, streams=1, lane="coherent"):
+def find(runs, udc, path, size=MIB, inflight=None, streams=1, lane="coherent",
+         buffer="udmabuf"):
     """The run of a configuration; of several (the table is run three times),
     the one with the median throughput (of an even number, the upper of the
     two middle ones: a run starved by the shared host is slow, never fast),
@@ -117,7 +118,8 @@ def find(runs, udc, path, size=MIB, inflight=None, streams=1, lane="coherent"):
     m = [r for r in runs
          if (r.get("udc") == udc and r.get("path") == path and r.get("size") == size
              and r.get("inflight") == inflight and r.get("streams") == streams
-             and r.get("lane", "coherent") == lane)]
+             and r.get("lane", "coherent") == lane
+             and r.get("buffer", "udmabuf") == buffer)]
     if not m:
         return None
     ok = sorted((r for r in m if r.get("status") == "ok"), key=lambda r: r["mibps"])
@@ -606,6 +608,104 @@ def cpu_budget(runs):
     return out
 
 
+# ---- the arm64 plan -------------------------------------------------------------
+
+AHEAD = ["size", "path", "buffer", "MiB/s (range)", "vs pair", "vs copy",
+         "device CPU s/GiB", "vs pair", "vs copy", "verified"]
+BUFFERS = ["udmabuf", "hugetlb", "heap"]
+
+
+def arm64_rows(runs):
+    """The arm64 plan's table: each size, the copy path, then the upstream
+    pair and the bridge from each buffer source, with the bridge's ratios
+    to the pair of the same buffers and to the copy path."""
+    rows = []
+    for size in (4096, MIB, 64 * MIB):
+        copy = find(runs, "sg", "copy", size, 1)
+        cg = (lambda k: copy.get(k) if copy and copy.get("status") == "ok" else None)
+        if copy:
+            rows.append([kib(size), "copy", "-", fmt_rate(copy) if cg("mibps") else "-",
+                         "-", "1.00x", fmt(cg("dev_s_per_gib"), 2), "-", "1.00x",
+                         verified(copy)])
+        for buf in BUFFERS:
+            pair = find(runs, "sg", "pair", size, 4, buffer=buf)
+            for p in ("pair", "bridge"):
+                r = find(runs, "sg", p, size, 4, buffer=buf)
+                if not r:
+                    continue
+                ok = r.get("status") == "ok"
+                g = (lambda k: r.get(k) if ok else None)
+                pg = (lambda k: pair.get(k) if pair and pair.get("status") == "ok" else None)
+                rows.append([
+                    kib(size), NAMES[p].split(":")[0] if p == "bridge" else "upstream pair",
+                    buf, fmt_rate(r) if ok else r.get("status", "-"),
+                    ratio(g("mibps"), pg("mibps")) if p == "bridge" else "1.00x",
+                    ratio(g("mibps"), cg("mibps")),
+                    fmt(g("dev_s_per_gib"), 2),
+                    ratio(g("dev_s_per_gib"), pg("dev_s_per_gib")) if p == "bridge" else "1.00x",
+                    ratio(g("dev_s_per_gib"), cg("dev_s_per_gib")),
+                    verified(r),
+                ])
+    return rows
+
+
+def cache_time(d):
+    """What the kernel spent in cache maintenance during one 64 MiB run of a
+    path (bench-guest.sh's cache-time.txt), per GiB and as a share of the
+    run's device-side CPU time."""
+    path = os.path.join(d, "cache-time.txt")
+    if not os.path.exists(path):
+        return []
+    out = []
+    with open(path) as f:
+        for line in f:
+            kv, _, run = line.strip().partition(" run=")
+            f_ = dict(x.split("=", 1) for x in kv.split() if "=" in x)
+            if "sync_us" not in f_:
+                out.append("  " + line.strip())
+                continue
+            try:
+                r = json.loads(run)
+            except json.JSONDecodeError:
+                r = {}
+            derive(r)
+            gib = r.get("gib") or 0
+            dev = r.get("dev_s_per_gib")
+            sync = int(f_["sync_us"]) / 1e6 / gib if gib else None
+            share = f"{100 * sync / dev:.0f}% of the device CPU" if sync and dev else "-"
+            out.append(f"  {f_['path']:7s} {f_['buffer']:8s} cache maintenance "
+                       f"{fmt(sync, 2)} s/GiB in {f_['sync_calls']} calls "
+                       f"({share}: {fmt(dev, 2)} s/GiB), {fmt(r.get('mibps'))} MiB/s"
+                       + (f", {f_['lost_events']} trace events lost"
+                          if f_.get("lost_events", "0") != "0" else ""))
+    return out
+
+
+def arm64_report(runs, d, command, note):
+    rows = arm64_rows(runs)
+    ct = cache_time(d)
+    txt = ["The arm64 lane: simulated SG UDC, non-coherent devices, 4 in flight "
+           "(copy: 1), medians of three", "", any_table(AHEAD, rows)]
+    if ct:
+        txt += ["", "Cache maintenance (arch_sync_dma_for_device/_cpu, function-graph "
+                "tracer) during one 64 MiB run", ""] + ct
+    if note:
+        txt += ["", note]
+    with open(os.path.join(d, "table-arm64.txt"), "w") as f:
+        f.write("\n".join(txt) + "\n")
+    with open(os.path.join(d, "table-arm64.rst"), "w") as f:
+        f.write(".. generated by tools/bench/report.py\n\n")
+        f.write("The simulated SG UDC with non-coherent simulated devices, 4 buffers "
+                "in flight (the copy\npath: 1), the median of three runs with their "
+                "range:\n\n")
+        f.write(any_table(AHEAD, rows, rst=True) + "\n")
+        if ct:
+            f.write("\nCache maintenance (``arch_sync_dma_for_device/_cpu``, "
+                    "function-graph tracer) during\none 64 MiB run of each path::\n\n")
+            f.write("\n".join("   " + x.strip() for x in ct) + "\n")
+    print("\n".join(txt))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
@@ -620,6 +720,11 @@ def main():
             pass
     if not runs:
         sys.exit("report: no results")
+    try:
+        with open(os.path.join(a.dir, "plan.txt")) as f:
+            plan = f.read().strip()
+    except FileNotFoundError:
+        plan = "coherent"
 
     keys = []
     for r in runs:
@@ -631,6 +736,9 @@ def main():
             w.writerow(r)
     with open(os.path.join(a.dir, "results.json"), "w") as f:
         json.dump({"command": a.command, "note": a.note, "runs": runs}, f, indent=1)
+    if plan == "arm64":
+        arm64_report(runs, a.dir, a.command, a.note)
+        return
 
     t1 = table_rows(runs, 1)
     t2 = table_rows(runs, 2)

@@ -10,7 +10,16 @@
 #   tools/bench/run.sh [--build DIR] [--out DIR] [--no-build] [--profile]
 #                      [--update-docs] [--seconds S] [--only REGEX] [--smoke]
 #                      [--bounce | --no-bounce | --bounce-only] [--report-only]
+#                      [--arch arm64]
 #
+#   --arch arm64    the arm64 lane instead: one boot of the arm64 VM
+#                   (Debian's arm64 kernel, cortex-a53, non-coherent
+#                   simulated devices) running the arm64 plan
+#                   (bench-guest.sh): 4 KiB, 1 MiB and 64 MiB buffers from
+#                   udmabuf, hugetlb-backed udmabuf and the system
+#                   dma-heap, the cost of cache maintenance; results in
+#                   <build>/bench-out-arm64, --update-docs writes
+#                   Documentation/benchmark/table-arm64.inc
 #   --build DIR     CMake build directory (default: <repo>/build)
 #   --out DIR       results (default: <build>/bench-out); the VM's files too
 #   --no-build      use the build as it is
@@ -38,7 +47,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$repo/build
 out=
-do_build=1 docs=0 vm=1 smoke=0
+do_build=1 docs=0 vm=1 smoke=0 arch=amd64
 bounce=''	# '': the default (the full plan: yes; --smoke, --only: no)
 guest_args=() bounce_args=()
 cmdline="tools/bench/run.sh $*"
@@ -49,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--no-build) do_build=0; shift ;;
 	--update-docs) docs=1; shift ;;
 	--report-only) do_build=0; vm=0; shift ;;
+	--arch) arch=$2; shift 2 ;;
 	--bounce) bounce=1; shift ;;
 	--no-bounce) bounce=0; shift ;;
 	--bounce-only) bounce=only; shift ;;
@@ -60,7 +70,11 @@ while [ $# -gt 0 ]; do
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
-out=${out:-$build/bench-out}
+case $arch in
+amd64) vmbuild=$build; out=${out:-$build/bench-out}; vmtimeout=1700 ;;
+arm64) vmbuild=$build/arm64; out=${out:-$build/bench-out-arm64}; bounce=0; vmtimeout=5400 ;;
+*) echo "run.sh: --arch amd64 or arm64" >&2; exit 2 ;;
+esac
 bounce=${bounce:-1}
 start=$(date +%s)
 mkdir -p "$out"
@@ -84,8 +98,8 @@ if [ $vm = 1 ]; then
 		# the bounced results of an earlier run do not belong to this one
 		rm -f "$out/bench/results-bounced.jsonl" "$out/bench/sync-count-bounced.txt"
 		set +e
-		"$repo/tools/vm/iub-vm" --build "$build" --out "$out" --bare --mem 3G \
-			--timeout 1700 --quiet --run \
+		"$repo/tools/vm/iub-vm" --arch "$arch" --build "$vmbuild" --out "$out" --bare --mem 3G \
+			--timeout "$vmtimeout" --quiet --run \
 			"sh \$IUB_GUEST_SRC/tools/bench/bench-guest.sh --out /out/bench$(quote "${guest_args[@]}")"
 		rc=$?
 		set -e
@@ -118,7 +132,12 @@ if [ $vm = 1 ]; then
 		mv "$out/bench/note.txt.new" "$out/bench/note.txt"
 		echo "$(cat "$out/bench/command.txt" 2>/dev/null || true); $cmdline" > "$out/bench/command.txt"
 	else
-		echo "$(date -u '+%Y-%m-%d %H:%M UTC'), guest kernel $KVER under QEMU TCG (2 vCPUs, 3 GiB), $boots, host load average before the run: $load, $(( $(date +%s) - start )) s in all" > "$out/bench/note.txt"
+		gkver=$KVER gmachine="QEMU TCG (2 vCPUs, 3 GiB)"
+		if [ "$arch" = arm64 ]; then
+			gkver=${KVER_ARM64:-${KVER%-amd64}-arm64}
+			gmachine="QEMU TCG aarch64 (cortex-a53, 2 vCPUs, 3 GiB)"
+		fi
+		echo "$(date -u '+%Y-%m-%d %H:%M UTC'), guest kernel $gkver under $gmachine, $boots, host load average before the run: $load, $(( $(date +%s) - start )) s in all" > "$out/bench/note.txt"
 		echo "$cmdline" > "$out/bench/command.txt"
 	fi
 fi
@@ -129,10 +148,10 @@ cmdline=$(cat "$out/bench/command.txt" 2>/dev/null || echo "$cmdline")
 case " $cmdline " in *" --smoke "*) smoke=1 ;; esac	# --report-only of a smoke run
 echo
 python3 "$repo/tools/bench/report.py" "$out/bench" --command "$cmdline" --note "$note"
-if [ $smoke = 1 ]; then
-	# no sweeps in the smoke plan: nothing to plot
+if [ $smoke = 1 ] || [ "$arch" = arm64 ]; then
+	# no sweeps in the smoke and arm64 plans: nothing to plot
 	rm -f "$out/bench"/{throughput-size,cpu-size,inflight}.png
-	echo "bench: --smoke: no plots"
+	echo "bench: no sweeps, no plots"
 else
 	gnuplot -e "dir='$out/bench'" "$repo/tools/bench/plots.gp" 2> "$out/bench/gnuplot.log" ||
 		{ cat "$out/bench/gnuplot.log"; echo "bench: gnuplot failed"; exit 1; }
@@ -142,12 +161,19 @@ echo "bench: results, table and plots in $out/bench"
 if [ $docs = 1 ]; then
 	d=$repo/Documentation/benchmark
 	mkdir -p "$d"
-	{
-		cat "$out/bench/table.rst"
-		printf '\nMeasured %s with::\n\n   %s\n' "$note" "$cmdline"
-	} > "$d/table.inc"
-	[ -f "$out/bench/profile.txt" ] && cp "$out/bench/profile.txt" "$d/profile.txt"
-	[ $smoke = 1 ] || cp "$out/bench"/{throughput-size,cpu-size,inflight}.png "$d/"
+	if [ "$arch" = arm64 ]; then
+		{
+			cat "$out/bench/table-arm64.rst"
+			printf '\nMeasured %s with::\n\n   %s\n' "$note" "$cmdline"
+		} > "$d/table-arm64.inc"
+	else
+		{
+			cat "$out/bench/table.rst"
+			printf '\nMeasured %s with::\n\n   %s\n' "$note" "$cmdline"
+		} > "$d/table.inc"
+		[ -f "$out/bench/profile.txt" ] && cp "$out/bench/profile.txt" "$d/profile.txt"
+		[ $smoke = 1 ] || cp "$out/bench"/{throughput-size,cpu-size,inflight}.png "$d/"
+	fi
 	echo "bench: Documentation/benchmark/ updated"
 fi
 echo "bench: $(( $(date +%s) - start )) s in all"

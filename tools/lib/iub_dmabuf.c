@@ -23,19 +23,40 @@
  */
 const char *iub_dmabuf_src_name(enum iub_dmabuf_src src)
 {
-	return src == IUB_DMABUF_HEAP ? "/dev/dma_heap/system" : "/dev/udmabuf";
+	switch (src) {
+	case IUB_DMABUF_HEAP:
+		return "/dev/dma_heap/system";
+	case IUB_DMABUF_HUGETLB:
+		return "/dev/udmabuf (hugetlb)";
+	default:
+		return "/dev/udmabuf";
+	}
 }
 
-static int udmabuf_alloc(size_t size)
+#define HUGE_2M (2u << 20)
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB (21u << 26)	/* linux/memfd.h: log2(2 MiB) << MFD_HUGE_SHIFT */
+#endif
+
+/*
+ * @huge: the memfd's pages are 2 MiB hugetlb pages (the system must have
+ * them reserved: /proc/sys/vm/nr_hugepages); the memfd is a whole number
+ * of them, the DMABUF @size.
+ */
+static int udmabuf_alloc(size_t size, bool huge)
 {
 	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };
+	size_t len = huge ? (size + HUGE_2M - 1) / HUGE_2M * HUGE_2M : size;
+	unsigned int flags = MFD_ALLOW_SEALING | MFD_CLOEXEC;
 	int memfd, dev, fd;
 
-	memfd = memfd_create("iub", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (huge)
+		flags |= MFD_HUGETLB | MFD_HUGE_2MB;
+	memfd = memfd_create("iub", flags);
 	if (memfd < 0)
 		return -errno;
 	/* udmabuf wants the memfd sealed against shrinking */
-	if (ftruncate(memfd, (off_t)size) ||
+	if (ftruncate(memfd, (off_t)len) ||
 	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
 		fd = -errno;
 		goto close_memfd;
@@ -72,14 +93,22 @@ static int heap_alloc(size_t size)
 
 /**
  * iub_dmabuf_alloc() - allocate a DMABUF
- * @src: udmabuf (a sealed memfd) or the system dma-heap
+ * @src: udmabuf (a sealed memfd, of 4 KiB or of 2 MiB hugetlb pages) or
+ *	the system dma-heap
  * @size: bytes; udmabuf refuses more than its size_limit_mb parameter
  *
  * Return: the DMABUF's file descriptor (close-on-exec), or -errno.
  */
 int iub_dmabuf_alloc(enum iub_dmabuf_src src, size_t size)
 {
-	return src == IUB_DMABUF_HEAP ? heap_alloc(size) : udmabuf_alloc(size);
+	switch (src) {
+	case IUB_DMABUF_HEAP:
+		return heap_alloc(size);
+	case IUB_DMABUF_HUGETLB:
+		return udmabuf_alloc(size, true);
+	default:
+		return udmabuf_alloc(size, false);
+	}
 }
 
 /**

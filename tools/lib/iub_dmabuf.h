@@ -14,6 +14,7 @@
 enum iub_dmabuf_src {
 	IUB_DMABUF_UDMABUF,	/* /dev/udmabuf over a sealed memfd */
 	IUB_DMABUF_HEAP,	/* /dev/dma_heap/system */
+	IUB_DMABUF_HUGETLB,	/* /dev/udmabuf over 2 MiB hugetlb pages */
 };
 
 const char *iub_dmabuf_src_name(enum iub_dmabuf_src src);
