@@ -396,7 +396,8 @@ run_mutant() {
 		how=$(classify_test "$d/vm-out" "$t")
 		caught+=("$t:$how")
 	done
-	by=$(printf '%s\n' "${caught[@]}" | grep -v -E ':(pass|skip)$' | paste -sd' ' -)
+	by=$(printf "%s\n" "${caught[@]}" | { grep -v -E ":(pass|skip)\$" || true; } |
+		paste -sd" " -)
 	printf '%s\t%s\t%s\t%s\n' "$(verdict "${caught[@]}")" "${by:--}" \
 		$((t1 - t0)) $((t2 - t1)) > "$res"
 	restore "$dir"
