@@ -184,6 +184,32 @@ TEST_F(order, waited_fence_error_is_not_ignored)
 }
 
 /*
+ * A capture cancelled by io_uring (its ring's exit: IO_URING_F_CANCEL, not
+ * PORT_CANCEL) ends with ECANCELED, and so does its fence: the playback
+ * that waited for it on another ring ends with that error.
+ */
+TEST_F(order, cancelled_capture_error_reaches_waiter)
+{
+	struct io_uring ring2;
+	__u64 ud = 0;
+	int res;
+
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring2, 0));
+	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "stall", 1));
+	ASSERT_EQ(0, iub_test_queue_xfer(&ring2, self->fd, self->h[2],
+					 self->adc, 0, SIZE, 0, 1));
+	ASSERT_EQ(1, io_uring_submit(&ring2));
+	submit(_metadata, self, 2, self->dac, 2);
+	EXPECT_EQ(-ETIME, iub_test_wait_cqe(&self->ring, 300, NULL));
+	io_uring_queue_exit(&ring2);
+
+	res = iub_test_wait_cqe(&self->ring, 5000, &ud);
+	EXPECT_EQ(2, ud);
+	EXPECT_EQ(-ECANCELED, res) TH_LOG("the playback did not end with the cancelled capture's error");
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "consumed_bytes"));
+}
+
+/*
  * A cyclic playback of several segments, which the bridge repeats itself:
  * a transfer queued behind it on the DAC does not play between its
  * passes (and signal first); it waits until the cyclic one is cancelled,

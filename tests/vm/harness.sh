@@ -241,7 +241,10 @@ while IFS='	' read -r name limit command <&3; do
 		result="fail: exit status $rc"
 	fi
 	{
+		# (the status counts even when the kernel log fails the test:
+		# tests/mutation/run.sh tells an assertion from a kernel report)
 		echo
+		echo "harness: exit status $rc"
 		echo "--- kernel log during the test ---"
 		cat /tmp/dmesg.test
 	} >> "$log"
