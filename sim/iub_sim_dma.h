@@ -36,6 +36,10 @@ struct iub_sim_chan;
  *	hardware that drains slowly; it holds a window open in which the
  *	consumer still uses the channel, and giving the channel back inside
  *	it is reported as a BUG
+ * @IUB_SIM_FAULT_SHORT_NEXT: the next non-cyclic descriptor that starts
+ *	ends early, successfully, this many bytes short of its length (a
+ *	value below the length; like a converter that ends a capture with
+ *	TLAST): its residue
  *
  * The debugfs files of the same names set the same knobs.
  */
@@ -46,6 +50,7 @@ enum iub_sim_fault {
 	IUB_SIM_FAULT_DELAY_US,
 	IUB_SIM_FAULT_GAP,
 	IUB_SIM_FAULT_SYNC_DELAY_MS,
+	IUB_SIM_FAULT_SHORT_NEXT,
 };
 
 /**

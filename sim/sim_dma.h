@@ -63,6 +63,7 @@ struct iub_sim_desc {
 	bool cyclic;
 	size_t period_len;
 	size_t total_len;
+	size_t end_len;
 	bool started;
 	ktime_t not_before;
 	size_t done;
@@ -90,6 +91,7 @@ struct iub_sim_desc {
  * @IUB_SIM_DBG_GAP: "gap", write-only
  * @IUB_SIM_DBG_REFUSED: "refused", read-only: segments prep refused
  * @IUB_SIM_DBG_SYNC_DELAY_MS: "sync_delay_ms"
+ * @IUB_SIM_DBG_SHORT_NEXT: "short_next"
  * @IUB_SIM_DBG_NR: number of entries
  */
 enum iub_sim_dbg_id {
@@ -107,6 +109,7 @@ enum iub_sim_dbg_id {
 	IUB_SIM_DBG_GAP,
 	IUB_SIM_DBG_REFUSED,
 	IUB_SIM_DBG_SYNC_DELAY_MS,
+	IUB_SIM_DBG_SHORT_NEXT,
 	IUB_SIM_DBG_NR
 };
 
@@ -157,6 +160,8 @@ struct iub_sim_dbg_file {
  *	protected by @lock
  * @sync_delay_ms: how long a consumer's device_synchronize sleeps;
  *	protected by @lock
+ * @short_next: bytes the next non-cyclic descriptor ends short, 0 for
+ *	none; protected by @lock
  * @in_sync: consumers inside device_synchronize now (atomic: read by
  *	free_chan_resources to catch a channel given back under a consumer)
  * @dbg: one entry per debugfs file of the channel
@@ -197,6 +202,7 @@ struct iub_sim_chan {
 	u32 delay_us;
 	u32 gap_pending;
 	u32 sync_delay_ms;
+	u32 short_next;
 	atomic_t in_sync;
 
 	struct iub_sim_dbg_file dbg[IUB_SIM_DBG_NR];

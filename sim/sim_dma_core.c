@@ -473,6 +473,9 @@ int iub_sim_set_fault_locked(struct iub_sim_chan *c, enum iub_sim_fault fault,
 			return -EINVAL;
 		c->sync_delay_ms = value;
 		break;
+	case IUB_SIM_FAULT_SHORT_NEXT:
+		c->short_next = value;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -504,6 +507,8 @@ u32 iub_sim_get_fault_locked(struct iub_sim_chan *c, enum iub_sim_fault fault)
 		return c->gap_pending;
 	case IUB_SIM_FAULT_SYNC_DELAY_MS:
 		return c->sync_delay_ms;
+	case IUB_SIM_FAULT_SHORT_NEXT:
+		return c->short_next;
 	}
 	return 0;
 }

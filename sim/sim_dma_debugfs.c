@@ -123,6 +123,7 @@ static const struct {
 	[IUB_SIM_DBG_GAP] = { "gap", 0200 },
 	[IUB_SIM_DBG_REFUSED] = { "refused", 0400 },
 	[IUB_SIM_DBG_SYNC_DELAY_MS] = { "sync_delay_ms", 0600 },
+	[IUB_SIM_DBG_SHORT_NEXT] = { "short_next", 0600 },
 };
 
 static const enum iub_sim_fault iub_sim_dbg_fault[IUB_SIM_DBG_NR] = {
@@ -132,6 +133,7 @@ static const enum iub_sim_fault iub_sim_dbg_fault[IUB_SIM_DBG_NR] = {
 	[IUB_SIM_DBG_DELAY_US] = IUB_SIM_FAULT_DELAY_US,
 	[IUB_SIM_DBG_GAP] = IUB_SIM_FAULT_GAP,
 	[IUB_SIM_DBG_SYNC_DELAY_MS] = IUB_SIM_FAULT_SYNC_DELAY_MS,
+	[IUB_SIM_DBG_SHORT_NEXT] = IUB_SIM_FAULT_SHORT_NEXT,
 };
 
 static int iub_sim_dbg_get(void *data, u64 *val)
@@ -170,6 +172,7 @@ static int iub_sim_dbg_get(void *data, u64 *val)
 	case IUB_SIM_DBG_STALL:
 	case IUB_SIM_DBG_DELAY_US:
 	case IUB_SIM_DBG_SYNC_DELAY_MS:
+	case IUB_SIM_DBG_SHORT_NEXT:
 		*val = iub_sim_get_fault_locked(c, iub_sim_dbg_fault[f->id]);
 		break;
 	default:
@@ -207,6 +210,7 @@ static int iub_sim_dbg_set(void *data, u64 val)
 	case IUB_SIM_DBG_DELAY_US:
 	case IUB_SIM_DBG_GAP:
 	case IUB_SIM_DBG_SYNC_DELAY_MS:
+	case IUB_SIM_DBG_SHORT_NEXT:
 		if (val > U32_MAX)
 			ret = -EINVAL;
 		else
@@ -289,6 +293,7 @@ static int iub_sim_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "delay_us:         %u\n", c->delay_us);
 	seq_printf(m, "gap_pending:      %u\n", c->gap_pending);
 	seq_printf(m, "sync_delay_ms:    %u\n", c->sync_delay_ms);
+	seq_printf(m, "short_next:       %u\n", c->short_next);
 	seq_printf(m, "in_sync:          %d\n", atomic_read(&c->in_sync));
 	spin_unlock_irq(&c->lock);
 	return 0;

@@ -406,8 +406,9 @@ static void iub_sim_advance(struct iub_sim_chan *c, struct iub_sim_desc *desc,
 	}
 
 	if (!desc->cyclic) {
-		if (desc->done == desc->total_len)
-			iub_sim_complete_desc(c, desc, DMA_TRANS_NOERROR, 0);
+		if (desc->done == desc->end_len)
+			iub_sim_complete_desc(c, desc, DMA_TRANS_NOERROR,
+					      desc->total_len - desc->end_len);
 		return;
 	}
 
@@ -447,7 +448,7 @@ static size_t iub_sim_step_len(struct iub_sim_chan *c,
 	if (desc->cyclic)
 		boundary = desc->period_len - desc->done % desc->period_len;
 	else
-		boundary = desc->total_len - desc->done;
+		boundary = desc->end_len - desc->done;
 	len = min3(len, boundary, (size_t)IUB_SIM_STEP);
 
 	/* The step that would complete the descriptor waits for the delay. */
@@ -528,6 +529,13 @@ static bool iub_sim_step(struct iub_sim_chan *c)
 	if (!desc->started) {
 		desc->started = true;
 		desc->not_before = ktime_add_us(now, c->delay_us);
+		desc->end_len = desc->total_len;
+		if (c->short_next && !desc->cyclic) {
+			/* Injected early end: a successful short transfer. */
+			if (c->short_next < desc->total_len)
+				desc->end_len -= c->short_next;
+			c->short_next = 0;
+		}
 		if (c->fail_next) {
 			/* Injected fault: fail before moving anything. */
 			c->fail_next--;

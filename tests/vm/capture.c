@@ -11,6 +11,7 @@
 #include "iub_harness.h"
 #include "iub_test.h"
 #include "dmabuf_util.h"
+#include "sim_util.h"
 #include "../../sim/iub_sim_stream.h"
 
 #define ADC "iub-sim-adc.0:rx"
@@ -175,6 +176,38 @@ TEST(range_only)
 		ASSERT_EQ(0xa5, p[i]) TH_LOG("byte %zu after the range", i);
 	EXPECT_EQ(0, iub_sim_stream_check_buf(&s.check, p + off, len));
 	dmabuf_sync(&s.bufs[0], DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	stream_close(&s);
+}
+
+/*
+ * A converter that ends a capture early (the simulated ADC's short_next,
+ * like TLAST on axi-dmac): the transfer completes with the bytes moved
+ * (length minus the engine's residue), through io_uring and the ioctl,
+ * and the stream goes on from there without a gap.
+ */
+TEST(short_capture_reports_the_bytes_moved)
+{
+	const size_t size = 65536, shortfall = 4096 + 1024;
+	struct stream s;
+	struct iub_transfer t;
+
+	stream_open(_metadata, &s, DMABUF_UDMABUF, 2, size);
+	t = (struct iub_transfer){ .handle = s.handles[0], .port = s.port,
+				   .length = size };
+	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "short_next", shortfall));
+	EXPECT_EQ((int)(size - shortfall),
+		  iub_test_uring_cmd(&s.ring, s.fd, IUB_IOC_TRANSFER, &t, sizeof(t)));
+	verify(_metadata, &s, 0, size - shortfall);
+	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "short_next", shortfall));
+	t.handle = s.handles[1];
+	EXPECT_EQ((int)(size - shortfall), iub_test_ioctl(s.fd, IUB_IOC_TRANSFER, &t));
+	verify(_metadata, &s, 1, size - shortfall);
+	/* the knob is spent: the whole length again */
+	t.handle = s.handles[0];
+	EXPECT_EQ((int)size, iub_test_ioctl(s.fd, IUB_IOC_TRANSFER, &t));
+	verify(_metadata, &s, 0, size);
+	EXPECT_EQ(0, s.check.mismatches);
+	sim_restore(SIM_CH_ADC0);
 	stream_close(&s);
 }
 

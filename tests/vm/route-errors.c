@@ -96,6 +96,27 @@ TEST_F(r, good_routes_report_both_stages)
 	}
 }
 
+/*
+ * The ADC ends the first stage early (its engine's residue): the second
+ * stage plays exactly the bytes captured, the route reports them.
+ */
+TEST_F(r, short_first_stage_passes_its_bytes_on)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&self->ring);
+	__u64 ud, info;
+
+	ASSERT_EQ(0, sim_set(SIM_CH_DAC0, "reset", 1));
+	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "short_next", 8192));
+	ASSERT_NE(NULL, sqe);
+	iub_prep_route(sqe, self->fd, self->h[0], self->adc, self->dac, 0, SIZE, 0);
+	sqe->user_data = 1;
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(SIZE - 8192, reap(self, &ud, &info));
+	EXPECT_EQ(0, IUB_ROUTE_INFO_STAGE(info));
+	EXPECT_EQ(SIZE - 8192, IUB_ROUTE_INFO_BYTES(info));
+	EXPECT_EQ(SIZE - 8192, sim_get(SIM_CH_DAC0, "consumed_bytes"));
+}
+
 /* the first stage fails: stage 1, the second never runs, others fine */
 TEST_F(r, first_stage_error)
 {

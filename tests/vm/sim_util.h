@@ -45,6 +45,7 @@ static inline void sim_restore(unsigned int chan)
 	sim_set(chan, "delay_us", 0);
 	sim_set(chan, "rate", 0);
 	sim_set(chan, "sync_delay_ms", 0);
+	sim_set(chan, "short_next", 0);
 }
 
 #endif /* _SIM_UTIL_H */

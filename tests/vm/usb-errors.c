@@ -90,6 +90,12 @@ TEST_F(usb, range_outside_the_buffer)
 	int port[2] = { self->in, self->out }, i;
 	struct iub_port_info *info[2] = { &self->in_info, &self->out_info };
 
+	/*
+	 * Bulk OUT moves whole packets at any speed: offsets and lengths in
+	 * multiples of 1024 (Documentation/usb-function.rst); bulk IN any.
+	 */
+	ASSERT_EQ(1, self->in_info.align);
+	ASSERT_EQ(1024, self->out_info.align);
 	for (i = 0; i < 2; i++) {
 		int p = port[i];
 		__u32 align = info[i]->align, max = info[i]->max_transfer;
