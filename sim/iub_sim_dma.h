@@ -36,10 +36,11 @@ struct iub_sim_chan;
  *	hardware that drains slowly; it holds a window open in which the
  *	consumer still uses the channel, and giving the channel back inside
  *	it is reported as a BUG
- * @IUB_SIM_FAULT_SHORT_NEXT: the next non-cyclic descriptor that starts
- *	ends early, successfully, this many bytes short of its length (a
- *	value below the length; like a converter that ends a capture with
- *	TLAST): its residue
+ * @IUB_SIM_FAULT_SHORT_NEXT: the next non-cyclic device-to-memory
+ *	descriptor that starts (and does not fail) ends early, successfully,
+ *	this many bytes short of its length, like a converter that ends a
+ *	capture with TLAST: its residue. A multiple of the bus width; a value
+ *	not below the length is spent without effect
  *
  * The debugfs files of the same names set the same knobs.
  */

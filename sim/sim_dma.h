@@ -45,6 +45,8 @@ struct iub_sim_seg {
  * @cyclic: repeat until terminated, with a callback every @period_len bytes
  * @period_len: period of a cyclic transfer, 0 otherwise
  * @total_len: sum of the segment lengths
+ * @end_len: where this pass ends: @total_len, less an injected short end
+ *	(IUB_SIM_FAULT_SHORT_NEXT); set when started, protected by the lock
  * @started: the worker has begun this descriptor; protected by the lock
  * @not_before: the descriptor (or period) may not complete before this
  *	time (fault injection: delay); protected by the channel lock

@@ -474,6 +474,9 @@ int iub_sim_set_fault_locked(struct iub_sim_chan *c, enum iub_sim_fault fault,
 		c->sync_delay_ms = value;
 		break;
 	case IUB_SIM_FAULT_SHORT_NEXT:
+		/* whole beats of the bus, as the hardware reports them */
+		if (!IS_ALIGNED(value, max_t(u32, c->sim->align, 4)))
+			return -EINVAL;
 		c->short_next = value;
 		break;
 	default:

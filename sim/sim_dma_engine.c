@@ -530,18 +530,23 @@ static bool iub_sim_step(struct iub_sim_chan *c)
 		desc->started = true;
 		desc->not_before = ktime_add_us(now, c->delay_us);
 		desc->end_len = desc->total_len;
-		if (c->short_next && !desc->cyclic) {
-			/* Injected early end: a successful short transfer. */
-			if (c->short_next < desc->total_len)
-				desc->end_len -= c->short_next;
-			c->short_next = 0;
-		}
 		if (c->fail_next) {
 			/* Injected fault: fail before moving anything. */
 			c->fail_next--;
 			iub_sim_complete_desc(c, desc, c->fail_result,
 					      desc->total_len);
 			return true;
+		}
+		/*
+		 * Injected early end of a capture (a source ending it with
+		 * TLAST): a successful short transfer. A value not below the
+		 * length is spent without effect.
+		 */
+		if (c->short_next && !desc->cyclic &&
+		    desc->dir == DMA_DEV_TO_MEM) {
+			if (c->short_next < desc->total_len)
+				desc->end_len -= c->short_next;
+			c->short_next = 0;
 		}
 	}
 

@@ -190,13 +190,21 @@ TEST(short_capture_reports_the_bytes_moved)
 	const size_t size = 65536, shortfall = 4096 + 1024;
 	struct stream s;
 	struct iub_transfer t;
+	size_t i;
 
+	sim_restore(SIM_CH_ADC0);
 	stream_open(_metadata, &s, DMABUF_UDMABUF, 2, size);
 	t = (struct iub_transfer){ .handle = s.handles[0], .port = s.port,
 				   .length = size };
+	/* the engine must not write past what it reports */
+	memset(s.bufs[0].map, 0xa5, size);
 	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "short_next", shortfall));
 	EXPECT_EQ((int)(size - shortfall),
 		  iub_test_uring_cmd(&s.ring, s.fd, IUB_IOC_TRANSFER, &t, sizeof(t)));
+	for (i = size - shortfall; i < size; i++)
+		if (((unsigned char *)s.bufs[0].map)[i] != 0xa5)
+			break;
+	EXPECT_EQ(size, i) TH_LOG("byte %zu past the bytes reported was written", i);
 	verify(_metadata, &s, 0, size - shortfall);
 	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "short_next", shortfall));
 	t.handle = s.handles[1];

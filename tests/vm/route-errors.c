@@ -102,19 +102,22 @@ TEST_F(r, good_routes_report_both_stages)
  */
 TEST_F(r, short_first_stage_passes_its_bytes_on)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&self->ring);
-	__u64 ud, info;
+	struct io_uring_sqe *sqe;
+	__u64 ud = 0, info;
 
 	ASSERT_EQ(0, sim_set(SIM_CH_DAC0, "reset", 1));
 	ASSERT_EQ(0, sim_set(SIM_CH_ADC0, "short_next", 8192));
+	sqe = io_uring_get_sqe(&self->ring);
 	ASSERT_NE(NULL, sqe);
 	iub_prep_route(sqe, self->fd, self->h[0], self->adc, self->dac, 0, SIZE, 0);
 	sqe->user_data = 1;
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
 	EXPECT_EQ(SIZE - 8192, reap(self, &ud, &info));
+	EXPECT_EQ(1, ud);
 	EXPECT_EQ(0, IUB_ROUTE_INFO_STAGE(info));
 	EXPECT_EQ(SIZE - 8192, IUB_ROUTE_INFO_BYTES(info));
 	EXPECT_EQ(SIZE - 8192, sim_get(SIM_CH_DAC0, "consumed_bytes"));
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
 }
 
 /* the first stage fails: stage 1, the second never runs, others fine */
@@ -207,6 +210,13 @@ TEST_F(r, invalid_routes)
 	EXPECT_EQ(-EPERM, both(IUB_IOC_ROUTE, &rt));
 	rt.from = 60000;
 	EXPECT_EQ(-ENODEV, both(IUB_IOC_ROUTE, &rt));
+	/* the to port's errors, before the from port's direction */
+	rt.from = self->dac;
+	rt.to = 60000;
+	EXPECT_EQ(-ENODEV, both(IUB_IOC_ROUTE, &rt));
+	rt.to = adc1;
+	EXPECT_EQ(-EPERM, both(IUB_IOC_ROUTE, &rt));
+	rt.to = self->dac;
 	rt.from = self->adc;
 	rt.handle = 999;
 	EXPECT_EQ(-ENOENT, both(IUB_IOC_ROUTE, &rt));

@@ -119,6 +119,12 @@ restore() {
 	ss_remove
 	[ -n "$usbfs_before" ] && echo "$usbfs_before" > "$USBFS_MB"
 	[ -n "$hugepages_before" ] && echo "$hugepages_before" > /proc/sys/vm/nr_hugepages
+	# a cache_time() that died half-way leaves the tracer on
+	if [ -w /sys/kernel/tracing/current_tracer ]; then
+		echo nop > /sys/kernel/tracing/current_tracer
+		echo > /sys/kernel/tracing/set_ftrace_filter
+		echo 1 > /sys/kernel/tracing/tracing_on
+	fi
 	for m in iub_sim_udc dummy_hcd usb_f_iio_usb_bridge iio_usb_bridge \
 		 usb_f_ss_lb usb_f_fs; do
 		if loaded "$m"; then
@@ -156,9 +162,13 @@ if [ ! -e /dev/dma_heap/system ] && [ -f "$KMOD/sim/.upstream-dma-heap" ]; then
 		echo "bench: no system dma-heap"
 fi
 # hugetlb-backed udmabufs (--buffer hugetlb): 2 MiB pages for the largest
-# run, 8 buffers of 64 MiB
+# run (iub-bench allocates twice the buffers in flight: 8 of 64 MiB, 256
+# pages), with some to spare
 hugepages_before=$(cat /proc/sys/vm/nr_hugepages)
-[ $plan = arm64 ] && echo 288 > /proc/sys/vm/nr_hugepages
+if [ $plan = arm64 ]; then
+	echo 288 > /proc/sys/vm/nr_hugepages
+	echo "hugepages=$(cat /proc/sys/vm/nr_hugepages)" >> "$out/plan.txt"
+fi
 # usbfs allows 16 MiB in flight on the whole machine by default
 usbfs_before=$(cat $USBFS_MB)
 echo 0 > $USBFS_MB

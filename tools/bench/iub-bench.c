@@ -1004,6 +1004,9 @@ int main(int argc, char **argv)
 		default: return 2;
 		}
 	}
+	/* 6.12's udmabuf vmaps hugetlb folios wrong: no CPU path (dummy_hcd) */
+	if (cfg.buf_src == IUB_DMABUF_HUGETLB && !cfg.sg)
+		die("--buffer hugetlb needs --udc sg: the kernel's mapping of such a udmabuf is wrong on 6.12");
 	if (!c0 || !c1 || cfg.size < 4096 || cfg.size > 256 * MIB ||
 	    (cfg.size & (cfg.size - 1)) || !cfg.inflight ||
 	    cfg.inflight > MAX_INFLIGHT || !cfg.streams ||

@@ -722,7 +722,7 @@ def main():
         sys.exit("report: no results")
     try:
         with open(os.path.join(a.dir, "plan.txt")) as f:
-            plan = f.read().strip()
+            plan = f.readline().strip()
     except FileNotFoundError:
         plan = "coherent"
 

@@ -33,7 +33,7 @@ const char *iub_dmabuf_src_name(enum iub_dmabuf_src src)
 	}
 }
 
-#define HUGE_2M (2u << 20)
+#define HUGE_2M ((size_t)2 << 20)
 #ifndef MFD_HUGE_2MB
 #define MFD_HUGE_2MB (21u << 26)	/* linux/memfd.h: log2(2 MiB) << MFD_HUGE_SHIFT */
 #endif

@@ -14,7 +14,10 @@
 enum iub_dmabuf_src {
 	IUB_DMABUF_UDMABUF,	/* /dev/udmabuf over a sealed memfd */
 	IUB_DMABUF_HEAP,	/* /dev/dma_heap/system */
-	IUB_DMABUF_HUGETLB,	/* /dev/udmabuf over 2 MiB hugetlb pages */
+	IUB_DMABUF_HUGETLB,	/* /dev/udmabuf over 2 MiB hugetlb pages; the
+				 * kernel's vmap of these maps wrong on 6.12
+				 * (udmabuf ignores the page's offset in its
+				 * folio): DMA only, no kernel CPU path */
 };
 
 const char *iub_dmabuf_src_name(enum iub_dmabuf_src src);
