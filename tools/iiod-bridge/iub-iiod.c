@@ -1471,7 +1471,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 0x100:
-			printf("iub-iiod %s\n", IUB_VERSION);
+			printf("iub-iiod (iio-usb-bridge) %s\n", IUB_VERSION);
 			return 0;
 		default:
 			usage(stderr);
