@@ -173,9 +173,6 @@ struct daemon;
  * @thr: the thread; @running: it was started and not joined yet
  * @stop: set by the main thread: end the thread
  * @exited: the thread has ended (by itself: its transfers were cancelled)
- * @new_session: set by the main thread on OPEN_PIPE while the thread
- *	runs: drop the opened device before the next command (the thread is
- *	not restarted, so that a command already on its way is not lost)
  * @conv_port: the opened device's converter port, -1: none (for the
  *	main thread, which cancels it should the thread not end)
  * @ring: the thread's io_uring
@@ -198,7 +195,6 @@ struct pipe {
 	bool running;
 	atomic_bool stop;
 	atomic_bool exited;
-	atomic_bool new_session;
 	atomic_int conv_port;
 	struct io_uring ring;
 	int text_fd;
@@ -1119,10 +1115,6 @@ static void *pipe_main(void *arg)
 		ret = read_line(p);
 		if (ret < 0)
 			break;
-		if (atomic_exchange(&p->new_session, false)) {
-			conv_close(p, false);
-			p->timeout_ms = 0;
-		}
 		ret = handle(p, p->line);
 		if (!ret)
 			ret = flush_in(p);
@@ -1174,7 +1166,6 @@ static int pipe_start(struct daemon *d, unsigned int k)
 	p->timeout_ms = 0;
 	atomic_store(&p->stop, false);
 	atomic_store(&p->exited, false);
-	atomic_store(&p->new_session, false);
 	atomic_store(&p->conv_port, -1);
 	ret = io_uring_queue_init(64, &p->ring, 0);
 	if (ret < 0)
@@ -1355,11 +1346,15 @@ static int on_event(struct daemon *d, int res)
 			logmsg("OPEN_PIPE %u: the function has %u pipes\n", v, d->npipes);
 			break;
 		}
-		if (d->pipes[v].running && !atomic_load(&d->pipes[v].exited)) {
-			/* serving it already: a new session, same thread */
-			atomic_store(&d->pipes[v].new_session, true);
+		/*
+		 * Served already (since the daemon started, or ONLINE): keep
+		 * the thread, whose OUT transfer may hold the host's first
+		 * command by now. Its state is clean: a host that opened
+		 * the pipe before sent RESET_PIPES or CLOSE_PIPE since,
+		 * which ended the thread.
+		 */
+		if (d->pipes[v].running && !atomic_load(&d->pipes[v].exited))
 			break;
-		}
 		pipe_stop(d, v);
 		ret = pipe_start(d, v);
 		if (ret < 0)
