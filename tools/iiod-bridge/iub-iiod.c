@@ -99,6 +99,13 @@ static void logmsg(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	if (verbose) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		fprintf(stderr, "[%5lld.%03ld] ", (long long)ts.tv_sec,
+			ts.tv_nsec / 1000000);
+	}
 	fputs("iub-iiod: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
