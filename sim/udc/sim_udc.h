@@ -355,9 +355,14 @@ struct iub_sim_udc_ctrl {
  * @product: idProduct the host read; udc lock
  * @interfaces: interfaces of the configuration the host read; udc lock
  * @endpoints: endpoint descriptors in that configuration; udc lock
+ * @request: debugfs: a control request without data stage for the host
+ *	to send once configured (bmRequestType << 40 | bRequest << 32 |
+ *	wValue << 16 | wIndex), 0 when none is waiting; udc lock
+ * @request_result: what @request got: 0, -EPIPE (stalled), -ENOTCONN
+ *	(not configured), -ETIMEDOUT or -ESHUTDOWN; udc lock
  * @host_work: the simulated host: enumerates or disconnects as @pullup,
- *	@want_host and @connected say; the only caller of the driver's
- *	setup() and (for a debugfs disconnect) disconnect()
+ *	@want_host and @connected say, then sends @request; the only caller
+ *	of the driver's setup() and (for a debugfs disconnect) disconnect()
  * @ep0_wait: woken when ep0 completes a stage or @abort is set
  * @ctrl: the control transfer in progress
  * @max_speed: highest speed (module parameter); constant
@@ -388,6 +393,8 @@ struct iub_sim_udc {
 	u16 product;
 	unsigned int interfaces;
 	unsigned int endpoints;
+	u64 request;
+	int request_result;
 
 	struct work_struct host_work;
 	wait_queue_head_t ep0_wait;
@@ -425,6 +432,7 @@ unsigned int iub_sim_udc_ep_owned_locked(struct iub_sim_udc_ep *ep);
 
 /* sim_udc_core.c */
 void iub_sim_udc_set_host(struct iub_sim_udc *udc, bool present);
+int iub_sim_udc_host_request(struct iub_sim_udc *udc, u64 request);
 
 /* sim_udc_debugfs.c */
 void iub_sim_udc_debugfs_init(struct iub_sim_udc *udc);

@@ -356,6 +356,13 @@ static int iub_sim_udc_connect_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(iub_sim_udc_connect_fops, NULL,
 			 iub_sim_udc_connect_set, "%llu\n");
 
+static int iub_sim_udc_control_set(void *data, u64 val)
+{
+	return iub_sim_udc_host_request(data, val);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(iub_sim_udc_control_fops, NULL,
+			 iub_sim_udc_control_set, "%llu\n");
+
 static int iub_sim_udc_misuse_get(void *data, u64 *val)
 {
 	struct iub_sim_udc *udc = data;
@@ -408,6 +415,8 @@ void iub_sim_udc_debugfs_init(struct iub_sim_udc *udc)
 				   &iub_sim_udc_connect_fops);
 	debugfs_create_file_unsafe("misuse", 0400, udc->dbg_root, udc,
 				   &iub_sim_udc_misuse_fops);
+	debugfs_create_file_unsafe("control", 0200, udc->dbg_root, udc,
+				   &iub_sim_udc_control_fops);
 	for (i = 1; i < IUB_SIM_UDC_NUM_EPS; i++)
 		iub_sim_udc_debugfs_ep(&udc->ep[i], udc->dbg_root);
 }
