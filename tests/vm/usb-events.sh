@@ -4,7 +4,7 @@
 # (tests/vm/usb-events.c), on dummy_hcd (the host is Linux: lsusb and
 # libiio's scan see the interface, tests/vm/usb-ctrl sends the requests) and
 # on the simulated SG UDC (its host sends what its debugfs "control" file
-# is given).
+# is given; then tests/vm/sim-udc-script checks its scripted bulk transfers).
 #   usb-events.sh                     the test
 #   usb-events.sh ctrl request REQ VALUE [N] | ctrl unbind
 #                                     the host's side, for usb-events.c
@@ -55,6 +55,10 @@ export IUB_USB_UDC=sim IUB_OUT_ALIGN=1024
 usb_setup sim || fail "setup on iub-sim-udc.0"
 ep_pause out 1		# its host sends nothing on bulk OUT
 bounded "$PROG" || fail "usb-events on iub-sim-udc"
+usb_teardown
+# its scripted host, as the daemon's tests use it (usb-events unbound us)
+usb_setup sim || fail "setup on iub-sim-udc.0"
+bounded "$IUB_GUEST_BUILD/tests/vm/sim-udc-script" || fail "the simulated host's script"
 misuse=$(cat /sys/kernel/debug/iub-sim-udc/misuse)
 [ "$misuse" = 0 ] || fail "the UDC caught $misuse gadget API violations"
 echo "ok - events on the simulated SG UDC"
