@@ -127,10 +127,18 @@ stale_in1() {
 	hexdump -C /run/stale.bin | head -n 4
 	return 1
 }
-for wait_s in 3 1 2; do
+for wait_s in 2 0 1; do
+	n0=$(grep -c READBUF "$IIOD_LOG")
 	# (env and chroot exec it: $! is iio_readdev itself)
 	env TMPDIR=/run chroot /host "${HOSTBIN}iio_readdev" -u usb: -b 16384 "$adc" > /dev/null 2> /tmp/rd.err &
 	rpid=$!
+	# streaming, so that its signal thread runs (a SIGINT before would
+	# find SIGINT ignored, as for any background job of a script)
+	for _ in $(seq 200); do
+		[ "$(grep -c READBUF "$IIOD_LOG")" -gt $((n0 + 2)) ] && break
+		sleep 0.1
+	done
+	[ "$(grep -c READBUF "$IIOD_LOG")" -gt $((n0 + 2)) ] || fail "the endless iio_readdev did not start reading"
 	sleep $wait_s
 	kill -0 $rpid 2>/dev/null || { cat /tmp/rd.err; fail "the endless iio_readdev ended by itself"; }
 	kill -INT $rpid
@@ -144,7 +152,7 @@ for wait_s in 3 1 2; do
 	stale_in1 || fail "data left on pipe 1 after the host's Ctrl-C (${wait_s} s in)"
 	readdev 131072 16384 || fail "iio_readdev after a Ctrl-C"
 	"$VERIFY" --verify-stdin 1048576 < /run/rd.bin > /tmp/v.txt || { cat /tmp/v.txt; fail "stream after Ctrl-C"; }
-	echo "ok - host Ctrl-C ${wait_s} s into a stream, nothing left on the pipe, then a new iio_readdev verifies"
+	echo "ok - host Ctrl-C ${wait_s} s into a stream (3 READBUFs in), nothing left on the pipe, then a new iio_readdev verifies"
 done
 
 # --- repeated opens ------------------------------------------------------------
@@ -185,10 +193,15 @@ readdev 131072 16384 || fail "iio_readdev after a daemon restart"
 echo "ok - daemon restarted, iio_readdev verifies"
 
 # --- unplug ------------------------------------------------------------------------
+n0=$(grep -c READBUF "$IIOD_LOG")
 # (env and chroot exec it: $! is iio_readdev itself)
 env TMPDIR=/run chroot /host "${HOSTBIN}iio_readdev" -u usb: -b 16384 "$adc" > /dev/null 2> /tmp/rd.err &
 rpid=$!
-sleep 2
+for _ in $(seq 200); do
+	[ "$(grep -c READBUF "$IIOD_LOG")" -gt $((n0 + 2)) ] && break
+	sleep 0.1
+done
+[ "$(grep -c READBUF "$IIOD_LOG")" -gt $((n0 + 2)) ] || fail "iio_readdev did not start reading"
 $GADGET unbind
 t0=$(date +%s)
 while kill -0 $rpid 2>/dev/null; do
