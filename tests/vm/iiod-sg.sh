@@ -211,6 +211,13 @@ echo 0 > "$DBG/ep2in/reset"
 iiod_alive || fail "iub-iiod died"
 echo "ok - CLOSE_PIPE in the middle of a READBUF: the ADC closed, nothing sent after it"
 
+# the lead's scripted libiio host (tests/vm/sim-libiio-host): a context,
+# 4 MiB in READBUFs of 128 KiB parsed chunk by chunk and verified, a host
+# that goes away mid-READBUF and opens the pipe again
+bounded "$IUB_GUEST_BUILD/tests/vm/sim-libiio-host" "$adc" 4194304 131072 ||
+	fail "sim-libiio-host against iub-iiod"
+iiod_alive || fail "iub-iiod died"
+
 # unbound: the function's ports go, the daemon exits (status 1) within 5 s
 echo "# unbind"
 # shellcheck disable=SC2086 # GADGET is "sh PATH"
