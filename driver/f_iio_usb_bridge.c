@@ -48,6 +48,8 @@
 
 /* An event as IUB_IOC_PORT_EVENT returns it */
 #define IUB_USB_EVENT(code, value)	((u32)(code) << 16 | (u16)(value))
+/* In &iub_usb_events.raw: the host waits for the status stage of it */
+#define IUB_USB_EVENT_STATUS		BIT(31)
 
 /**
  * struct f_iub_opts - the configfs instance (functions/iio_usb_bridge.NAME)
@@ -85,15 +87,24 @@ struct f_iub;
  *	at @raw_head; @n_raw of them
  * @raw_head: see @raw
  * @n_raw: see @raw
+ * @raw_lost: events dropped since @raw was full: they happened after those
+ *	in @raw, so @work hands them on as one %IUB_EVENT_LOST after @raw;
+ *	while nonzero new ones are dropped too
  * @queue: handled events no command has taken yet, oldest at @head
  * @head: see @queue
  * @n_queued: see @queue
- * @lost: events dropped since @queue (or @raw) was full; while nonzero
- *	new ones are dropped too, until %IUB_EVENT_LOST has been taken
+ * @lost: events dropped since @queue was full (or handed on from
+ *	@raw_lost with no command waiting); while nonzero new ones are dropped
+ *	too, until %IUB_EVENT_LOST has been taken
  * @waiters: &struct iub_event_req.node of the commands waiting, oldest
  *	first; nonempty only while @queue is empty and nothing is lost
- * @work: handles @raw in order: ends the transfers of closed pipes, then
- *	hands the event on. Unbinding flushes it, so @fi is valid in it
+ * @status_owed: the host waits for the status stage of the request that
+ *	is in @raw with %IUB_USB_EVENT_STATUS; cleared by disable() (a bus
+ *	reset ended that control transfer: the status must not answer a
+ *	later one)
+ * @work: handles @raw in order: ends the transfers of closed pipes, sends
+ *	the status stage they held back, then hands the event on. Unbinding
+ *	flushes it, so @fi is valid in it
  * @fi: the function
  */
 struct iub_usb_events {
@@ -103,11 +114,13 @@ struct iub_usb_events {
 	u32 raw[IUB_USB_EVENTS];
 	unsigned int raw_head;
 	unsigned int n_raw;
+	unsigned int raw_lost;
 	u32 queue[IUB_USB_EVENTS];
 	unsigned int head;
 	unsigned int n_queued;
 	unsigned int lost;
 	struct list_head waiters;
+	bool status_owed;
 	struct work_struct work;
 	struct f_iub *fi;
 };
@@ -170,6 +183,11 @@ struct iub_usb_ep {
  *	vendor requests are events
  * @n_eps: endpoints in @eps: IN endpoints first, or pipes
  * @ev: its events, from bind to unbind
+ * @ep0: the gadget's ep0
+ * @status_req: the zero-length status stage of a request that waited
+ *	for a pipe's transfers to end (libiio), from bind to unbind
+ * @status_queued: @status_req is queued on @ep0; written by the events'
+ *	worker and by its completion, read at unbind
  * @eps: the endpoints
  */
 struct f_iub {
@@ -178,6 +196,9 @@ struct f_iub {
 	bool libiio;
 	unsigned int n_eps;
 	struct iub_usb_events *ev;
+	struct usb_ep *ep0;
+	struct usb_request *status_req;
+	bool status_queued;
 	struct iub_usb_ep eps[2 * IUB_USB_MAX_EPS];
 };
 
@@ -565,8 +586,12 @@ static void iub_usb_event_cancel(struct iub_port *port,
 		iub_event_req_complete(er, -ECANCELED);
 }
 
-/* Hand a handled event to the oldest waiter, or queue it. */
-static void iub_usb_event_deliver(struct iub_usb_events *ev, u32 e)
+/*
+ * Hand a handled event to the oldest waiter, or queue it. @n_lost nonzero:
+ * the event is %IUB_EVENT_LOST for that many dropped events.
+ */
+static void iub_usb_event_deliver(struct iub_usb_events *ev, u32 e,
+				  unsigned int n_lost)
 {
 	struct iub_event_req *er;
 	unsigned long flags;
@@ -576,6 +601,8 @@ static void iub_usb_event_deliver(struct iub_usb_events *ev, u32 e)
 				      node);
 	if (er) {
 		list_del_init(&er->node);
+	} else if (n_lost) {
+		ev->lost += n_lost;	/* after what is queued */
 	} else if (!ev->lost && ev->n_queued < IUB_USB_EVENTS) {
 		ev->queue[(ev->head + ev->n_queued) % IUB_USB_EVENTS] = e;
 		ev->n_queued++;
@@ -591,8 +618,8 @@ static void iub_usb_event_deliver(struct iub_usb_events *ev, u32 e)
  * Something happened (any context, interrupts off in setup() and set_alt()):
  * the worker handles it after every earlier event.
  */
-static void iub_usb_event_raise(struct iub_usb_events *ev, u32 code,
-				u32 value)
+static bool iub_usb_event_raise(struct iub_usb_events *ev, u32 code,
+				u32 value, bool status)
 {
 	unsigned long flags;
 	bool queued = false;
@@ -600,17 +627,51 @@ static void iub_usb_event_raise(struct iub_usb_events *ev, u32 code,
 	spin_lock_irqsave(&ev->lock, flags);
 	if (ev->dead) {
 		/* unbinding: nobody can take it */
-	} else if (ev->n_raw < IUB_USB_EVENTS) {
-		ev->raw[(ev->raw_head + ev->n_raw) % IUB_USB_EVENTS] =
-			IUB_USB_EVENT(code, value);
-		ev->n_raw++;
-		queued = true;
 	} else {
-		ev->lost++;
+		if (!ev->raw_lost && ev->n_raw < IUB_USB_EVENTS) {
+			ev->raw[(ev->raw_head + ev->n_raw) % IUB_USB_EVENTS] =
+				IUB_USB_EVENT(code, value) |
+				(status ? IUB_USB_EVENT_STATUS : 0);
+			ev->n_raw++;
+			ev->status_owed |= status;
+			queued = true;
+		} else {
+			ev->raw_lost++;
+		}
+		/* under the lock: iub_usb_events_stop() flushes after @dead */
+		queue_work(system_wq, &ev->work);
 	}
 	spin_unlock_irqrestore(&ev->lock, flags);
-	if (queued)
-		queue_work(system_wq, &ev->work);
+	return queued;
+}
+
+static void iub_usb_status_done(struct usb_ep *ep, struct usb_request *req)
+{
+	struct f_iub *fi = req->context;
+
+	WRITE_ONCE(fi->status_queued, false);
+}
+
+/*
+ * The status stage the host waits for, now that the pipes' transfers
+ * ended; not if a bus reset ended that control transfer meanwhile.
+ */
+static void iub_usb_send_status(struct iub_usb_events *ev)
+{
+	struct f_iub *fi = ev->fi;
+	bool owed;
+
+	spin_lock_irq(&ev->lock);
+	owed = ev->status_owed;
+	ev->status_owed = false;
+	spin_unlock_irq(&ev->lock);
+	if (!owed)
+		return;
+	fi->status_req->length = 0;
+	fi->status_req->zero = 0;
+	WRITE_ONCE(fi->status_queued, true);
+	if (usb_ep_queue(fi->ep0, fi->status_req, GFP_KERNEL))
+		WRITE_ONCE(fi->status_queued, false);	/* the host gave up */
 }
 
 /*
@@ -640,21 +701,35 @@ static void iub_usb_events_work(struct work_struct *work)
 {
 	struct iub_usb_events *ev = container_of(work, struct iub_usb_events,
 						 work);
+	unsigned int n_lost;
+	bool status;
 	u32 e;
 
 	for (;;) {
 		spin_lock_irq(&ev->lock);
-		if (!ev->n_raw) {
+		n_lost = 0;
+		if (ev->n_raw) {
+			e = ev->raw[ev->raw_head];
+			ev->raw_head = (ev->raw_head + 1) % IUB_USB_EVENTS;
+			ev->n_raw--;
+		} else if (ev->raw_lost) {
+			/* dropped after all of @raw: lost after them */
+			n_lost = ev->raw_lost;
+			ev->raw_lost = 0;
+			e = IUB_USB_EVENT(IUB_EVENT_LOST, min(n_lost, 0xffffU));
+		} else {
 			spin_unlock_irq(&ev->lock);
 			return;
 		}
-		e = ev->raw[ev->raw_head];
-		ev->raw_head = (ev->raw_head + 1) % IUB_USB_EVENTS;
-		ev->n_raw--;
 		spin_unlock_irq(&ev->lock);
 
-		iub_usb_end_pipes(ev->fi, e);
-		iub_usb_event_deliver(ev, e);
+		status = e & IUB_USB_EVENT_STATUS;
+		e &= ~IUB_USB_EVENT_STATUS;
+		if (!n_lost)
+			iub_usb_end_pipes(ev->fi, e);
+		if (status)
+			iub_usb_send_status(ev);
+		iub_usb_event_deliver(ev, e, n_lost);
 	}
 }
 
@@ -676,21 +751,27 @@ static struct iub_usb_events *iub_usb_events_create(struct f_iub *fi)
 /* Unbinding: no more events; commands still waiting end (-ESHUTDOWN). */
 static void iub_usb_events_stop(struct iub_usb_events *ev)
 {
-	struct iub_event_req *er, *tmp;
-	LIST_HEAD(waiters);
+	struct iub_event_req *er;
 
 	spin_lock_irq(&ev->lock);
 	ev->dead = true;
 	spin_unlock_irq(&ev->lock);
 	flush_work(&ev->work);
 
+	/*
+	 * One at a time, each taken off under the lock: a cancel racing with
+	 * us (iub_usb_event_cancel()) finds the request either still waiting
+	 * or gone, never on a list of ours it would change without the lock.
+	 */
 	spin_lock_irq(&ev->lock);
-	list_splice_init(&ev->waiters, &waiters);
-	spin_unlock_irq(&ev->lock);
-	list_for_each_entry_safe(er, tmp, &waiters, node) {
+	while ((er = list_first_entry_or_null(&ev->waiters,
+					      struct iub_event_req, node))) {
 		list_del_init(&er->node);
+		spin_unlock_irq(&ev->lock);
 		iub_event_req_complete(er, -ESHUTDOWN);
+		spin_lock_irq(&ev->lock);
 	}
+	spin_unlock_irq(&ev->lock);
 }
 
 static const struct iub_port_ops iub_usb_port_ops = {
@@ -863,7 +944,7 @@ static int iub_usb_set_alt(struct usb_function *f, unsigned int intf,
 		spin_unlock_irqrestore(&up->port.lock, flags);
 		iub_port_kick(&up->port);	/* waiting transfers start */
 	}
-	iub_usb_event_raise(fi->ev, IUB_EVENT_ONLINE, 0);
+	iub_usb_event_raise(fi->ev, IUB_EVENT_ONLINE, 0, false);
 	return 0;
 }
 
@@ -871,14 +952,22 @@ static void iub_usb_disable(struct usb_function *f)
 {
 	struct f_iub *fi = to_f_iub(f);
 
+	unsigned long flags;
+
 	iub_usb_disable_eps(fi);
-	iub_usb_event_raise(fi->ev, IUB_EVENT_OFFLINE, 0);
+	/* a status stage held back is owed to a control transfer that ended */
+	spin_lock_irqsave(&fi->ev->lock, flags);
+	fi->ev->status_owed = false;
+	spin_unlock_irqrestore(&fi->ev->lock, flags);
+	iub_usb_event_raise(fi->ev, IUB_EVENT_OFFLINE, 0, false);
 }
 
 /*
- * libiio's requests to open, close and reset pipes; acknowledged at once
- * (the host waits 1 s), handled in order by the events' worker. Atomic
- * context.
+ * libiio's requests to open, close and reset pipes, handled in order by the
+ * events' worker. OPEN_PIPE is acknowledged at once; CLOSE_PIPE and
+ * RESET_PIPES once the worker ended the pipes' transfers (the host waits
+ * 1 s): a reply queued for the pipe's old user can then not reach its next
+ * one, nor an old OUT request take the next user's command. Atomic context.
  */
 static int iub_usb_setup(struct usb_function *f,
 			 const struct usb_ctrlrequest *ctrl)
@@ -909,7 +998,12 @@ static int iub_usb_setup(struct usb_function *f,
 	}
 	if (code != IUB_EVENT_RESET_PIPES && value >= fi->n_eps / 2)
 		return -EINVAL;	/* no such pipe: stall */
-	iub_usb_event_raise(fi->ev, code, value);
+	if (code != IUB_EVENT_OPEN_PIPE && !READ_ONCE(fi->status_queued) &&
+	    iub_usb_event_raise(fi->ev, code, value, true))
+		return USB_GADGET_DELAYED_STATUS;	/* the worker sends it */
+	if (code == IUB_EVENT_OPEN_PIPE)
+		iub_usb_event_raise(fi->ev, code, value, false);
+	/* else the event was dropped (IUB_EVENT_LOST): answer now */
 
 	/* the status stage: a function answers its own requests */
 	req->length = 0;
@@ -1015,10 +1109,18 @@ static int iub_usb_bind(struct usb_configuration *c, struct usb_function *f)
 	if (ret)
 		return ret;
 
+	fi->ep0 = gadget->ep0;
+	fi->status_req = usb_ep_alloc_request(fi->ep0, GFP_KERNEL);
+	if (!fi->status_req) {
+		ret = -ENOMEM;
+		goto err_desc;
+	}
+	fi->status_req->complete = iub_usb_status_done;
+	fi->status_req->context = fi;
 	fi->ev = iub_usb_events_create(fi);
 	if (!fi->ev) {
 		ret = -ENOMEM;
-		goto err_desc;
+		goto err_req;
 	}
 	for (i = 0; i < fi->n_eps; i++) {
 		ret = iub_usb_port_create(fi, &fi->eps[i], gadget, opts->name);
@@ -1032,6 +1134,8 @@ err_ports:
 		iub_usb_port_destroy(&fi->eps[i]);
 	kref_put(&fi->ev->ref, iub_usb_events_free);
 	fi->ev = NULL;
+err_req:
+	usb_ep_free_request(fi->ep0, fi->status_req);
 err_desc:
 	usb_free_all_descriptors(f);
 	return ret;
@@ -1049,6 +1153,10 @@ static void iub_usb_unbind(struct usb_configuration *c,
 		iub_usb_port_destroy(&fi->eps[i]);
 	kref_put(&fi->ev->ref, iub_usb_events_free);
 	fi->ev = NULL;
+	/* a status stage no host took: the UDC gives it back dequeued */
+	if (READ_ONCE(fi->status_queued))
+		usb_ep_dequeue(fi->ep0, fi->status_req);
+	usb_ep_free_request(fi->ep0, fi->status_req);
 	usb_free_all_descriptors(f);
 }
 

@@ -408,6 +408,7 @@ static void iub_sim_udc_nuke_locked(struct iub_sim_udc_ep *ep, int status)
 {
 	struct iub_sim_udc_req *sreq;
 
+	ep->cap_rec = -1;	/* the record of a request given back ends */
 	/* ended or dequeued before the rest: their status stays */
 	while ((sreq = list_first_entry_or_null(&ep->retire,
 						struct iub_sim_udc_req, queue)))

@@ -14,6 +14,7 @@
  * ESHUTDOWN.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -28,6 +29,8 @@
 #define EV_UD 0xe0e0
 
 #define EV(code, value) ((code) << 16 | (value))
+/* pipe 1's bulk OUT endpoint on the simulated UDC */
+#define DBG_EP2OUT "/sys/kernel/debug/iub-sim-udc/ep2out/"
 
 /* The host sends a request through $IUB_USB_CTRL: its exit status. */
 static int host(const char *fmt, ...)
@@ -222,6 +225,37 @@ TEST_F(ev, close_pipe_ends_its_transfers)
 	EXPECT_EQ(1, iub_test_ioctl(self->fd, IUB_IOC_PORT_CANCEL, &cancel));
 	EXPECT_EQ(-ECANCELED, iub_test_wait_cqe(&self->ring, 10000, &ud));
 	EXPECT_EQ(0, ud);
+}
+
+/*
+ * The host's CLOSE_PIPE completes only once the pipe's transfers ended: on
+ * the simulated UDC, whose dequeue is made slow, the port counted the
+ * cancelled transfer before the host got its status stage.
+ */
+TEST_F(ev, close_pipe_acks_after_the_transfers_ended)
+{
+	const char *delay = DBG_EP2OUT "dequeue_delay_us";
+	bool sim = !strcmp(getenv("IUB_USB_UDC") ?: "", "sim");
+	struct iub_port_info info;
+	__u64 errors;
+
+	if (sim)
+		ASSERT_EQ(0, iub_test_write_file(delay, 300000));
+	ASSERT_EQ(0, iub_test_queue_xfer(&self->ring, self->fd, self->h,
+					 self->out1, 0, 4096, 0, 1));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(-ETIME, iub_test_wait_cqe(&self->ring, 300, NULL));
+	ASSERT_LE(0, iub_test_find_port(self->fd, "usb0:out1", &info));
+	errors = info.errors;
+	ASSERT_EQ(0, host("request 2 1"));
+	ASSERT_LE(0, iub_test_find_port(self->fd, "usb0:out1", &info));
+	EXPECT_EQ(errors + 1, info.errors);
+	if (sim)
+		EXPECT_EQ(0, iub_test_write_file(delay, 0));
+	EXPECT_EQ(-ECANCELED, iub_test_wait_cqe(&self->ring, 10000, NULL));
+	EXPECT_EQ(EV(IUB_EVENT_CLOSE_PIPE, 1),
+		  iub_test_ioctl(self->fd, IUB_IOC_PORT_EVENT,
+				 &(struct iub_port_claim){ .port = self->in0 }));
 }
 
 /* RESET_PIPES ends the transfers of every pipe. */

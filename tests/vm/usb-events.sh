@@ -55,6 +55,9 @@ export IUB_USB_UDC=sim IUB_OUT_ALIGN=1024
 usb_setup sim || fail "setup on iub-sim-udc.0"
 ep_pause out 1		# its host sends nothing on bulk OUT
 bounded "$PROG" || fail "usb-events on iub-sim-udc"
+# before the teardown: unloading the UDC resets its count
+misuse=$(cat /sys/kernel/debug/iub-sim-udc/misuse)
+[ "$misuse" = 0 ] || fail "usb-events: the UDC caught $misuse gadget API violations"
 usb_teardown
 # its scripted host, as the daemon's tests use it (usb-events unbound us)
 usb_setup sim || fail "setup on iub-sim-udc.0"
