@@ -44,6 +44,8 @@ PKGS=(
 	liburing-dev libusb-1.0-0-dev
 	dwarves sparse libelf1 libssl3 zlib1g bc flex bison
 	shellcheck perl python3 usbutils libiio-utils
+	# the benchmark's libiio rows: stock iiod over FunctionFS in the guest
+	iiod
 	dkms python3-sphinx gnuplot-nox
 	libelf-dev libssl-dev
 	# arm64: the VM, and the libraries of the in-VM programs (static
