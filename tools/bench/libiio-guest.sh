@@ -168,18 +168,21 @@ libiio_cleanup() {
 }
 
 # libiio_total SAMPLES: the samples of one run (8 bytes a scan): at least
-# 4 buffers, and TOTAL_MIB (by buffer size) so that a run lasts seconds
+# 4 buffers, and so many MiB (by buffer size) that a run lasts seconds
+# under TCG (0.1 MiB/s at 256 samples a buffer, tens at 256 Ki);
+# --smoke: 256 KiB at 256 samples, else 4 buffers
 libiio_total() {
 	if [ "$smoke" = 1 ]; then
-		mib=2
+		kib=0
+		[ "$1" -le 1024 ] && kib=256
 	elif [ "$1" -le 1024 ]; then
-		mib=${LIBIIO_SMALL_MIB:-4}
+		kib=$((${LIBIIO_SMALL_MIB:-1} * 1024))
 	elif [ "$1" -le 16384 ]; then
-		mib=${LIBIIO_MID_MIB:-16}
+		kib=$((${LIBIIO_MID_MIB:-8} * 1024))
 	else
-		mib=${LIBIIO_BIG_MIB:-32}
+		kib=$((${LIBIIO_BIG_MIB:-64} * 1024))
 	fi
-	t=$((mib * 1048576 / 8))
+	t=$((kib * 1024 / 8))
 	[ "$t" -lt $(($1 * 4)) ] && t=$(($1 * 4))
 	echo "$t"
 }
@@ -196,25 +199,9 @@ libiio_run() {
 		printf '{"udc":"dummy","path":"%s","size":%s,"samples":%s,"inflight":1,"streams":1,"buffer":"-","status":"not available","lane":"%s","error":"%s"}\n' \
 			"$d" "$size" "$n" "$lane" "$(echo "${lwhy:-no daemon}" | sed 's/["\\]//g')" >> "$results"
 	else
-		# iiod 0.24 tears the previous client's pipes down after that
-		# client has gone: a client right behind it can find them busy
-		# (EINVAL from the context or the buffer). Let it settle; a run
-		# that failed before its first byte is run once more, and its
-		# line says so ("retried": the first error).
-		sleep 1
 		"$LBENCH" --daemon "$d" --daemon-pid "$lpid" --uri "$luri" --device "$ldev" \
 			--samples "$n" --total "$(libiio_total "$n")" > /tmp/lbench.out 2>> "$log"
 		rc=$?
-		first=$(grep '^{' /tmp/lbench.out | grep '"status":"failed".*"bytes":0,' |
-			sed -n 's/.*"error":"\([^"]*\)".*/\1/p')
-		if [ -n "$first" ]; then
-			echo "libiio: $d $n: $first; once more" >> "$log"
-			sleep 2
-			"$LBENCH" --daemon "$d" --daemon-pid "$lpid" --uri "$luri" --device "$ldev" \
-				--samples "$n" --total "$(libiio_total "$n")" > /tmp/lbench.out 2>> "$log"
-			rc=$?
-			sed -i "s/}\$/,\"retried\":\"$(echo "$first" | sed 's/[\/&"]//g')\"}/" /tmp/lbench.out
-		fi
 		if grep -q '^{' /tmp/lbench.out; then
 			grep '^{' /tmp/lbench.out >> "$results"
 		else
@@ -224,8 +211,13 @@ libiio_run() {
 	tail -n 1 "$results" | sed -e 's/^{/bench: {/' | cut -c1-300
 }
 
-# libiio_plan: every size with each daemon, REPS times, interleaved; one
-# daemon start per daemon and repetition
+# libiio_plan: every size with each daemon, REPS times, interleaved. Each
+# run has a daemon of its own, started for it and stopped after it: a
+# second client of one stock iiod 0.24 process over FunctionFS fails about
+# every other time (EINVAL while creating the context or the buffer; seen
+# on this test bed, Documentation/benchmark.rst), and a fresh daemon per
+# run treats both daemons alike. Start-up and enumeration are outside the
+# measured window; the client's own context creation is inside it.
 libiio_plan() {
 	if [ "$smoke" = 1 ]; then
 		sizes="256 65536" reps=1
@@ -235,33 +227,28 @@ libiio_plan() {
 	say "libiio clients: iio_readdev through stock iiod and iub-iiod, $sizes samples, $reps times"
 	r=1
 	while [ $r -le "$reps" ]; do
-		for d in iiod iub-iiod; do
-			want=''
-			for n in $sizes; do
-				if [ -z "$only" ] || echo "dummy $d $n" | grep -Eq "$only"; then
-					want=1
+		for n in $sizes; do
+			for d in iiod iub-iiod; do
+				if [ -n "$only" ] && ! echo "dummy $d $n" | grep -Eq "$only"; then
+					continue
 				fi
-			done
-			[ -n "$want" ] || continue
-			if [ "$d" = iiod ]; then
-				iiod_start
-			else
-				bridge_start
-			fi
-			[ -n "$lwhy" ] && say "$d: not available: $lwhy"
-			[ -n "$lwhy" ] || say "$d: $luri, device $ldev"
-			for n in $sizes; do
+				if [ "$d" = iiod ]; then
+					iiod_start
+				else
+					bridge_start
+				fi
+				if [ -n "$lwhy" ]; then
+					say "$d: not available: $lwhy"
+				else
+					say "$d: $luri, device $ldev, $n samples"
+				fi
 				libiio_run "$d" "$n"
-				# a daemon that died takes the rest of its rows with it
-				if [ -z "$lwhy" ] && ! kill -0 "$lpid" 2> /dev/null; then
-					lwhy="$d exited during the previous run"
+				if [ "$d" = iiod ]; then
+					iiod_stop
+				else
+					bridge_stop
 				fi
 			done
-			if [ "$d" = iiod ]; then
-				iiod_stop
-			else
-				bridge_stop
-			fi
 		done
 		r=$((r + 1))
 	done
