@@ -92,6 +92,9 @@ man_pages = [
     ('usb-receiver', 'iub-usb-recv',
      'USB host side of iio-usb-bridge: receive and verify, or send, a stream',
      [author], 1),
+    ('iiod-bridge', 'iub-iiod',
+     "serve libiio's USB protocol through iio-usb-bridge",
+     [author], 1),
 ]
 
 

@@ -44,6 +44,9 @@ PKGS=(
 	liburing-dev libusb-1.0-0-dev
 	dwarves sparse libelf1 libssl3 zlib1g bc flex bison
 	shellcheck perl python3 usbutils libiio-utils
+	# iub-iiod: libiio's local backend (the host side of its tests is
+	# libiio-utils)
+	libiio-dev
 	# the benchmark's libiio rows: stock iiod over FunctionFS in the guest
 	iiod
 	dkms python3-sphinx gnuplot-nox

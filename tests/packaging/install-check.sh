@@ -76,6 +76,8 @@ while read -r comp t; do
 	expected[$comp]+=$'\n'"$prefix/bin/$t"
 	ntools=$((ntools + 1))
 	[ "$(cache IUB_MAN)" = OFF ] || expected[docs]+=$'\n'"$prefix/share/man/man1/$t.1"
+	# iub-iiod comes with its systemd unit
+	[ "$t" != iub-iiod ] || expected[$comp]+=$'\n'"$prefix/lib/systemd/system/iub-iiod.service"
 done < "$tools_list"
 [ "$ntools" -ge 2 ] || fail "$tools_list names $ntools tools, expected iub and iub-usb-recv"
 # Every page the man build wrote (conf.py's man_pages), not only the tools'.

@@ -5,8 +5,11 @@
  * sampling_frequency, with an injected gap detected exactly once.
  *
  *   sim-adc-read [harness options]     run the tests
- *   sim-adc-read --verify-stdin BYTES  verify a stream read from stdin (for
- *                                      iio_readdev); at least BYTES of it
+ *   sim-adc-read --verify-stdin BYTES [STEP]
+ *          verify a stream read from stdin (for iio_readdev); at least
+ *          BYTES of it. STEP (default 1): each word is the previous plus
+ *          STEP, as in one channel of a STEP-channel scan (iio_readdev
+ *          demultiplexed it)
  */
 #include "iub_harness.h"
 #include "sim-iio.h"
@@ -145,8 +148,32 @@ TEST_F(adc, paced_by_sampling_frequency)
 	EXPECT_GE(5.0, s);
 }
 
+/* One channel of a scan: each word is the previous plus @step. */
+static void check_step(struct iub_sim_stream_check *c, const char *buf,
+		       size_t len, uint32_t step)
+{
+	size_t i;
+	uint32_t v;
+
+	for (i = 0; i + 4 <= len; i += 4) {
+		memcpy(&v, buf + i, 4);
+		v = le32toh(v);
+		if (c->synced && v != c->next) {
+			if (!c->mismatches) {
+				c->first_bad = c->words;
+				c->first_expected = c->next;
+				c->first_got = v;
+			}
+			c->mismatches++;
+		}
+		c->synced = 1;
+		c->next = v + step;
+		c->words++;
+	}
+}
+
 /* Verify a stream on stdin, e.g. from iio_readdev. */
-static int verify_stdin(size_t min_bytes)
+static int verify_stdin(size_t min_bytes, uint32_t step)
 {
 	struct iub_sim_stream_check chk;
 	static char buf[MIB];
@@ -164,7 +191,10 @@ static int verify_stdin(size_t min_bytes)
 		have += n;
 		total += n;
 		/* Keep a partial word for the next round. */
-		iub_sim_stream_check_buf(&chk, buf, have & ~3UL);
+		if (step == 1)
+			iub_sim_stream_check_buf(&chk, buf, have & ~3UL);
+		else
+			check_step(&chk, buf, have & ~3UL, step);
 		memmove(buf, buf + (have & ~3UL), have & 3);
 		have &= 3;
 	}
@@ -184,7 +214,8 @@ static int verify_stdin(size_t min_bytes)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "--verify-stdin"))
-		return verify_stdin(strtoull(argv[2], NULL, 0));
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "--verify-stdin"))
+		return verify_stdin(strtoull(argv[2], NULL, 0),
+				    argc == 4 ? strtoul(argv[3], NULL, 0) : 1);
 	return test_harness_run(argc, argv);
 }
