@@ -128,10 +128,11 @@ bridge_start() {
 	ldev=${IUB_LIBIIO_BRIDGE_DEVICE:-$(iio_id iub-sim-adc.0)} ||
 		{ lwhy="no iub-sim-adc.0"; return 1; }
 	$GADGET remove >> "$log" 2>&1
-	$GADGET create $LFUNC 3 3 >> "$log" 2>&1 || { lwhy="iub-gadget.sh create failed"; return 1; }
+	$GADGET create $LFUNC 3 3 libiio >> "$log" 2>&1 || { lwhy="iub-gadget.sh create failed"; return 1; }
 	f=/sys/kernel/config/usb_gadget/iub/functions/iio_usb_bridge.$LFUNC
 	[ -e "$f/protocol" ] || { lwhy="the gadget function has no protocol attribute"; return 1; }
-	echo libiio > "$f/protocol" || { lwhy="protocol=libiio refused"; return 1; }
+	[ "$(cat "$f/protocol")" = libiio ] || echo libiio > "$f/protocol" ||
+		{ lwhy="protocol=libiio refused"; return 1; }
 	$GADGET bind dummy_udc.0 >> "$log" 2>&1 || { lwhy="bind dummy_udc.0"; return 1; }
 	# a dynamically linked daemon runs in the host root, a static one here
 	if grep -q 'ld-linux' "$LIIOD" 2> /dev/null; then
@@ -140,8 +141,17 @@ bridge_start() {
 		"$LIIOD" --function $LFUNC >> "$out/iub-iiod.log" 2>&1 &
 	fi
 	lpid=$!
-	sleep 0.5
-	kill -0 "$lpid" 2> /dev/null || { lwhy="iub-iiod exited at once (see iub-iiod.log)"; lpid=''; return 1; }
+	# it serves the pipes once it has claimed their ports
+	i=0
+	while ! "$BUILD/tests/vm/iub-ports" 2> /dev/null |
+			awk -v n="$LFUNC:in0" '$2 == n' | grep -q BUSY; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$lpid" 2> /dev/null; then
+			lwhy="iub-iiod did not claim its ports (see iub-iiod.log)"
+			return 1
+		fi
+		sleep 0.1
+	done
 	libiio_scan || { lwhy="the host side never saw the bridge's libiio gadget"; return 1; }
 }
 
