@@ -4,17 +4,13 @@
 # Create, bind, unbind and remove a USB gadget with the iio_usb_bridge
 # function through configfs (any UDC; POSIX sh, busybox is enough).
 #
-#   iub-gadget.sh create [NAME] [in_eps] [out_eps] [protocol]
-#                                                    gadget "iub" + function;
-#                                                    protocol: bridge (default)
-#                                                    or libiio (iub-iiod)
+#   iub-gadget.sh create [NAME] [in_eps] [out_eps]  gadget "iub" + function
 #   iub-gadget.sh bind [UDC]                         default: first UDC
 #   iub-gadget.sh unbind
 #   iub-gadget.sh remove                             unbind and delete it all
 #
 # Vendor/product 0x1d6b:0x0104 (Linux Foundation, multifunction composite
-# gadget); the host finds our interface by its string "iio-usb-bridge"
-# ("IIO" with protocol libiio).
+# gadget); the host finds our interface by its string "iio-usb-bridge".
 set -e
 CFS=/sys/kernel/config
 G=$CFS/usb_gadget/iub
@@ -30,7 +26,7 @@ setup_configfs() {
 }
 
 create() {
-	name=${1:-usb0} in=${2:-1} out=${3:-1} protocol=${4:-}
+	name=${1:-usb0} in=${2:-1} out=${3:-1}
 	setup_configfs
 	mkdir -p "$G"
 	echo 0x1d6b > "$G/idVendor"
@@ -46,8 +42,6 @@ create() {
 	mkdir "$G/functions/iio_usb_bridge.$name"
 	echo "$in" > "$G/functions/iio_usb_bridge.$name/in_eps"
 	echo "$out" > "$G/functions/iio_usb_bridge.$name/out_eps"
-	# libiio: interface "IIO", pairs IN, OUT, ... (in_eps = out_eps)
-	[ -z "$protocol" ] || echo "$protocol" > "$G/functions/iio_usb_bridge.$name/protocol"
 	ln -s "$G/functions/iio_usb_bridge.$name" "$G/configs/c.1/"
 }
 
@@ -87,5 +81,5 @@ create) create "$@" ;;
 bind) bind "$@" ;;
 unbind) unbind ;;
 remove) remove ;;
-*) sed -n '3,17p' "$0"; exit 2 ;;
+*) sed -n '3,12p' "$0"; exit 2 ;;
 esac

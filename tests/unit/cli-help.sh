@@ -4,9 +4,9 @@
 # the tools, as their neighbours (coreutils, libiio's tools) behave: on
 # standard output, nothing on standard error, exit status 0; a usage error
 # on standard error with exit status 2 and nothing on standard output.
-#   cli-help.sh IUB IUB_USB_RECV VERSION
+#   cli-help.sh IUB IUB_USB_RECV VERSION [IUB_IIOD]
 set -u
-iub=$1 recv=$2 version=$3
+iub=$1 recv=$2 version=$3 iiod=${4:-}
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 n=0 bad=0
@@ -66,6 +66,16 @@ expect 0 '^Usage: iub-usb-recv' "iub-usb-recv -h" -- "$recv" -h
 expect 0 "$version" "iub-usb-recv --version" -- "$recv" --version
 expect 2 '' "iub-usb-recv with an unknown option" -- "$recv" --no-such-option
 expect 2 '' "iub-usb-recv with a bad size" -- "$recv" --size 1.5M
+
+if [ -n "$iiod" ]; then
+	expect 0 '^Usage: iub-iiod' "iub-iiod --help" -- "$iiod" --help
+	expect 0 '^Usage: iub-iiod' "iub-iiod -h" -- "$iiod" -h
+	expect 0 "^iub-iiod (iio-usb-bridge) $version\$" "iub-iiod --version" -- "$iiod" --version
+	expect 2 '' "iub-iiod with an unknown option" -- "$iiod" --no-such-option
+	expect 2 '' "iub-iiod with an argument" -- "$iiod" extra
+	expect 2 '' "iub-iiod --buffers 0" -- "$iiod" --buffers 0
+	expect 2 '' "iub-iiod --buffers 17" -- "$iiod" --buffers 17
+fi
 
 echo "1..$n"
 [ $bad = 0 ]

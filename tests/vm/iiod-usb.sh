@@ -58,7 +58,14 @@ check_dev() {
 }
 check_dev "$adc" input
 check_dev "$dac" output
-grep -q "ERROR" /tmp/info.txt && { cat /tmp/info.txt; fail "iio_info printed an ERROR"; }
+# attributes that fail to read fail the same way over USB as locally
+host "${HOSTBIN}iio_info" > /tmp/info-local.txt 2>&1 || fail "local iio_info"
+e_usb=$(grep -c ERROR /tmp/info.txt) e_local=$(grep -c ERROR /tmp/info-local.txt)
+[ "$e_usb" = "$e_local" ] ||
+	{ grep ERROR /tmp/info.txt /tmp/info-local.txt; fail "iio_info: $e_usb errors over USB, $e_local locally"; }
+n_usb=$(grep -c "value: " /tmp/info.txt) n_local=$(grep -c "value: " /tmp/info-local.txt)
+[ "$n_usb" = "$n_local" ] || fail "iio_info: $n_usb attribute values over USB, $n_local locally"
+echo "ok - iio_info read $n_usb attribute values over USB, as many as locally ($e_usb errors both ways)"
 
 # --- capture -----------------------------------------------------------------
 # readdev SAMPLES BUFFER [CHANNEL...]: iio_readdev of the ADC into /run/rd.bin

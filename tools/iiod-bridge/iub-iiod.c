@@ -172,6 +172,9 @@ struct daemon;
  * @out_align: OUT lengths are multiples of this (the link's packet size)
  * @thr: the thread; @running: it was started and not joined yet
  * @stop: set by the main thread: end the thread
+ * @exited: the thread has ended (by itself: its transfers were cancelled)
+ * @conv_port: the opened device's converter port, -1: none (for the
+ *	main thread, which cancels it should the thread not end)
  * @ring: the thread's io_uring
  * @text_fd, @text, @text_h: the text DMABUF, mapped, and its handle
  * @reply_off: where the next reply goes in the text DMABUF
@@ -191,6 +194,8 @@ struct pipe {
 	pthread_t thr;
 	bool running;
 	atomic_bool stop;
+	atomic_bool exited;
+	atomic_int conv_port;
 	struct io_uring ring;
 	int text_fd;
 	uint8_t *text;
@@ -423,8 +428,12 @@ static int reply_bytes(struct pipe *p, const void *data, size_t len, bool line)
 	memcpy(p->text + off, data, len);
 	iub_dmabuf_sync(p->text_fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 	p->reply_off = off + len;
+	/*
+	 * The text DMABUF's parts are reused only once the transfers that
+	 * use them completed: no fences (a CPU write would wait for them)
+	 */
 	return submit_xfer(p, (uint64_t)TAG_IN << 8, p->in_port, p->text_h,
-			   off, len, line ? IUB_XFER_ZLP : 0);
+			   off, len, IUB_XFER_NO_SYNC | (line ? IUB_XFER_ZLP : 0));
 }
 
 /* an integer line, "%li\n" as iiod's print_value() */
@@ -447,7 +456,8 @@ static int recv_out(struct pipe *p, int h, size_t off, size_t len)
 
 	p->out_done = false;
 	ret = submit_xfer(p, (uint64_t)TAG_OUT << 8, p->out_port, h, off,
-			  round_up(len, p->out_align), 0);
+			  round_up(len, p->out_align),
+			  h == p->text_h ? IUB_XFER_NO_SYNC : 0);
 	if (ret < 0)
 		return ret;
 	while (!p->out_done) {
@@ -555,32 +565,40 @@ static int scan_layout(const struct iio_device *dev, struct conv *c)
 	return c->ss ? 0 : -EINVAL;
 }
 
-/* the converter port of @dev: "<its parent device>:" + a channel name */
-static const struct iub_port_info *conv_port(struct daemon *d,
-					     const struct iio_device *dev,
-					     bool output)
+/*
+ * The converter port of @dev: "<its parent device>:" + a channel name,
+ * copied into @out. Returns 0 or -ENODEV.
+ */
+static int conv_port(struct daemon *d, const struct iio_device *dev,
+		     bool output, struct iub_port_info *out)
 {
 	char path[PATH_MAX], real[PATH_MAX], *parent, *slash;
 	unsigned int i;
+	int ret = -ENODEV;
 	size_t len;
 
 	snprintf(path, sizeof(path), "/sys/bus/iio/devices/%s/..",
 		 iio_device_get_id(dev));
 	if (!realpath(path, real))
-		return NULL;
+		return -ENODEV;
 	slash = strrchr(real, '/');
 	parent = slash ? slash + 1 : real;
 	len = strlen(parent);
+	pthread_mutex_lock(&d->lock);
 	get_ports(d);
 	for (i = 0; i < d->nports; i++) {
 		const struct iub_port_info *pi = &d->ports[i];
 
 		if (pi->kind == IUB_PORT_CONVERTER &&
 		    !strncmp(pi->name, parent, len) && pi->name[len] == ':' &&
-		    pi->direction == (output ? IUB_DIR_FROM_MEM : IUB_DIR_TO_MEM))
-			return pi;
+		    pi->direction == (output ? IUB_DIR_FROM_MEM : IUB_DIR_TO_MEM)) {
+			*out = *pi;
+			ret = 0;
+			break;
+		}
 	}
-	return NULL;
+	pthread_mutex_unlock(&d->lock);
+	return ret;
 }
 
 /* --- opened devices ------------------------------------------------------ */
@@ -628,6 +646,7 @@ static void conv_close(struct pipe *p, bool drain)
 		}
 	}
 	port_cmd(d->fd, IUB_IOC_PORT_RELEASE, c->port);
+	atomic_store(&p->conv_port, -1);
 	pthread_mutex_lock(&d->lock);
 	d->conv_owner[c->port] = 0;
 	pthread_mutex_unlock(&d->lock);
@@ -641,7 +660,7 @@ static void conv_close(struct pipe *p, bool drain)
 static int conv_open(struct pipe *p, const struct iiod_req *r)
 {
 	struct daemon *d = p->d;
-	const struct iub_port_info *pi;
+	struct iub_port_info port, *pi = &port;
 	struct iio_device *dev;
 	struct conv *c;
 	unsigned int i;
@@ -680,8 +699,7 @@ static int conv_open(struct pipe *p, const struct iiod_req *r)
 	if (!subset || empty || (c->output && !full) || !r->num ||
 	    (c->cyclic && !c->output))
 		goto free;
-	pi = conv_port(d, dev, c->output);
-	if (!pi) {
+	if (conv_port(d, dev, c->output, pi)) {
 		logmsg("pipe %u: %s (%s) has no converter port in the bridge\n",
 		       p->k, r->dev, iio_device_get_name(dev) ?: "");
 		ret = -ENODEV;
@@ -710,6 +728,7 @@ static int conv_open(struct pipe *p, const struct iiod_req *r)
 		goto free;
 	}
 	p->conv = c;
+	atomic_store(&p->conv_port, (int)c->port);
 	c->nb = c->cyclic ? 1 : nbufs;
 	for (i = 0; i < c->nb; i++) {
 		/* OUT receives whole packets: room for the last one */
@@ -1043,7 +1062,7 @@ static int handle(struct pipe *p, char *line)
 		/* the XML and its "\n", read by the host as len + 1 bytes */
 		return ret < 0 ? ret :
 			submit_xfer(p, (uint64_t)TAG_IN << 8, p->in_port, d->xml_h,
-				    0, d->xml_len + 1, 0);
+				    0, d->xml_len + 1, IUB_XFER_NO_SYNC);
 	case IIOD_TIMEOUT:
 		p->timeout_ms = r.num > UINT_MAX ? UINT_MAX : (unsigned int)r.num;
 		return reply_int(p, 0);
@@ -1112,6 +1131,7 @@ static void *pipe_main(void *arg)
 	conv_close(p, false);
 	while (p->inflight && reap(p, 1000) == 0)
 		;
+	atomic_store(&p->exited, true);
 	return NULL;
 }
 
@@ -1124,23 +1144,29 @@ static int pipe_start(struct daemon *d, unsigned int k)
 
 	if (p->running)
 		return 0;
+	pthread_mutex_lock(&d->lock);
 	get_ports(d);
 	snprintf(name, sizeof(name), "%s:in%u", d->fn, k);
 	in = port_by_name(d, name);
 	snprintf(name, sizeof(name), "%s:out%u", d->fn, k);
 	out = port_by_name(d, name);
+	if (in && out) {
+		p->in_port = in->id;
+		p->out_port = out->id;
+		p->in_max = in->max_transfer;
+		p->out_align = out->align ? out->align : 512;
+	}
+	pthread_mutex_unlock(&d->lock);
 	if (!in || !out)
 		return -ENODEV;
-	p->in_port = in->id;
-	p->out_port = out->id;
-	p->in_max = in->max_transfer;
-	p->out_align = out->align ? out->align : 512;
 	p->inflight = p->in_pending = 0;
 	p->in_err = 0;
 	p->reply_off = TEXT_REPLY;
 	p->conv = NULL;
 	p->timeout_ms = 0;
 	atomic_store(&p->stop, false);
+	atomic_store(&p->exited, false);
+	atomic_store(&p->conv_port, -1);
 	ret = io_uring_queue_init(64, &p->ring, 0);
 	if (ret < 0)
 		return ret;
@@ -1158,7 +1184,9 @@ static int pipe_start(struct daemon *d, unsigned int k)
 static void pipe_stop(struct daemon *d, unsigned int k)
 {
 	struct pipe *p = &d->pipes[k];
+	unsigned int tries = 0;
 	struct timespec ts;
+	int cp;
 
 	if (!p->running)
 		return;
@@ -1166,6 +1194,10 @@ static void pipe_stop(struct daemon *d, unsigned int k)
 	for (;;) {
 		port_cmd(d->fd, IUB_IOC_PORT_CANCEL, p->in_port);
 		port_cmd(d->fd, IUB_IOC_PORT_CANCEL, p->out_port);
+		/* a thread waiting for its converter (a DAC that plays on) */
+		cp = atomic_load(&p->conv_port);
+		if (++tries > 10 && cp >= 0)
+			port_cmd(d->fd, IUB_IOC_PORT_CANCEL, (uint32_t)cp);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 100000000L;
 		if (ts.tv_nsec >= 1000000000L) {
@@ -1314,6 +1346,15 @@ static int on_event(struct daemon *d, int res)
 			logmsg("OPEN_PIPE %u: the function has %u pipes\n", v, d->npipes);
 			break;
 		}
+		/*
+		 * Served already (since the daemon started, or ONLINE): keep
+		 * the thread, whose OUT transfer may hold the host's first
+		 * command by now. Its state is clean: a host that opened
+		 * the pipe before sent RESET_PIPES or CLOSE_PIPE since,
+		 * which ended the thread.
+		 */
+		if (d->pipes[v].running && !atomic_load(&d->pipes[v].exited))
+			break;
 		pipe_stop(d, v);
 		ret = pipe_start(d, v);
 		if (ret < 0)
