@@ -184,6 +184,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (pipe(pfd))
 		return 1;
+	/* a pipe of 1 MiB (the default maximum): fewer wake-ups on both ends */
+	fcntl(pfd[0], F_SETPIPE_SZ, CHUNK);
 	/* iio_readdev's complaints: its last line goes into "error" */
 	errfd = open(ERRFILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	getrusage(RUSAGE_SELF, &self_ru);
