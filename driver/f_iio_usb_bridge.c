@@ -10,6 +10,13 @@
  * enabled and waiting transfers start; when the function is unbound, the
  * ports go away and their transfers end with -ESHUTDOWN.
  *
+ * With protocol "libiio" the function has the shape libiio's USB backend
+ * looks for: interface string "IIO", endpoint pairs IN, OUT, IN, OUT (pair
+ * k is pipe k), and the three vendor requests on ep0 that open, close and
+ * reset pipes. Each request, and the host's configuring and leaving, is an
+ * event that IUB_IOC_PORT_EVENT hands to userspace; a closed pipe's
+ * transfers end (-ECANCELED) before its event is handed on.
+ *
  * Zero copy on every UDC: where the UDC does scatter-gather, a request
  * carries the buffer's scatterlist as already mapped for the UDC's DMA
  * device (sg_was_mapped); where it does not (dummy_hcd and other UDCs
@@ -32,6 +39,15 @@
 #define IUB_USB_MAX_EPS		4	/* per direction */
 #define IUB_USB_NAME_MAX	20	/* of the instance, for port names */
 #define IUB_USB_OUT_ALIGN	1024	/* OUT lengths: whole packets at any speed */
+#define IUB_USB_EVENTS		64	/* queued for IUB_IOC_PORT_EVENT */
+
+/* libiio's ep0 requests (bRequest; bmRequestType 0x41, wLength 0) */
+#define IUB_LIBIIO_RESET_PIPES	0
+#define IUB_LIBIIO_OPEN_PIPE	1
+#define IUB_LIBIIO_CLOSE_PIPE	2
+
+/* An event as IUB_IOC_PORT_EVENT returns it */
+#define IUB_USB_EVENT(code, value)	((u32)(code) << 16 | (u16)(value))
 
 /**
  * struct f_iub_opts - the configfs instance (functions/iio_usb_bridge.NAME)
@@ -42,6 +58,7 @@
  * @in_eps: bulk IN endpoints, 0 to %IUB_USB_MAX_EPS
  * @out_eps: bulk OUT endpoints, 0 to %IUB_USB_MAX_EPS
  * @ss_burst: bMaxBurst of the SuperSpeed endpoint companions, 0 to 15
+ * @libiio: protocol "libiio" rather than "bridge"
  * @name: the instance's name, the prefix of the port names
  */
 struct f_iub_opts {
@@ -51,7 +68,48 @@ struct f_iub_opts {
 	u32 in_eps;
 	u32 out_eps;
 	u32 ss_burst;
+	bool libiio;
 	char name[IUB_USB_NAME_MAX + 1];
+};
+
+struct f_iub;
+
+/**
+ * struct iub_usb_events - the events of one bound function, and who waits
+ * @ref: held by the function while it is bound and by each of its ports
+ *	(waiting requests hold a port)
+ * @lock: protects the fields below; taken in interrupt context (setup())
+ * @dead: the function was unbound: no event comes any more, and waits end
+ *	with -ESHUTDOWN
+ * @raw: events that happened and that @work has not handled yet, oldest
+ *	at @raw_head; @n_raw of them
+ * @raw_head: see @raw
+ * @n_raw: see @raw
+ * @queue: handled events no command has taken yet, oldest at @head
+ * @head: see @queue
+ * @n_queued: see @queue
+ * @lost: events dropped since @queue (or @raw) was full; while nonzero
+ *	new ones are dropped too, until %IUB_EVENT_LOST has been taken
+ * @waiters: &struct iub_event_req.node of the commands waiting, oldest
+ *	first; nonempty only while @queue is empty and nothing is lost
+ * @work: handles @raw in order: ends the transfers of closed pipes, then
+ *	hands the event on. Unbinding flushes it, so @fi is valid in it
+ * @fi: the function
+ */
+struct iub_usb_events {
+	struct kref ref;
+	spinlock_t lock;	/* the fields below */
+	bool dead;
+	u32 raw[IUB_USB_EVENTS];
+	unsigned int raw_head;
+	unsigned int n_raw;
+	u32 queue[IUB_USB_EVENTS];
+	unsigned int head;
+	unsigned int n_queued;
+	unsigned int lost;
+	struct list_head waiters;
+	struct work_struct work;
+	struct f_iub *fi;
 };
 
 /**
@@ -68,9 +126,11 @@ struct f_iub_opts {
  *	under @port.lock, read without it by the completion (which, on some
  *	UDCs, runs inside usb_ep_queue())
  * @idle: woken when @queued drops to zero
+ * @ev: the function's events; held from creation to destruction
  */
 struct iub_usb_port {
 	struct iub_port port;
+	struct iub_usb_events *ev;
 	struct usb_ep *ep;
 	bool online;
 	bool sg;
@@ -88,6 +148,8 @@ struct iub_usb_port {
  * @ss_comp: its companion
  * @ep: the UDC's endpoint
  * @up: the port on it
+ * @in: a bulk IN endpoint
+ * @index: its number among the endpoints of its direction (the pipe)
  */
 struct iub_usb_ep {
 	struct usb_endpoint_descriptor fs;
@@ -96,19 +158,26 @@ struct iub_usb_ep {
 	struct usb_ss_ep_comp_descriptor ss_comp;
 	struct usb_ep *ep;
 	struct iub_usb_port *up;
+	bool in;
+	unsigned int index;
 };
 
 /**
  * struct f_iub - one function, from bind to free
  * @func: the composite function
  * @intf: its interface descriptor
- * @n_eps: endpoints in @eps, IN endpoints first
+ * @libiio: protocol "libiio": @eps are pairs IN, OUT (pipes) and ep0's
+ *	vendor requests are events
+ * @n_eps: endpoints in @eps: IN endpoints first, or pipes
+ * @ev: its events, from bind to unbind
  * @eps: the endpoints
  */
 struct f_iub {
 	struct usb_function func;
 	struct usb_interface_descriptor intf;
+	bool libiio;
 	unsigned int n_eps;
+	struct iub_usb_events *ev;
 	struct iub_usb_ep eps[2 * IUB_USB_MAX_EPS];
 };
 
@@ -154,6 +223,22 @@ static struct usb_gadget_strings *iub_usb_strings_tabs[] = {
 	NULL,
 };
 
+/* libiio's USB backend keeps interfaces whose string is exactly "IIO" */
+static struct usb_string iub_libiio_strings[] = {
+	[0].s = "IIO",
+	{ }
+};
+
+static struct usb_gadget_strings iub_libiio_stringtab = {
+	.language = 0x0409,	/* en-us */
+	.strings = iub_libiio_strings,
+};
+
+static struct usb_gadget_strings *iub_libiio_strings_tabs[] = {
+	&iub_libiio_stringtab,
+	NULL,
+};
+
 static struct f_iub *to_f_iub(struct usb_function *f)
 {
 	return container_of(f, struct f_iub, func);
@@ -162,6 +247,11 @@ static struct f_iub *to_f_iub(struct usb_function *f)
 static struct iub_usb_port *to_usb_port(struct iub_port *port)
 {
 	return container_of(port, struct iub_usb_port, port);
+}
+
+static void iub_usb_events_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct iub_usb_events, ref));
 }
 
 /* ---- transfers ---- */
@@ -405,7 +495,202 @@ static void iub_usb_release(struct iub_xfer *x)
 
 static void iub_usb_destroy(struct iub_port *port)
 {
-	kfree_rcu(to_usb_port(port), port.rcu);
+	struct iub_usb_port *up = to_usb_port(port);
+
+	kref_put(&up->ev->ref, iub_usb_events_free);
+	kfree_rcu(up, port.rcu);
+}
+
+/* ---- events (IUB_IOC_PORT_EVENT) ---- */
+
+/* The oldest event for a command, or -EAGAIN/-ESHUTDOWN. Lock held. */
+static int iub_usb_event_take_locked(struct iub_usb_events *ev)
+{
+	u32 e;
+
+	lockdep_assert_held(&ev->lock);
+	if (ev->n_queued) {
+		e = ev->queue[ev->head];
+		ev->head = (ev->head + 1) % IUB_USB_EVENTS;
+		ev->n_queued--;
+		return e;
+	}
+	if (ev->lost) {
+		e = IUB_USB_EVENT(IUB_EVENT_LOST, min(ev->lost, 0xffffU));
+		ev->lost = 0;
+		return e;
+	}
+	return ev->dead ? -ESHUTDOWN : -EAGAIN;
+}
+
+static int iub_usb_event_take(struct iub_port *port)
+{
+	struct iub_usb_events *ev = to_usb_port(port)->ev;
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&ev->lock, flags);
+	ret = iub_usb_event_take_locked(ev);
+	spin_unlock_irqrestore(&ev->lock, flags);
+	return ret;
+}
+
+static void iub_usb_event_wait(struct iub_port *port, struct iub_event_req *er)
+{
+	struct iub_usb_events *ev = to_usb_port(port)->ev;
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&ev->lock, flags);
+	ret = iub_usb_event_take_locked(ev);
+	if (ret == -EAGAIN)
+		list_add_tail(&er->node, &ev->waiters);
+	spin_unlock_irqrestore(&ev->lock, flags);
+	if (ret != -EAGAIN)
+		iub_event_req_complete(er, ret);
+}
+
+static void iub_usb_event_cancel(struct iub_port *port,
+				 struct iub_event_req *er)
+{
+	struct iub_usb_events *ev = to_usb_port(port)->ev;
+	unsigned long flags;
+	bool waiting;
+
+	spin_lock_irqsave(&ev->lock, flags);
+	waiting = !list_empty(&er->node);
+	list_del_init(&er->node);
+	spin_unlock_irqrestore(&ev->lock, flags);
+	if (waiting)
+		iub_event_req_complete(er, -ECANCELED);
+}
+
+/* Hand a handled event to the oldest waiter, or queue it. */
+static void iub_usb_event_deliver(struct iub_usb_events *ev, u32 e)
+{
+	struct iub_event_req *er;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ev->lock, flags);
+	er = list_first_entry_or_null(&ev->waiters, struct iub_event_req,
+				      node);
+	if (er) {
+		list_del_init(&er->node);
+	} else if (!ev->lost && ev->n_queued < IUB_USB_EVENTS) {
+		ev->queue[(ev->head + ev->n_queued) % IUB_USB_EVENTS] = e;
+		ev->n_queued++;
+	} else {
+		ev->lost++;
+	}
+	spin_unlock_irqrestore(&ev->lock, flags);
+	if (er)
+		iub_event_req_complete(er, e);
+}
+
+/*
+ * Something happened (any context, interrupts off in setup() and set_alt()):
+ * the worker handles it after every earlier event.
+ */
+static void iub_usb_event_raise(struct iub_usb_events *ev, u32 code,
+				u32 value)
+{
+	unsigned long flags;
+	bool queued = false;
+
+	spin_lock_irqsave(&ev->lock, flags);
+	if (ev->dead) {
+		/* unbinding: nobody can take it */
+	} else if (ev->n_raw < IUB_USB_EVENTS) {
+		ev->raw[(ev->raw_head + ev->n_raw) % IUB_USB_EVENTS] =
+			IUB_USB_EVENT(code, value);
+		ev->n_raw++;
+		queued = true;
+	} else {
+		ev->lost++;
+	}
+	spin_unlock_irqrestore(&ev->lock, flags);
+	if (queued)
+		queue_work(system_wq, &ev->work);
+}
+
+/*
+ * A pipe the host closed (or all of them, on reset) drops what was queued
+ * for it: its replies must not reach the host's next user of the pipe.
+ */
+static void iub_usb_end_pipes(struct f_iub *fi, u32 e)
+{
+	u32 code = e >> 16;
+	unsigned int i;
+
+	if (code != IUB_EVENT_CLOSE_PIPE && code != IUB_EVENT_RESET_PIPES)
+		return;
+	for (i = 0; i < fi->n_eps; i++) {
+		if (code == IUB_EVENT_CLOSE_PIPE &&
+		    fi->eps[i].index != (e & 0xffff))
+			continue;
+		iub_xfer_end_port(&fi->eps[i].up->port, -ECANCELED);
+	}
+}
+
+/*
+ * On the system workqueue, not iub_usb_wq: ending a pipe's transfers waits
+ * for the UDC's give-backs, which may need iub_usb_wq (iub_usb_done_work()).
+ */
+static void iub_usb_events_work(struct work_struct *work)
+{
+	struct iub_usb_events *ev = container_of(work, struct iub_usb_events,
+						 work);
+	u32 e;
+
+	for (;;) {
+		spin_lock_irq(&ev->lock);
+		if (!ev->n_raw) {
+			spin_unlock_irq(&ev->lock);
+			return;
+		}
+		e = ev->raw[ev->raw_head];
+		ev->raw_head = (ev->raw_head + 1) % IUB_USB_EVENTS;
+		ev->n_raw--;
+		spin_unlock_irq(&ev->lock);
+
+		iub_usb_end_pipes(ev->fi, e);
+		iub_usb_event_deliver(ev, e);
+	}
+}
+
+static struct iub_usb_events *iub_usb_events_create(struct f_iub *fi)
+{
+	struct iub_usb_events *ev;
+
+	ev = kzalloc(sizeof(*ev), GFP_KERNEL);
+	if (!ev)
+		return NULL;
+	kref_init(&ev->ref);
+	spin_lock_init(&ev->lock);
+	INIT_LIST_HEAD(&ev->waiters);
+	INIT_WORK(&ev->work, iub_usb_events_work);
+	ev->fi = fi;
+	return ev;
+}
+
+/* Unbinding: no more events; commands still waiting end (-ESHUTDOWN). */
+static void iub_usb_events_stop(struct iub_usb_events *ev)
+{
+	struct iub_event_req *er, *tmp;
+	LIST_HEAD(waiters);
+
+	spin_lock_irq(&ev->lock);
+	ev->dead = true;
+	spin_unlock_irq(&ev->lock);
+	flush_work(&ev->work);
+
+	spin_lock_irq(&ev->lock);
+	list_splice_init(&ev->waiters, &waiters);
+	spin_unlock_irq(&ev->lock);
+	list_for_each_entry_safe(er, tmp, &waiters, node) {
+		list_del_init(&er->node);
+		iub_event_req_complete(er, -ESHUTDOWN);
+	}
 }
 
 static const struct iub_port_ops iub_usb_port_ops = {
@@ -417,6 +702,9 @@ static const struct iub_port_ops iub_usb_port_ops = {
 	.finish = iub_usb_finish,
 	.release = iub_usb_release,
 	.destroy = iub_usb_destroy,
+	.event_take = iub_usb_event_take,
+	.event_wait = iub_usb_event_wait,
+	.event_cancel = iub_usb_event_cancel,
 	.start_in_worker = true,
 };
 
@@ -448,9 +736,9 @@ static struct device *iub_usb_dma_dev(struct usb_gadget *gadget)
 }
 
 static int iub_usb_port_create(struct f_iub *fi, struct iub_usb_ep *e,
-			       struct usb_gadget *gadget, const char *inst,
-			       bool in, unsigned int index)
+			       struct usb_gadget *gadget, const char *inst)
 {
+	bool in = e->in;
 	struct iub_usb_port *up;
 	struct iub_port *port;
 	int ret;
@@ -465,7 +753,7 @@ static int iub_usb_port_create(struct f_iub *fi, struct iub_usb_ep *e,
 	init_waitqueue_head(&up->idle);
 
 	snprintf(port->name, sizeof(port->name), "%s:%s%u", inst,
-		 in ? "in" : "out", index);
+		 in ? "in" : "out", e->index);
 	port->kind = IUB_PORT_USB;
 	port->direction = in ? IUB_DIR_FROM_MEM : IUB_DIR_TO_MEM;
 	port->ops = &iub_usb_port_ops;
@@ -475,8 +763,11 @@ static int iub_usb_port_create(struct f_iub *fi, struct iub_usb_ep *e,
 	port->caps = up->sg ? IUB_PORT_F_USB_SG : IUB_PORT_F_USB_CPU;
 	port->present = true;
 
+	up->ev = fi->ev;
+	kref_get(&up->ev->ref);
 	ret = iub_port_add(port);
 	if (ret) {
+		kref_put(&up->ev->ref, iub_usb_events_free);
 		kfree(up);
 		return ret;
 	}
@@ -562,15 +853,68 @@ static int iub_usb_set_alt(struct usb_function *f, unsigned int intf,
 		spin_lock_irqsave(&up->port.lock, flags);
 		up->online = true;
 		up->port.caps |= IUB_PORT_F_ONLINE;
+		/*
+		 * libiio: OUT lengths in packets of this link, since the host
+		 * ends a transfer that fills whole packets without a ZLP
+		 */
+		if (fi->libiio && !fi->eps[i].in)
+			WRITE_ONCE(up->port.align,
+				   usb_endpoint_maxp(fi->eps[i].ep->desc));
 		spin_unlock_irqrestore(&up->port.lock, flags);
 		iub_port_kick(&up->port);	/* waiting transfers start */
 	}
+	iub_usb_event_raise(fi->ev, IUB_EVENT_ONLINE, 0);
 	return 0;
 }
 
 static void iub_usb_disable(struct usb_function *f)
 {
-	iub_usb_disable_eps(to_f_iub(f));
+	struct f_iub *fi = to_f_iub(f);
+
+	iub_usb_disable_eps(fi);
+	iub_usb_event_raise(fi->ev, IUB_EVENT_OFFLINE, 0);
+}
+
+/*
+ * libiio's requests to open, close and reset pipes; acknowledged at once
+ * (the host waits 1 s), handled in order by the events' worker. Atomic
+ * context.
+ */
+static int iub_usb_setup(struct usb_function *f,
+			 const struct usb_ctrlrequest *ctrl)
+{
+	struct usb_composite_dev *cdev = f->config->cdev;
+	struct usb_request *req = cdev->req;
+	struct f_iub *fi = to_f_iub(f);
+	u16 value = le16_to_cpu(ctrl->wValue);
+	u32 code;
+
+	if (!fi->libiio || ctrl->bRequestType !=
+	    (USB_DIR_OUT | USB_TYPE_VENDOR | USB_RECIP_INTERFACE) ||
+	    ctrl->wLength)
+		return -EOPNOTSUPP;
+	switch (ctrl->bRequest) {
+	case IUB_LIBIIO_RESET_PIPES:
+		code = IUB_EVENT_RESET_PIPES;
+		value = 0;
+		break;
+	case IUB_LIBIIO_OPEN_PIPE:
+		code = IUB_EVENT_OPEN_PIPE;
+		break;
+	case IUB_LIBIIO_CLOSE_PIPE:
+		code = IUB_EVENT_CLOSE_PIPE;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (code != IUB_EVENT_RESET_PIPES && value >= fi->n_eps / 2)
+		return -EINVAL;	/* no such pipe: stall */
+	iub_usb_event_raise(fi->ev, code, value);
+
+	/* the status stage: a function answers its own requests */
+	req->length = 0;
+	req->zero = 0;
+	return usb_ep_queue(cdev->gadget->ep0, req, GFP_ATOMIC);
 }
 
 static void iub_usb_init_ep(struct iub_usb_ep *e, bool in, u32 burst)
@@ -609,13 +953,20 @@ static int iub_usb_bind(struct usb_configuration *c, struct usb_function *f)
 
 	mutex_lock(&opts->lock);
 	n_in = opts->in_eps;
+	fi->libiio = opts->libiio;
 	fi->n_eps = opts->in_eps + opts->out_eps;
-	for (i = 0; i < fi->n_eps; i++)
-		iub_usb_init_ep(&fi->eps[i], i < n_in, opts->ss_burst);
+	for (i = 0; i < fi->n_eps; i++) {
+		struct iub_usb_ep *e = &fi->eps[i];
+
+		/* IN endpoints first, or pipes: IN, OUT, IN, OUT */
+		e->in = fi->libiio ? !(i & 1) : i < n_in;
+		e->index = fi->libiio ? i / 2 : e->in ? i : i - n_in;
+		iub_usb_init_ep(e, e->in, opts->ss_burst);
+	}
 	mutex_unlock(&opts->lock);
 
-	us = usb_gstrings_attach(cdev, iub_usb_strings_tabs,
-				 ARRAY_SIZE(iub_usb_strings) - 1);
+	us = usb_gstrings_attach(cdev, fi->libiio ? iub_libiio_strings_tabs :
+				 iub_usb_strings_tabs, 1);
 	if (IS_ERR(us))
 		return PTR_ERR(us);
 	id = usb_interface_id(c, f);
@@ -636,8 +987,7 @@ static int iub_usb_bind(struct usb_configuration *c, struct usb_function *f)
 		e->ep = usb_ep_autoconfig(gadget, &e->fs);
 		if (!e->ep) {
 			dev_err(&gadget->dev, "%s: no endpoint for %s%u\n",
-				f->name, i < n_in ? "in" : "out",
-				i < n_in ? i : i - n_in);
+				f->name, e->in ? "in" : "out", e->index);
 			return -ENODEV;
 		}
 		e->hs.bEndpointAddress = e->fs.bEndpointAddress;
@@ -665,9 +1015,13 @@ static int iub_usb_bind(struct usb_configuration *c, struct usb_function *f)
 	if (ret)
 		return ret;
 
+	fi->ev = iub_usb_events_create(fi);
+	if (!fi->ev) {
+		ret = -ENOMEM;
+		goto err_desc;
+	}
 	for (i = 0; i < fi->n_eps; i++) {
-		ret = iub_usb_port_create(fi, &fi->eps[i], gadget, opts->name,
-					  i < n_in, i < n_in ? i : i - n_in);
+		ret = iub_usb_port_create(fi, &fi->eps[i], gadget, opts->name);
 		if (ret)
 			goto err_ports;
 	}
@@ -676,6 +1030,9 @@ static int iub_usb_bind(struct usb_configuration *c, struct usb_function *f)
 err_ports:
 	while (i--)
 		iub_usb_port_destroy(&fi->eps[i]);
+	kref_put(&fi->ev->ref, iub_usb_events_free);
+	fi->ev = NULL;
+err_desc:
 	usb_free_all_descriptors(f);
 	return ret;
 }
@@ -686,8 +1043,12 @@ static void iub_usb_unbind(struct usb_configuration *c,
 	struct f_iub *fi = to_f_iub(f);
 	unsigned int i;
 
+	/* first: the events' worker uses the ports */
+	iub_usb_events_stop(fi->ev);
 	for (i = 0; i < fi->n_eps; i++)
 		iub_usb_port_destroy(&fi->eps[i]);
+	kref_put(&fi->ev->ref, iub_usb_events_free);
+	fi->ev = NULL;
 	usb_free_all_descriptors(f);
 }
 
@@ -709,7 +1070,9 @@ static struct usb_function *iub_usb_alloc_func(struct usb_function_instance *i)
 	struct f_iub *fi;
 
 	mutex_lock(&opts->lock);
-	if (!opts->in_eps && !opts->out_eps) {
+	/* libiio: pipes, each a pair of endpoints */
+	if ((!opts->in_eps && !opts->out_eps) ||
+	    (opts->libiio && opts->in_eps != opts->out_eps)) {
 		mutex_unlock(&opts->lock);
 		return ERR_PTR(-EINVAL);
 	}
@@ -728,6 +1091,7 @@ static struct usb_function *iub_usb_alloc_func(struct usb_function_instance *i)
 	fi->func.unbind = iub_usb_unbind;
 	fi->func.set_alt = iub_usb_set_alt;
 	fi->func.disable = iub_usb_disable;
+	fi->func.setup = iub_usb_setup;
 	fi->func.free_func = iub_usb_free_func;
 	return &fi->func;
 }
@@ -804,10 +1168,48 @@ IUB_USB_ATTR(in_eps, IUB_USB_MAX_EPS);
 IUB_USB_ATTR(out_eps, IUB_USB_MAX_EPS);
 IUB_USB_ATTR(ss_burst, 15);
 
+static ssize_t f_iub_opts_protocol_show(struct config_item *item, char *page)
+{
+	struct f_iub_opts *opts = to_opts(item);
+	ssize_t ret;
+
+	mutex_lock(&opts->lock);
+	ret = sysfs_emit(page, "%s\n", opts->libiio ? "libiio" : "bridge");
+	mutex_unlock(&opts->lock);
+	return ret;
+}
+
+static ssize_t f_iub_opts_protocol_store(struct config_item *item,
+					 const char *page, size_t len)
+{
+	struct f_iub_opts *opts = to_opts(item);
+	bool libiio;
+	ssize_t ret;
+
+	if (sysfs_streq(page, "libiio"))
+		libiio = true;
+	else if (sysfs_streq(page, "bridge"))
+		libiio = false;
+	else
+		return -EINVAL;
+	mutex_lock(&opts->lock);
+	if (opts->refcnt) {
+		ret = -EBUSY;
+	} else {
+		opts->libiio = libiio;
+		ret = len;
+	}
+	mutex_unlock(&opts->lock);
+	return ret;
+}
+
+CONFIGFS_ATTR(f_iub_opts_, protocol);
+
 static struct configfs_attribute *iub_usb_attrs[] = {
 	&f_iub_opts_attr_in_eps,
 	&f_iub_opts_attr_out_eps,
 	&f_iub_opts_attr_ss_burst,
+	&f_iub_opts_attr_protocol,
 	NULL,
 };
 

@@ -50,7 +50,7 @@ static int iub_cmd_get_features(struct iub_cmd *cmd)
 			    IUB_FEAT_DMABUF | IUB_FEAT_CONVERTER_PORTS |
 			    IUB_FEAT_TRANSFER | IUB_FEAT_CYCLIC |
 			    IUB_FEAT_IMPLICIT_SYNC | IUB_FEAT_USB_PORTS |
-			    IUB_FEAT_ROUTE,
+			    IUB_FEAT_ROUTE | IUB_FEAT_PORT_EVENTS,
 		.max_inflight = iub_max_inflight,
 		.max_buffers = iub_max_buffers,
 		.nr_ports = iub_ports_count(),
@@ -184,6 +184,84 @@ static int iub_cmd_port_cancel(struct iub_cmd *cmd)
 	return iub_port_cancel_cmd(cmd->ctx, c->port);
 }
 
+/**
+ * iub_event_req_complete() - end a waiting IUB_IOC_PORT_EVENT
+ * @er: the request, from &struct iub_port_ops.event_wait
+ * @result: the event (>= 0) or a negative errno
+ *
+ * Any context; for the port's kind, which calls it once per request it
+ * was given: with an event, with -ECANCELED from its event_cancel, or with
+ * -ESHUTDOWN when its function goes away.
+ */
+void iub_event_req_complete(struct iub_event_req *er, int result)
+{
+	iub_req_complete(&er->req, result);
+}
+EXPORT_SYMBOL_GPL(iub_event_req_complete);
+
+static void iub_event_cancel(struct iub_req *req)
+{
+	struct iub_event_req *er = container_of(req, struct iub_event_req,
+						req);
+
+	er->port->ops->event_cancel(er->port, er);
+}
+
+static void iub_event_release(struct iub_req *req)
+{
+	iub_port_put(container_of(req, struct iub_event_req, req)->port);
+}
+
+static const struct iub_req_ops iub_event_ops = {
+	.cancel = iub_event_cancel,
+	.release = iub_event_release,
+};
+
+/*
+ * IUB_IOC_PORT_EVENT: an event queued already is the result at once;
+ * otherwise the command waits for the next one (the port's kind completes
+ * it), or for a cancel.
+ */
+static int iub_cmd_port_event(struct iub_cmd *cmd)
+{
+	const struct iub_port_claim *c = &cmd->arg.claim;
+	struct iub_event_req *er;
+	struct iub_port *port;
+	struct iub_req *req;
+	int ret;
+
+	if (c->flags & ~IUB_EVENT_FLAGS || c->reserved)
+		return -EINVAL;
+	port = iub_port_get_claimed(cmd->ctx, c->port);
+	if (IS_ERR(port))
+		return PTR_ERR(port);
+	ret = -EOPNOTSUPP;
+	if (port->ops->event_take)
+		ret = port->ops->event_take(port);
+	if (ret != -EAGAIN || (c->flags & IUB_EVENT_NOWAIT))
+		goto out_put;
+
+	req = iub_req_alloc(cmd, &iub_event_ops, sizeof(*er));
+	if (IS_ERR(req)) {
+		ret = PTR_ERR(req);
+		goto out_put;
+	}
+	er = container_of(req, struct iub_event_req, req);
+	er->port = port;		/* the request's reference from here */
+	INIT_LIST_HEAD(&er->node);
+	iub_req_commit(cmd, req);
+	/* an event may end it at once: hold it until it is armed */
+	iub_req_get(req);
+	port->ops->event_wait(port, er);
+	iub_req_arm(req);
+	iub_req_put(req);
+	return -EIOCBQUEUED;
+
+out_put:
+	iub_port_put(port);
+	return ret;
+}
+
 static const struct iub_cmd_desc iub_cmds[] = {
 	/* these write the caller's memory or read its file table */
 	[_IOC_NR(IUB_IOC_GET_FEATURES)] = {
@@ -210,6 +288,9 @@ static const struct iub_cmd_desc iub_cmds[] = {
 	},
 	[_IOC_NR(IUB_IOC_TRANSFER)] = { IUB_IOC_TRANSFER, iub_xfer_submit },
 	[_IOC_NR(IUB_IOC_ROUTE)] = { IUB_IOC_ROUTE, iub_route_submit },
+	[_IOC_NR(IUB_IOC_PORT_EVENT)] = {
+		IUB_IOC_PORT_EVENT, iub_cmd_port_event
+	},
 };
 
 /**

@@ -189,6 +189,7 @@ struct iub_fence {
 };
 
 struct iub_xfer;
+struct iub_event_req;
 
 /**
  * struct iub_port_ops - what a kind of port does
@@ -214,6 +215,15 @@ struct iub_xfer;
  *	NULL
  * @release: free what @prepare built; process context
  * @destroy: free the port after its last reference; may be NULL
+ * @event_take: take the oldest event queued for the port's function
+ *	(IUB_IOC_PORT_EVENT): the event (>= 0), -EAGAIN when none is queued,
+ *	or -ESHUTDOWN when the function is gone. Any context. NULL: the port
+ *	has no events (-EOPNOTSUPP)
+ * @event_wait: give a committed event request the next event: at once if
+ *	one is queued (or the function is gone), else when it comes. Any
+ *	context
+ * @event_cancel: end a waiting event request with -ECANCELED, unless an
+ *	event ended it already. Any context
  * @start_in_worker: a transfer that waited for a fence starts from a
  *	worker, never from the fence callback: @start takes locks (a UDC's)
  *	that are not safe under a fence's lock, which may be taken in hard
@@ -228,6 +238,9 @@ struct iub_port_ops {
 	void (*finish)(struct iub_xfer *x);
 	void (*release)(struct iub_xfer *x);
 	void (*destroy)(struct iub_port *port);
+	int (*event_take)(struct iub_port *port);
+	void (*event_wait)(struct iub_port *port, struct iub_event_req *er);
+	void (*event_cancel)(struct iub_port *port, struct iub_event_req *er);
 	bool start_in_worker;
 };
 
@@ -351,7 +364,7 @@ static inline bool iub_map_writable(enum dma_data_direction dir)
  * @nop: for %IUB_IOC_NOP
  * @attach: for %IUB_IOC_BUF_ATTACH
  * @detach: for %IUB_IOC_BUF_DETACH
- * @claim: for %IUB_IOC_PORT_CLAIM, _RELEASE and _CANCEL
+ * @claim: for %IUB_IOC_PORT_CLAIM, _RELEASE, _CANCEL and _EVENT
  * @xfer: for %IUB_IOC_TRANSFER
  * @route: for %IUB_IOC_ROUTE
  * @raw: the block as bytes, at most %IUB_CMD_SIZE_MAX
@@ -452,6 +465,19 @@ struct iub_req {
 	struct iub_req *parent;
 };
 
+/**
+ * struct iub_event_req - an IUB_IOC_PORT_EVENT waiting for its event
+ * @req: the request (first member)
+ * @port: the port it names; held until the request is freed
+ * @node: in the waiters of the port's function, while it waits; owned
+ *	and locked by the port's kind (&struct iub_port_ops.event_wait)
+ */
+struct iub_event_req {
+	struct iub_req req;
+	struct iub_port *port;
+	struct list_head node;
+};
+
 /* states of struct iub_xfer */
 enum iub_xfer_state {
 	IUB_XFER_WAITING,	/* on port->pending, its wait fence not signalled */
@@ -544,6 +570,7 @@ struct iub_cmd_desc {
 /* iub_cmd.c */
 const struct iub_cmd_desc *iub_cmd_lookup(unsigned int op);
 long iub_ioctl(struct file *file, unsigned int op, unsigned long arg);
+void iub_event_req_complete(struct iub_event_req *er, int result);
 
 /* iub_uring.c */
 int iub_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);

@@ -471,6 +471,7 @@ int iub_xfer_end_port(struct iub_port *port, int error)
 	mutex_unlock(&port->cancel_lock);
 	return n;
 }
+EXPORT_SYMBOL_GPL(iub_xfer_end_port);
 
 /**
  * iub_xfer_cancel() - cancel a transfer: end its port's transfers

@@ -39,7 +39,8 @@ for _ in $(seq 50); do
 done
 
 step "device side: iub-iiod --function usb0"
-host "$IIOD" --function usb0 > /run/iiod.log 2>&1 &
+# (env and chroot exec it: $! is the daemon itself)
+env TMPDIR=/run chroot /host "$IIOD" --function usb0 > /run/iiod.log 2>&1 &
 ipid=$!
 sleep 1
 cat /run/iiod.log
@@ -62,7 +63,8 @@ cat /run/rd.err /run/verify.out
 kill -TERM $ipid
 wait $ipid
 irc=$?
-"$BUILD/tools/iub/iub" ports | grep -E "^id|adc.0|usb0:in0"
+# pipe 0 carried the context, pipe 1 the samples
+"$BUILD/tools/iub/iub" ports | grep -E "^id|adc.0|usb0:in[01]"
 rate=$(awk -v b="$BYTES" -v a="$t0" -v z="$t1" 'BEGIN { s = z - a; if (s <= 0) s = 0.01; printf "%.1f", b / 1048576 / s }')
 echo
 echo "demo: iio_readdev -u usb: moved $((BYTES / MiB)) MiB in $(awk -v a="$t0" -v z="$t1" 'BEGIN { printf "%.2f", z - a }') s: $rate MiB/s"

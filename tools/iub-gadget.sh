@@ -4,13 +4,16 @@
 # Create, bind, unbind and remove a USB gadget with the iio_usb_bridge
 # function through configfs (any UDC; POSIX sh, busybox is enough).
 #
-#   iub-gadget.sh create [NAME] [in_eps] [out_eps]  gadget "iub" + function
+#   iub-gadget.sh create [NAME] [in_eps] [out_eps] [protocol]
+#                                                    gadget "iub" + function;
+#                                                    protocol: bridge|libiio
 #   iub-gadget.sh bind [UDC]                         default: first UDC
 #   iub-gadget.sh unbind
 #   iub-gadget.sh remove                             unbind and delete it all
 #
 # Vendor/product 0x1d6b:0x0104 (Linux Foundation, multifunction composite
-# gadget); the host finds our interface by its string "iio-usb-bridge".
+# gadget); the host finds our interface by its string "iio-usb-bridge", or
+# "IIO" with protocol libiio (pipes: in_eps must equal out_eps).
 set -e
 CFS=/sys/kernel/config
 G=$CFS/usb_gadget/iub
@@ -26,7 +29,7 @@ setup_configfs() {
 }
 
 create() {
-	name=${1:-usb0} in=${2:-1} out=${3:-1}
+	name=${1:-usb0} in=${2:-1} out=${3:-1} protocol=${4:-bridge}
 	setup_configfs
 	mkdir -p "$G"
 	echo 0x1d6b > "$G/idVendor"
@@ -42,6 +45,7 @@ create() {
 	mkdir "$G/functions/iio_usb_bridge.$name"
 	echo "$in" > "$G/functions/iio_usb_bridge.$name/in_eps"
 	echo "$out" > "$G/functions/iio_usb_bridge.$name/out_eps"
+	echo "$protocol" > "$G/functions/iio_usb_bridge.$name/protocol"
 	ln -s "$G/functions/iio_usb_bridge.$name" "$G/configs/c.1/"
 }
 

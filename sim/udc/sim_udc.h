@@ -221,6 +221,27 @@ struct iub_sim_udc_req {
 	bool bad;
 };
 
+/* debugfs "inject": at most this many bytes per host transfer */
+#define IUB_SIM_UDC_INJECT_MAX	(1024 * 1024)
+/* debugfs "capture": room for the captured IN transfers */
+#define IUB_SIM_UDC_CAPTURE_BUF	(1024 * 1024)
+
+/**
+ * struct iub_sim_udc_hxfer - a bulk OUT transfer the scripted host sends
+ * @node: in &iub_sim_udc_ep.script
+ * @len: its bytes; a length that is not a multiple of the packet size
+ *	ends with a short packet (the device's request ends there), one that
+ *	is goes on into the host's next transfer, as libiio's does
+ * @pos: bytes sent so far
+ * @data: the bytes
+ */
+struct iub_sim_udc_hxfer {
+	struct list_head node;
+	unsigned int len;
+	unsigned int pos;
+	u8 data[];
+};
+
 /**
  * struct iub_sim_udc_ep - one endpoint
  * @ep: the gadget API's endpoint
@@ -263,6 +284,16 @@ struct iub_sim_udc_req {
  *	ended requests are given back in order even when @giveback_delay
  *	changes
  * @retire_done: requests on @retire that ended (not dequeued ones)
+ * @script: OUT: host transfers written to debugfs "inject", oldest first
+ * @scripted: OUT: something was injected: the host sends only @script
+ *	(nothing while it is empty), no stream
+ * @capture_n: IN: the next this many requests are captured into @cap_buf
+ *	rather than verified
+ * @cap_buf: IN: captured requests, each a record of a native u32 length
+ *	and the bytes, oldest first; allocated by the first "capture" write
+ * @cap_len: bytes used in @cap_buf
+ * @cap_rec: offset of the record of the request moving now, or -1; the
+ *	records before it are complete
  * @stats: counters
  * @work: the data mover; runs on &iub_sim_udc.wq
  * @timer: pacing: queues @work when the next step is due
@@ -298,6 +329,12 @@ struct iub_sim_udc_ep {
 	ktime_t dequeue_delay;
 	ktime_t last_deadline;
 	unsigned int retire_done;
+	struct list_head script;
+	bool scripted;
+	unsigned int capture_n;
+	u8 *cap_buf;
+	unsigned int cap_len;
+	int cap_rec;
 	struct iub_sim_udc_stats stats;
 	struct work_struct work;
 	struct hrtimer timer;
@@ -355,9 +392,14 @@ struct iub_sim_udc_ctrl {
  * @product: idProduct the host read; udc lock
  * @interfaces: interfaces of the configuration the host read; udc lock
  * @endpoints: endpoint descriptors in that configuration; udc lock
+ * @request: debugfs: a control request without data stage for the host
+ *	to send once configured (bmRequestType << 40 | bRequest << 32 |
+ *	wValue << 16 | wIndex), 0 when none is waiting; udc lock
+ * @request_result: what @request got: 0, -EPIPE (stalled), -ENOTCONN
+ *	(not configured), -ETIMEDOUT or -ESHUTDOWN; udc lock
  * @host_work: the simulated host: enumerates or disconnects as @pullup,
- *	@want_host and @connected say; the only caller of the driver's
- *	setup() and (for a debugfs disconnect) disconnect()
+ *	@want_host and @connected say, then sends @request; the only caller
+ *	of the driver's setup() and (for a debugfs disconnect) disconnect()
  * @ep0_wait: woken when ep0 completes a stage or @abort is set
  * @ctrl: the control transfer in progress
  * @max_speed: highest speed (module parameter); constant
@@ -388,6 +430,8 @@ struct iub_sim_udc {
 	u16 product;
 	unsigned int interfaces;
 	unsigned int endpoints;
+	u64 request;
+	int request_result;
 
 	struct work_struct host_work;
 	wait_queue_head_t ep0_wait;
@@ -419,12 +463,15 @@ void iub_sim_udc_ep_shutdown(struct iub_sim_udc_ep *ep);
 void iub_sim_udc_ep_nuke(struct iub_sim_udc_ep *ep, int status);
 void iub_sim_udc_ep_kick(struct iub_sim_udc_ep *ep);
 void iub_sim_udc_ep_reset_stream_locked(struct iub_sim_udc_ep *ep);
+int iub_sim_udc_ep_inject(struct iub_sim_udc_ep *ep,
+			  struct iub_sim_udc_hxfer *hx);
 void iub_sim_udc_ep_pace_reset_locked(struct iub_sim_udc_ep *ep);
 void iub_sim_udc_quiesce(struct iub_sim_udc *udc);
 unsigned int iub_sim_udc_ep_owned_locked(struct iub_sim_udc_ep *ep);
 
 /* sim_udc_core.c */
 void iub_sim_udc_set_host(struct iub_sim_udc *udc, bool present);
+int iub_sim_udc_host_request(struct iub_sim_udc *udc, u64 request);
 
 /* sim_udc_debugfs.c */
 void iub_sim_udc_debugfs_init(struct iub_sim_udc *udc);

@@ -317,8 +317,10 @@ static void iub_sim_udc_host_work(struct work_struct *work)
 {
 	struct iub_sim_udc *udc = container_of(work, struct iub_sim_udc,
 					       host_work);
-	bool attach, connected, want;
+	bool attach, connected, want, configured;
 	unsigned long flags;
+	u64 request;
+	int ret;
 
 	spin_lock_irqsave(&udc->lock, flags);
 	want = udc->want_host;
@@ -331,6 +333,55 @@ static void iub_sim_udc_host_work(struct work_struct *work)
 		iub_sim_udc_unplug(udc);
 	else if (!connected && attach)
 		iub_sim_udc_enumerate(udc);
+
+	spin_lock_irqsave(&udc->lock, flags);
+	request = udc->request;
+	configured = udc->configured && !udc->abort;
+	spin_unlock_irqrestore(&udc->lock, flags);
+	if (!request)
+		return;
+	ret = -ENOTCONN;
+	if (configured)
+		ret = iub_sim_udc_control(udc, request >> 40, request >> 32,
+					  request >> 16, request, 0);
+	spin_lock_irqsave(&udc->lock, flags);
+	udc->request = 0;
+	udc->request_result = ret < 0 ? ret : 0;
+	spin_unlock_irqrestore(&udc->lock, flags);
+}
+
+/**
+ * iub_sim_udc_host_request() - the host sends one control request
+ * @udc: controller
+ * @request: bmRequestType << 40 | bRequest << 32 | wValue << 16 | wIndex;
+ *	no data stage (wLength 0), so bmRequestType must say host-to-device
+ *
+ * Context: process, may sleep; returns once the request went through.
+ *
+ * Return: 0 (the driver acknowledged it), -EPIPE (it stalled), -ENOTCONN
+ * (the host has not configured the device), -ETIMEDOUT, -ESHUTDOWN,
+ * -EINVAL for a bad @request, -EBUSY while another one waits.
+ */
+int iub_sim_udc_host_request(struct iub_sim_udc *udc, u64 request)
+{
+	int ret;
+
+	if (!request || request >> 48 || (request >> 40) & USB_DIR_IN)
+		return -EINVAL;
+	spin_lock_irq(&udc->lock);
+	if (udc->request) {
+		spin_unlock_irq(&udc->lock);
+		return -EBUSY;
+	}
+	udc->request = request;
+	spin_unlock_irq(&udc->lock);
+	queue_work(udc->wq, &udc->host_work);
+	flush_work(&udc->host_work);
+	spin_lock_irq(&udc->lock);
+	ret = udc->request ? -ESHUTDOWN : udc->request_result;
+	udc->request = 0;
+	spin_unlock_irq(&udc->lock);
+	return ret;
 }
 
 /*

@@ -7,6 +7,7 @@
  *   /sys/kernel/debug/iub-sim-udc/disconnect   write: the host goes away
  *   /sys/kernel/debug/iub-sim-udc/connect      write: the host comes back
  *   /sys/kernel/debug/iub-sim-udc/misuse       gadget API violations caught
+ *   /sys/kernel/debug/iub-sim-udc/control      write: a control request
  *   /sys/kernel/debug/iub-sim-udc/ep<N>{in,out}/  see enum iub_sim_udc_dbg_id
  *
  * A real controller has none of this: the host is a machine at the other
@@ -16,6 +17,8 @@
 #include <linux/ktime.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "sim_udc.h"
 
@@ -356,6 +359,13 @@ static int iub_sim_udc_connect_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(iub_sim_udc_connect_fops, NULL,
 			 iub_sim_udc_connect_set, "%llu\n");
 
+static int iub_sim_udc_control_set(void *data, u64 val)
+{
+	return iub_sim_udc_host_request(data, val);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(iub_sim_udc_control_fops, NULL,
+			 iub_sim_udc_control_set, "%llu\n");
+
 static int iub_sim_udc_misuse_get(void *data, u64 *val)
 {
 	struct iub_sim_udc *udc = data;
@@ -365,6 +375,121 @@ static int iub_sim_udc_misuse_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(iub_sim_udc_misuse_fops, iub_sim_udc_misuse_get, NULL,
 			 "%llu\n");
+
+/* OUT "inject": each write is one bulk OUT transfer of the host. */
+static ssize_t iub_sim_udc_inject_write(struct file *file,
+					const char __user *buf, size_t count,
+					loff_t *ppos)
+{
+	struct iub_sim_udc_ep *ep = file->private_data;
+	struct iub_sim_udc_hxfer *hx;
+	int ret;
+
+	if (!count || count > IUB_SIM_UDC_INJECT_MAX)
+		return -EINVAL;
+	hx = kmalloc(struct_size(hx, data, count), GFP_KERNEL);
+	if (!hx)
+		return -ENOMEM;
+	if (copy_from_user(hx->data, buf, count)) {
+		kfree(hx);
+		return -EFAULT;
+	}
+	hx->len = count;
+	hx->pos = 0;
+	ret = iub_sim_udc_ep_inject(ep, hx);
+	return ret ? ret : count;
+}
+
+static const struct file_operations iub_sim_udc_inject_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = iub_sim_udc_inject_write,
+};
+
+/* IN "capture", write N: capture the next N requests the host reads. */
+static ssize_t iub_sim_udc_capture_write(struct file *file,
+					 const char __user *buf, size_t count,
+					 loff_t *ppos)
+{
+	struct iub_sim_udc_ep *ep = file->private_data;
+	unsigned int n;
+	u8 *mem = NULL;
+	int ret;
+
+	ret = kstrtouint_from_user(buf, count, 0, &n);
+	if (ret)
+		return ret;
+	if (!READ_ONCE(ep->cap_buf)) {
+		mem = vmalloc(IUB_SIM_UDC_CAPTURE_BUF);
+		if (!mem)
+			return -ENOMEM;
+	}
+	spin_lock_irq(&ep->lock);
+	if (!ep->cap_buf) {
+		ep->cap_buf = mem;
+		mem = NULL;
+	}
+	ep->capture_n = n;
+	spin_unlock_irq(&ep->lock);
+	vfree(mem);
+	iub_sim_udc_ep_kick(ep);
+	return count;
+}
+
+/* The first complete record's length, or -EAGAIN. Lock held. */
+static int iub_sim_udc_capture_first(struct iub_sim_udc_ep *ep)
+	__must_hold(&ep->lock)
+{
+	if (!ep->cap_len || !ep->cap_rec)
+		return -EAGAIN;
+	return *(u32 *)ep->cap_buf;
+}
+
+/* IN "capture", read: the oldest captured request, whole, and forget it. */
+static ssize_t iub_sim_udc_capture_read(struct file *file, char __user *buf,
+					size_t count, loff_t *ppos)
+{
+	struct iub_sim_udc_ep *ep = file->private_data;
+	unsigned int rec;
+	u8 *mem;
+	int len;
+
+	spin_lock_irq(&ep->lock);
+	len = ep->cap_buf ? iub_sim_udc_capture_first(ep) : -EAGAIN;
+	spin_unlock_irq(&ep->lock);
+	if (len < 0)
+		return len;
+	if (count < len)
+		return -EMSGSIZE;
+	mem = kvmalloc(len ? len : 1, GFP_KERNEL);
+	if (!mem)
+		return -ENOMEM;
+	spin_lock_irq(&ep->lock);
+	if (iub_sim_udc_capture_first(ep) != len) {	/* reset meanwhile */
+		spin_unlock_irq(&ep->lock);
+		kvfree(mem);
+		return -EAGAIN;
+	}
+	rec = sizeof(u32) + len;
+	memcpy(mem, ep->cap_buf + sizeof(u32), len);
+	memmove(ep->cap_buf, ep->cap_buf + rec, ep->cap_len - rec);
+	ep->cap_len -= rec;
+	if (ep->cap_rec > 0)
+		ep->cap_rec -= rec;
+	spin_unlock_irq(&ep->lock);
+	iub_sim_udc_ep_kick(ep);	/* room for a capture that waits */
+	if (copy_to_user(buf, mem, len))
+		len = -EFAULT;
+	kvfree(mem);
+	return len;
+}
+
+static const struct file_operations iub_sim_udc_capture_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = iub_sim_udc_capture_read,
+	.write = iub_sim_udc_capture_write,
+};
 
 static void iub_sim_udc_debugfs_ep(struct iub_sim_udc_ep *ep,
 				   struct dentry *root)
@@ -387,6 +512,12 @@ static void iub_sim_udc_debugfs_ep(struct iub_sim_udc_ep *ep,
 	}
 	debugfs_create_file("info", 0400, ep->dbg_dir, ep,
 			    &iub_sim_udc_ep_info_fops);
+	if (ep->is_in)
+		debugfs_create_file("capture", 0600, ep->dbg_dir, ep,
+				    &iub_sim_udc_capture_fops);
+	else
+		debugfs_create_file("inject", 0200, ep->dbg_dir, ep,
+				    &iub_sim_udc_inject_fops);
 }
 
 /**
@@ -408,6 +539,8 @@ void iub_sim_udc_debugfs_init(struct iub_sim_udc *udc)
 				   &iub_sim_udc_connect_fops);
 	debugfs_create_file_unsafe("misuse", 0400, udc->dbg_root, udc,
 				   &iub_sim_udc_misuse_fops);
+	debugfs_create_file_unsafe("control", 0200, udc->dbg_root, udc,
+				   &iub_sim_udc_control_fops);
 	for (i = 1; i < IUB_SIM_UDC_NUM_EPS; i++)
 		iub_sim_udc_debugfs_ep(&udc->ep[i], udc->dbg_root);
 }

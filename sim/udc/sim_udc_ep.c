@@ -33,6 +33,7 @@
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include "../sim_compat.h"
 #include "sim_udc.h"
@@ -67,6 +68,17 @@ void iub_sim_udc_ep_pace_reset_locked(struct iub_sim_udc_ep *ep)
 	ep->pace_credit = 0;
 }
 
+static void iub_sim_udc_script_free_locked(struct iub_sim_udc_ep *ep)
+	__must_hold(&ep->lock)
+{
+	struct iub_sim_udc_hxfer *hx, *tmp;
+
+	list_for_each_entry_safe(hx, tmp, &ep->script, node) {
+		list_del(&hx->node);
+		kfree(hx);
+	}
+}
+
 /**
  * iub_sim_udc_ep_reset_stream_locked() - stream state back to the start
  * @ep: endpoint, its lock held
@@ -82,6 +94,37 @@ void iub_sim_udc_ep_reset_stream_locked(struct iub_sim_udc_ep *ep)
 	ep->carry_len = 0;
 	ep->position = 0;
 	iub_sim_udc_ep_pace_reset_locked(ep);
+	iub_sim_udc_script_free_locked(ep);
+	ep->scripted = false;
+	ep->capture_n = 0;
+	ep->cap_len = 0;
+	ep->cap_rec = -1;
+}
+
+/**
+ * iub_sim_udc_ep_inject() - the scripted host sends a bulk OUT transfer
+ * @ep: an OUT endpoint
+ * @hx: the transfer, kmalloc'ed; the endpoint owns it from here
+ *
+ * From now on the host sends only what is injected. Context: any.
+ *
+ * Return: 0, or -EINVAL for an IN endpoint (@hx is freed).
+ */
+int iub_sim_udc_ep_inject(struct iub_sim_udc_ep *ep,
+			  struct iub_sim_udc_hxfer *hx)
+{
+	unsigned long flags;
+
+	if (ep->is_in || !hx->len) {
+		kfree(hx);
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&ep->lock, flags);
+	list_add_tail(&hx->node, &ep->script);
+	ep->scripted = true;
+	spin_unlock_irqrestore(&ep->lock, flags);
+	iub_sim_udc_ep_kick(ep);
+	return 0;
 }
 
 /* ---- the gadget API's rules ---------------------------------------------- */
@@ -348,6 +391,7 @@ static void iub_sim_udc_end_req(struct iub_sim_udc_ep *ep,
 {
 	ktime_t t;
 
+	ep->cap_rec = -1;	/* the request's record is complete */
 	if (!ep->giveback_delay && !ep->retire_done) {
 		iub_sim_udc_done(ep, sreq, status);
 		return;
@@ -486,6 +530,13 @@ static void iub_sim_udc_consume(struct iub_sim_udc_ep *ep, const u8 *p,
 {
 	unsigned int take, words;
 
+	if (ep->cap_rec >= 0) {
+		/* room for the whole request was there when it started */
+		memcpy(ep->cap_buf + ep->cap_len, p, n);
+		ep->cap_len += n;
+		*(u32 *)(ep->cap_buf + ep->cap_rec) += n;
+		return;
+	}
 	if (!ep->verify)
 		return;
 	/* a word split across segments or requests */
@@ -522,6 +573,20 @@ static void iub_sim_udc_produce(struct iub_sim_udc_ep *ep, u8 *p,
 	unsigned int off, take, words;
 	const unsigned int ws = IUB_SIM_STREAM_WORD_SIZE;
 
+	if (ep->scripted) {
+		/* within the first host transfer (see iub_sim_udc_ep_work()) */
+		struct iub_sim_udc_hxfer *hx =
+			list_first_entry(&ep->script, struct iub_sim_udc_hxfer,
+					 node);
+
+		memcpy(p, hx->data + hx->pos, n);
+		hx->pos += n;
+		if (hx->pos == hx->len) {
+			list_del(&hx->node);
+			kfree(hx);
+		}
+		return;
+	}
 	if (!ep->fill)
 		return;
 	off = pos % ws;
@@ -668,6 +733,13 @@ static void iub_sim_udc_start_req(struct iub_sim_udc_ep *ep,
 {
 	sreq->started = true;
 	sreq->xfer_len = sreq->req.length;
+	ep->cap_rec = -1;	/* a dequeued request's record ends there */
+	if (ep->is_in && ep->capture_n) {
+		ep->capture_n--;
+		ep->cap_rec = ep->cap_len;
+		*(u32 *)(ep->cap_buf + ep->cap_len) = 0;
+		ep->cap_len += sizeof(u32);
+	}
 	if (!ep->is_in && ep->short_next >= 0) {
 		/* the host ends this transfer with a short packet */
 		sreq->xfer_len = min_t(u64, ep->short_next, sreq->req.length);
@@ -725,6 +797,16 @@ static void iub_sim_udc_ep_work(struct work_struct *work)
 						struct iub_sim_udc_req, queue);
 		if (!sreq)
 			break;
+		/* a capture waits for room for the whole request */
+		if (!sreq->started && ep->is_in && ep->capture_n &&
+		    ep->cap_len + sizeof(u32) + sreq->req.length >
+		    IUB_SIM_UDC_CAPTURE_BUF) {
+			if (sreq->req.length + sizeof(u32) <=
+			    IUB_SIM_UDC_CAPTURE_BUF)
+				break;	/* the reader kicks us */
+			iub_sim_udc_end_req(ep, sreq, -EOVERFLOW);
+			continue;
+		}
 		if (!sreq->started) {
 			/* the driver must not have touched it since queueing */
 			if (!iub_sim_udc_check_req(ep, sreq, "at start")) {
@@ -734,10 +816,26 @@ static void iub_sim_udc_ep_work(struct work_struct *work)
 			iub_sim_udc_start_req(ep, sreq);
 		}
 		left = sreq->xfer_len - sreq->req.actual;
+		if (left && !ep->is_in && ep->scripted) {
+			struct iub_sim_udc_hxfer *hx;
+
+			hx = list_first_entry_or_null(&ep->script,
+						      struct iub_sim_udc_hxfer,
+						      node);
+			if (!hx)
+				break;	/* the host sends nothing: inject kicks */
+			if (left >= hx->len - hx->pos) {
+				left = hx->len - hx->pos;
+				/* a short packet ends the request with it */
+				if (hx->len % ep->ep.maxpacket)
+					sreq->xfer_len = sreq->req.actual + left;
+			}
+		}
 		if (left) {
 			budget = iub_sim_udc_budget(ep, left);
 			if (!budget)
 				break;	/* the timer brings us back */
+			budget = min_t(u64, budget, left);
 			ret = iub_sim_udc_move(ep, sreq,
 					       min_t(u64, budget,
 						     IUB_SIM_UDC_CHUNK));
@@ -999,6 +1097,8 @@ static int iub_sim_udc_dequeue(struct usb_ep *_ep, struct usb_request *req)
 			break;
 		}
 	}
+	if (found && found->started)
+		ep->cap_rec = -1;	/* its record ends with what it moved */
 	if (found && ep->dequeue_delay) {
 		t = ktime_add(ktime_get(), ep->dequeue_delay);
 		iub_sim_udc_retire_locked(ep, found, IUB_SIM_UDC_REQ_DEQUEUED,
@@ -1114,6 +1214,8 @@ void iub_sim_udc_ep_init(struct iub_sim_udc *udc, unsigned int i, u64 rate)
 	ep->rate = rate;
 	ep->seed = iub_sim_stream_default_seed(ep->num);
 	ep->short_next = -1;
+	INIT_LIST_HEAD(&ep->script);
+	ep->cap_rec = -1;
 	iub_sim_stream_check_init(&ep->check);
 	iub_sim_hrtimer_setup(&ep->timer, iub_sim_udc_timer, CLOCK_MONOTONIC,
 			      HRTIMER_MODE_REL);
@@ -1176,6 +1278,11 @@ void iub_sim_udc_ep_shutdown(struct iub_sim_udc_ep *ep)
 	hrtimer_cancel(&ep->retire_timer);
 	cancel_work_sync(&ep->work);
 	iub_sim_udc_ep_nuke(ep, -ESHUTDOWN);
+	spin_lock_irqsave(&ep->lock, flags);
+	iub_sim_udc_script_free_locked(ep);
+	spin_unlock_irqrestore(&ep->lock, flags);
+	vfree(ep->cap_buf);
+	ep->cap_buf = NULL;
 }
 
 /**

@@ -86,8 +86,8 @@ for e in "${doc_errnos[@]}"; do
 	[ -n "${is_errno[$e]:-}" ] || continue
 	n_errnos=$((n_errnos + 1))
 	[ -n "${errno_elsewhere[$e]:-}" ] && continue
-	git grep -qE -- "-$e\\b" -- driver uapi ||
-		bad "$e ($(grep -lw -- "$e" "${book[@]}" | tr '\n' ' ' | sed 's/ $//')) is returned nowhere in driver/ or uapi/"
+	git grep -qE -- "-$e\\b" -- driver uapi sim ||
+		bad "$e ($(grep -lw -- "$e" "${book[@]}" | tr '\n' ' ' | sed 's/ $//')) is returned nowhere in driver/, sim/ or uapi/"
 done
 for e in "${!errno_elsewhere[@]}"; do
 	grep -qw -- "$e" "${book[@]}" ||

@@ -13,9 +13,13 @@ HOSTBIN=${IUB_GUEST_HOSTBIN:-}
 IIOD_PIPES=3
 IIOD_LOG=/tmp/iiod.log
 
-# host CMD...: a program of the host's root, with a writable TMPDIR
+# host CMD...: a program of the host's root, with a writable TMPDIR;
+# hbounded CMD...: the same, ended after STEP_S seconds (usb-lib.sh)
 host() {
 	TMPDIR=/run chroot /host "$@"
+}
+hbounded() {
+	bounded env TMPDIR=/run chroot /host "$@"
 }
 
 # iio_id PLATFORM_DEVICE: the IIO device id (iio:deviceN) of a converter
@@ -50,7 +54,8 @@ iiod_gadget_up() {
 
 # iiod_start [OPTIONS]: the daemon, in the background (iiod_pid)
 iiod_start() {
-	host "$IIOD" --function usb0 "$@" >> $IIOD_LOG 2>&1 &
+	# (env and chroot exec it: $! is the daemon itself)
+	env TMPDIR=/run chroot /host "$IIOD" --function usb0 "$@" >> $IIOD_LOG 2>&1 &
 	iiod_pid=$!
 	# it serves the pipes once it has claimed them
 	for _ in $(seq 100); do

@@ -34,14 +34,15 @@ dac=$(iio_id iub-sim-dac.0) || fail "no IIO device for iub-sim-dac.0"
 echo "# ADC iub-sim-adc.0 is $adc, DAC iub-sim-dac.0 is $dac"
 
 # --- discovery ---------------------------------------------------------------
-bounded host "${HOSTBIN}iio_info" -S usb > /tmp/scan.txt 2>&1 ||
-	{ cat /tmp/scan.txt; fail "iio_info -S usb"; }
+# (0.24's iio_info -S lists the contexts and exits with status 1: it made
+# none; the list is the verdict)
+hbounded "${HOSTBIN}iio_info" -S usb > /tmp/scan.txt 2>&1
 sed 's/^/# /' /tmp/scan.txt
 uri=$(sed -n 's/.*\[\(usb:[0-9]*\.[0-9]*\.[0-9]*\)\].*/\1/p' /tmp/scan.txt | head -n 1)
 [ -n "$uri" ] || fail "iio_info -S usb found no usb: context"
 echo "ok - iio_info -S usb finds $uri"
 
-bounded host "${HOSTBIN}iio_info" -u usb: > /tmp/info.txt 2>&1 ||
+hbounded "${HOSTBIN}iio_info" -u usb: > /tmp/info.txt 2>&1 ||
 	{ cat /tmp/info.txt; fail "iio_info -u usb:"; }
 # "iio:deviceN: NAME (buffer capable)", then "voltage0:  (input, index: 0, format: le:U32/32>>0)"
 check_dev() {
@@ -72,9 +73,11 @@ echo "ok - iio_info read $n_usb attribute values over USB, as many as locally ($
 readdev() {
 	_n=$1 _b=$2
 	shift 2
-	bounded host "${HOSTBIN}iio_readdev" -u usb: -b "$_b" -s "$_n" "$adc" "$@" \
-		> /run/rd.bin 2> /tmp/rd.err ||
-		{ cat /tmp/rd.err; return 1; }
+	hbounded "${HOSTBIN}iio_readdev" -u usb: -b "$_b" -s "$_n" "$adc" "$@" \
+		> /run/rd.bin 2> /tmp/rd.err
+	_rc=$?
+	sed 's/^/# iio_readdev: /' /tmp/rd.err
+	return $_rc
 }
 # 1 Mi scans of two 32-bit channels (8 MiB), 64 Ki scans per buffer
 readdev 1048576 65536 || fail "iio_readdev of 8 MiB"
@@ -104,7 +107,7 @@ echo "ok - 256 READBUFs of 256 scans, verified"
 host python3 -c 'import sys, array; a = array.array("I", range(1 << 20)); sys.stdout.buffer.write(a.tobytes())' \
 	> /run/dac.bin || fail "python3 made no stream"
 echo 0 > "/sys/bus/iio/devices/$dac/sim_seed"
-bounded host "${HOSTBIN}iio_writedev" -u usb: -b 65536 -s 524288 "$dac" \
+hbounded "${HOSTBIN}iio_writedev" -u usb: -b 65536 -s 524288 "$dac" \
 	< /run/dac.bin > /tmp/wr.out 2>&1 || { cat /tmp/wr.out; fail "iio_writedev"; }
 b=$(cat "/sys/bus/iio/devices/$dac/sim_bytes")
 m=$(cat "/sys/bus/iio/devices/$dac/sim_mismatches")
@@ -113,21 +116,36 @@ m=$(cat "/sys/bus/iio/devices/$dac/sim_mismatches")
 echo "ok - iio_writedev -u usb: 4 MiB into the DAC, which verified every word"
 
 # --- host Ctrl-C mid-stream ---------------------------------------------------
-host "${HOSTBIN}iio_readdev" -u usb: -b 16384 "$adc" > /dev/null 2> /tmp/rd.err &
-rpid=$!
-sleep 3
-kill -0 $rpid 2>/dev/null || { cat /tmp/rd.err; fail "the endless iio_readdev ended by itself"; }
-kill -INT $rpid
-t0=$(date +%s)
-while kill -0 $rpid 2>/dev/null; do
-	[ $(($(date +%s) - t0)) -lt 10 ] || { kill -KILL $rpid; fail "iio_readdev ignored SIGINT for 10 s"; }
-	sleep 0.2
+# stale_in1: nothing is left queued on pipe 1's IN endpoint once the host
+# closed the pipe (read with a libusb reader for a second)
+stale_in1() {
+	rm -f /run/stale.bin
+	host "$RECV" --name IIO --in-ep 1 --no-verify --seconds 1 --queue 1 \
+		--size 1024 --output /run/stale.bin > /tmp/stale.txt 2>&1
+	[ ! -s /run/stale.bin ] && return 0
+	cat /tmp/stale.txt
+	hexdump -C /run/stale.bin | head -n 4
+	return 1
+}
+for wait_s in 3 1 2; do
+	# (env and chroot exec it: $! is iio_readdev itself)
+	env TMPDIR=/run chroot /host "${HOSTBIN}iio_readdev" -u usb: -b 16384 "$adc" > /dev/null 2> /tmp/rd.err &
+	rpid=$!
+	sleep $wait_s
+	kill -0 $rpid 2>/dev/null || { cat /tmp/rd.err; fail "the endless iio_readdev ended by itself"; }
+	kill -INT $rpid
+	t0=$(date +%s)
+	while kill -0 $rpid 2>/dev/null; do
+		[ $(($(date +%s) - t0)) -lt 10 ] || { kill -KILL $rpid; fail "iio_readdev ignored SIGINT for 10 s"; }
+		sleep 0.2
+	done
+	wait $rpid
+	iiod_alive || fail "iub-iiod died with the host's Ctrl-C"
+	stale_in1 || fail "data left on pipe 1 after the host's Ctrl-C (${wait_s} s in)"
+	readdev 131072 16384 || fail "iio_readdev after a Ctrl-C"
+	"$VERIFY" --verify-stdin 1048576 < /run/rd.bin > /tmp/v.txt || { cat /tmp/v.txt; fail "stream after Ctrl-C"; }
+	echo "ok - host Ctrl-C ${wait_s} s into a stream, nothing left on the pipe, then a new iio_readdev verifies"
 done
-wait $rpid
-iiod_alive || fail "iub-iiod died with the host's Ctrl-C"
-readdev 131072 16384 || fail "iio_readdev after a Ctrl-C"
-"$VERIFY" --verify-stdin 1048576 < /run/rd.bin > /tmp/v.txt || { cat /tmp/v.txt; fail "stream after Ctrl-C"; }
-echo "ok - host Ctrl-C mid-stream, then a new iio_readdev verifies"
 
 # --- repeated opens ------------------------------------------------------------
 i=0
@@ -140,7 +158,7 @@ echo "ok - 5 iio_readdev in a row, each verified"
 
 # --- two buffers at once, cyclic --------------------------------------------------
 echo 0 > "/sys/bus/iio/devices/$dac/sim_seed"
-bounded host "$IIOD_CLIENT" both usb: "$adc" "$dac" 4194304 > /tmp/cl.txt 2>&1
+hbounded "$IIOD_CLIENT" both usb: "$adc" "$dac" 4194304 > /tmp/cl.txt 2>&1
 rc=$?
 cat /tmp/cl.txt
 [ $rc = 0 ] || fail "ADC and DAC buffers at once"
@@ -150,7 +168,7 @@ b=$(cat "/sys/bus/iio/devices/$dac/sim_bytes")
 echo "ok - the DAC verified the stream of the second buffer ($b bytes)"
 
 echo 0 > "/sys/bus/iio/devices/$dac/sim_seed"
-bounded host "$IIOD_CLIENT" cyclic usb: "$dac" 2 > /tmp/cl.txt 2>&1
+hbounded "$IIOD_CLIENT" cyclic usb: "$dac" 2 > /tmp/cl.txt 2>&1
 rc=$?
 cat /tmp/cl.txt
 [ $rc = 0 ] || fail "cyclic DAC buffer"
@@ -167,7 +185,8 @@ readdev 131072 16384 || fail "iio_readdev after a daemon restart"
 echo "ok - daemon restarted, iio_readdev verifies"
 
 # --- unplug ------------------------------------------------------------------------
-host "${HOSTBIN}iio_readdev" -u usb: -b 16384 "$adc" > /dev/null 2> /tmp/rd.err &
+# (env and chroot exec it: $! is iio_readdev itself)
+env TMPDIR=/run chroot /host "${HOSTBIN}iio_readdev" -u usb: -b 16384 "$adc" > /dev/null 2> /tmp/rd.err &
 rpid=$!
 sleep 2
 $GADGET unbind

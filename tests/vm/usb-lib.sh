@@ -34,7 +34,10 @@ bounded() {
 	return $_rc
 }
 
-# usb_setup dummy|sim [module params]: a UDC and a bound gadget, configured
+# usb_setup dummy|sim [module params]: a UDC and a bound gadget, configured;
+# the function as USB_FUNC_ARGS says (iub-gadget.sh create: name, in_eps,
+# out_eps, protocol), by default one IN and one OUT endpoint
+USB_FUNC_ARGS=${USB_FUNC_ARGS:-usb0 1 1}
 usb_setup() {
 	usb_udc_kind=$1
 	shift
@@ -45,7 +48,8 @@ usb_setup() {
 		insmod "$IUB_GUEST_KMOD/sim/udc/iub_sim_udc.ko" "$@" || return 1
 		udc=iub-sim-udc.0
 	fi
-	$GADGET create usb0 1 1 || return 1
+	# shellcheck disable=SC2086 # the arguments, split
+	$GADGET create $USB_FUNC_ARGS || return 1
 	$GADGET bind "$udc" || return 1
 	# wait until the host configured us (the port is online)
 	for _ in $(seq 50); do

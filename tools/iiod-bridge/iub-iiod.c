@@ -55,24 +55,6 @@
 #define IUB_VERSION "unknown"
 #endif
 
-/*
- * The function's events (issue 17). Until the header of the build has
- * them: the values of the specification the kernel implements.
- */
-#ifndef IUB_IOC_PORT_EVENT
-#define IUB_FEAT_PORT_EVENTS	_BITULL(9)
-#define IUB_IOC_PORT_EVENT	_IOW(IUB_IOC_MAGIC, 0x0A, struct iub_port_claim)
-#define IUB_EVENT_NOWAIT	_BITUL(0)
-#define IUB_EVENT_ONLINE	1
-#define IUB_EVENT_OFFLINE	2
-#define IUB_EVENT_RESET_PIPES	3
-#define IUB_EVENT_OPEN_PIPE	4
-#define IUB_EVENT_CLOSE_PIPE	5
-#define IUB_EVENT_LOST		6
-#define IUB_EVENT_CODE(res)	(((__u32)(res) >> 16) & 0xff)
-#define IUB_EVENT_VALUE(res)	((__u32)(res) & 0xffff)
-#endif
-
 #define MAX_PIPES	4
 #define MAX_BUFS	16
 #define MAX_PORTS	IUB_PORTS_QUERY_MAX
@@ -99,6 +81,13 @@ static void logmsg(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	if (verbose) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		fprintf(stderr, "[%5lld.%03ld] ", (long long)ts.tv_sec,
+			ts.tv_nsec / 1000000);
+	}
 	fputs("iub-iiod: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -78,6 +78,8 @@ struct iub_query {
 #define IUB_FEAT_USB_PORTS	_BITULL(7)
 /** IUB_FEAT_ROUTE - IUB_IOC_ROUTE */
 #define IUB_FEAT_ROUTE		_BITULL(8)
+/** IUB_FEAT_PORT_EVENTS - IUB_IOC_PORT_EVENT on USB ports */
+#define IUB_FEAT_PORT_EVENTS	_BITULL(9)
 
 /**
  * struct iub_features - what this kernel module offers
@@ -306,6 +308,32 @@ struct iub_route {
 /** IUB_ROUTE_INFO_BYTES - bytes the first stage moved */
 #define IUB_ROUTE_INFO_BYTES(extra)	((__u32)(extra))
 
+/* Flags of IUB_IOC_PORT_EVENT (struct iub_port_claim.flags) */
+/** IUB_EVENT_NOWAIT - fail with EAGAIN when no event is queued */
+#define IUB_EVENT_NOWAIT	_BITUL(0)
+#define IUB_EVENT_FLAGS		IUB_EVENT_NOWAIT
+
+/*
+ * Events of a USB gadget function, the result of IUB_IOC_PORT_EVENT: a code
+ * (IUB_EVENT_CODE()) and a value (IUB_EVENT_VALUE()).
+ */
+/** IUB_EVENT_ONLINE - the host configured the function */
+#define IUB_EVENT_ONLINE	1
+/** IUB_EVENT_OFFLINE - the host reset, deconfigured or left */
+#define IUB_EVENT_OFFLINE	2
+/** IUB_EVENT_RESET_PIPES - libiio: RESET_PIPES; every pipe's transfers ended */
+#define IUB_EVENT_RESET_PIPES	3
+/** IUB_EVENT_OPEN_PIPE - libiio: OPEN_PIPE; value: the pipe */
+#define IUB_EVENT_OPEN_PIPE	4
+/** IUB_EVENT_CLOSE_PIPE - libiio: CLOSE_PIPE; value: the pipe, whose transfers ended */
+#define IUB_EVENT_CLOSE_PIPE	5
+/** IUB_EVENT_LOST - the queue overflowed; value: events dropped (at most 0xffff) */
+#define IUB_EVENT_LOST		6
+/** IUB_EVENT_CODE - the code of an event (IUB_EVENT_*) */
+#define IUB_EVENT_CODE(res)	(((__u32)(res) >> 16) & 0xff)
+/** IUB_EVENT_VALUE - the value of an event */
+#define IUB_EVENT_VALUE(res)	((__u32)(res) & 0xffff)
+
 /** IUB_IOC_GET_FEATURES - fill a struct iub_features; block: struct iub_query */
 #define IUB_IOC_GET_FEATURES	_IOW(IUB_IOC_MAGIC, 0x00, struct iub_query)
 /** IUB_IOC_NOP - do nothing, possibly asynchronously; block: struct iub_nop */
@@ -330,5 +358,11 @@ struct iub_route {
 #define IUB_IOC_TRANSFER	_IOW(IUB_IOC_MAGIC, 0x08, struct iub_transfer)
 /** IUB_IOC_ROUTE - fill, then empty, a buffer range; result: bytes */
 #define IUB_IOC_ROUTE		_IOW(IUB_IOC_MAGIC, 0x09, struct iub_route)
+/**
+ * IUB_IOC_PORT_EVENT - wait for the next event of the USB function a claimed
+ * port belongs to; block: struct iub_port_claim with %IUB_EVENT_* flags;
+ * result: the event
+ */
+#define IUB_IOC_PORT_EVENT	_IOW(IUB_IOC_MAGIC, 0x0A, struct iub_port_claim)
 
 #endif /* _UAPI_LINUX_IIO_USB_BRIDGE_H */
