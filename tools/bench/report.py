@@ -713,7 +713,8 @@ def arm64_report(runs, d, command, note):
 
 LDAEMONS = {"iiod": "stock iiod 0.24 (FunctionFS)", "iub-iiod": "the bridge: iub-iiod"}
 LHEAD = ["samples", "buffer", "daemon", "MiB/s", "stream MiB/s", "first byte s",
-         "device CPU s/GiB", "daemon CPU s/GiB", "host CPU s/GiB", "runs", "data"]
+         "guest CPU s/GiB", "device CPU s/GiB", "daemon CPU s/GiB", "host CPU s/GiB", "runs",
+         "data"]
 
 
 def median(v):
@@ -743,6 +744,7 @@ def libiio_summary(runs, daemon, samples):
     s["stream"], s["mibps_stream"] = med_range([r.get("mibps_stream") for r in ok], 2)
     s["first"], _ = med_range([r.get("first_byte_s") for r in ok], 2)
     s["host"], _ = med_range([r.get("host_s_per_gib") for r in ok], 1)
+    s["busy"], s["cpu_s_per_gib"] = med_range([r.get("cpu_s_per_gib") for r in ok], 1)
     s["dev"], s["dev_s_per_gib"] = med_range([r.get("dev_s_per_gib") for r in ok], 1)
     s["app"], _ = med_range([r.get("app_s_per_gib") for r in ok], 1)
     if ok and len(ok) == len(m):
@@ -767,9 +769,9 @@ def libiio_rows(runs):
                 continue
             if s["ok"]:
                 rows.append([n, kib(n * 8), LDAEMONS[d], s["rate"], s["stream"], s["first"],
-                             s["dev"], s["app"], s["host"], f"{s['ok']}/{s['n']}", s["data"]])
+                             s["busy"], s["dev"], s["app"], s["host"], f"{s['ok']}/{s['n']}", s["data"]])
             else:
-                rows.append([n, kib(n * 8), LDAEMONS[d], "-", "-", "-", "-", "-", "-",
+                rows.append([n, kib(n * 8), LDAEMONS[d], "-", "-", "-", "-", "-", "-", "-",
                              f"0/{s['n']}", s["data"]])
         i, b = got.get("iiod"), got.get("iub-iiod")
         if i and b and i["ok"] and b["ok"]:
@@ -778,12 +780,15 @@ def libiio_rows(runs):
                   if i["dev_s_per_gib"] and b["dev_s_per_gib"] is not None else None)
             sr = (b["mibps_stream"] / i["mibps_stream"]
                   if i.get("mibps_stream") and b.get("mibps_stream") else None)
+            gr = (b["cpu_s_per_gib"] / i["cpu_s_per_gib"]
+                  if i.get("cpu_s_per_gib") and b.get("cpu_s_per_gib") else None)
             ratios.append([n, fmt(tr, 2) + "x" if tr else "-", fmt(sr, 2) + "x" if sr else "-",
-                           fmt(cr, 2) + "x" if cr else "-", verdict(n, tr, cr)])
+                           fmt(cr, 2) + "x" if cr else "-", fmt(gr, 2) + "x" if gr else "-",
+                           verdict(n, tr, cr)])
         else:
             why = ("the bridge daemon: not available" if not b or not b["ok"]
                    else "stock iiod: no verified run")
-            ratios.append([n, "not measured", "not measured", "not measured",
+            ratios.append([n, "not measured", "not measured", "not measured", "not measured",
                            (why if n >= 65536 else "no target below 64 Ki samples; " + why)])
     return rows, ratios
 
@@ -803,6 +808,7 @@ def verdict(n, tr, cr):
 
 
 RHEAD = ["samples", "throughput iub-iiod / iiod", "stream", "device CPU per GiB iub-iiod / iiod",
+         "guest CPU per GiB",
          "targets (>= 2x, <= 0.5x at >= 64 Ki samples)"]
 
 
