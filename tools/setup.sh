@@ -47,6 +47,8 @@ PKGS=(
 	# iub-iiod: libiio's local backend (the host side of its tests is
 	# libiio-utils)
 	libiio-dev
+	# the benchmark's libiio rows: stock iiod over FunctionFS in the guest
+	iiod
 	dkms python3-sphinx gnuplot-nox
 	libelf-dev libssl-dev
 	# arm64: the VM, and the libraries of the in-VM programs (static

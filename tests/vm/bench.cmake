@@ -26,3 +26,16 @@ iub_vm_test(NAME bench-smoke BOUNCE TIMEOUT 300
   NO_ARM64 "the benchmark on arm64 is not done yet (issue 15, item 5)"
   COMMAND sh ${IUB_GUEST_SRC}/tools/bench/bench-guest.sh --smoke
           --out /out/bench-smoke)
+
+# The libiio rows' smoke version (tools/bench/libiio-guest.sh, run.sh
+# --libiio): Debian's iio_readdev over USB on dummy_hcd through Debian's
+# stock iiod on FunctionFS, 256 and 64 Ki samples a buffer, each run's
+# output verified as the simulated ADC's stream; and through the bridge's
+# daemon iub-iiod when it is built (then it must verify too; when it is
+# not, its rows say "not available" and the test says SKIP for them). It
+# fails on a run that did not verify, moved no data or did not run.
+# Results in vm-out/bench-libiio-smoke/.
+iub_vm_test(NAME bench-libiio-smoke TIMEOUT 300
+  NO_ARM64 "the libiio rows run on amd64 only (Debian's iiod in the host root)"
+  COMMAND sh ${IUB_GUEST_SRC}/tools/bench/bench-guest.sh --libiio --smoke
+          --out /out/bench-libiio-smoke)

@@ -6,7 +6,7 @@
 # the in-VM test bench-smoke (tests/vm/bench.cmake) runs it with --smoke.
 #
 #   sh tools/bench/bench-guest.sh [--smoke] [--out DIR] [--seconds S]
-#                                 [--only REGEX] [--profile]
+#                                 [--only REGEX] [--profile] [--libiio]
 #
 # Loads its own configuration of the simulated board (two DMA-buffer ADCs),
 # the bridge, FunctionFS, f_sourcesink, dummy_hcd and the simulated SG UDC;
@@ -16,6 +16,10 @@
 # ("UDC PATH SIZE INFLIGHT STREAMS"). --profile adds perf profiles, strace
 # -c against iub-bench's own syscall count and a trace of the bridge's
 # stages (DIR/profile-*, DIR/strace-*, DIR/trace-*).
+#
+# --libiio: the libiio plan instead (tools/bench/libiio-guest.sh): Debian's
+# iio_readdev over USB through stock iiod and the bridge's iub-iiod, 256 to
+# 1 Mi samples; --only then matches "dummy DAEMON SAMPLES".
 #
 # --smoke: small buffers, short runs, then checks that every path ran (that
 # --only selected) and its data verified (never a timing); exit 0 pass, 1
@@ -52,7 +56,7 @@ USBFS_MB=/sys/module/usbcore/parameters/usbfs_memory_mb
 MAP=iub-sim-adc.0:rx,iub-sim-adc.1:rx,iub-sim-dac.0:tx,iub-sim-dac.1:tx,iub-sim-adc-dmabuf.0:rx,iub-sim-adc.2:rx,iub-sim-adc-dmabuf.1:rx
 K=1024 M=1048576
 
-smoke=0 out=/out/bench secs='' only='' profile=0 perfctl='' strace_to=''
+smoke=0 out=/out/bench secs='' only='' profile=0 perfctl='' strace_to='' libiio=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1; shift ;;
@@ -60,6 +64,7 @@ while [ $# -gt 0 ]; do
 	--seconds) secs=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
 	--profile) profile=1; shift ;;
+	--libiio) libiio=1; shift ;;
 	*) echo "bench-guest: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -83,6 +88,7 @@ grep -Eq '(^| )swiotlb=([^ ]*,)?force( |,|$)' /proc/cmdline && lane=bounced
 # lane are the same everywhere
 plan=$lane
 [ "$(uname -m)" = aarch64 ] && [ $smoke = 0 ] && [ $lane = coherent ] && plan=arm64
+[ $libiio = 1 ] && plan=libiio
 echo $plan > "$out/plan.txt"
 
 # ---- the guest ------------------------------------------------------------------
@@ -115,6 +121,7 @@ ss_remove() {
 # Leave the guest without our modules: the harness loads its own again.
 # shellcheck disable=SC2317 # the EXIT trap calls it
 restore() {
+	[ "$plan" = libiio ] && libiio_cleanup > /dev/null 2>&1
 	$GADGET remove > /dev/null 2>&1
 	ss_remove
 	[ -n "$usbfs_before" ] && echo "$usbfs_before" > "$USBFS_MB"
@@ -131,7 +138,14 @@ restore() {
 			rmmod "$m" || echo "bench: cannot unload $m"
 		fi
 	done
-	sh "$SRC/sim/iub-sim-load.sh" --unload || echo "bench: cannot unload the board"
+	# the libiio plan's last run can leave the upstream IIO DMA buffer of
+	# iub-sim-adc-dmabuf.1 with a freed block (libiio-guest.sh): unloading
+	# it would free that block again
+	if [ -n "${libiio_poisoned:-}" ]; then
+		echo "bench: the board stays loaded: $libiio_poisoned"
+	else
+		sh "$SRC/sim/iub-sim-load.sh" --unload || echo "bench: cannot unload the board"
+	fi
 	case $mods_before in
 	*" libcomposite "*) ;;
 	*) rmmod libcomposite 2> /dev/null ;;
@@ -264,6 +278,23 @@ run() {
 	[ $rc = 0 ] || sleep 1
 	return 0
 }
+
+# ---- the libiio plan (--libiio) ---------------------------------------------------
+
+if [ $plan = libiio ]; then
+	# shellcheck source=tools/bench/libiio-guest.sh
+	. "$SRC/tools/bench/libiio-guest.sh"
+	t0=$(date +%s)
+	libiio_plan
+	say "$(grep -c . "$results") runs in $(( $(date +%s) - t0 )) s; results in $results"
+	dmesg > "$out/dmesg.txt"
+	if grep -Eq 'WARNING:|BUG:|Oops|refcount_t:|DMA-API' "$out/dmesg.txt"; then
+		say "the kernel log has warnings: $out/dmesg.txt"
+	fi
+	[ $smoke = 1 ] || exit 0
+	libiio_verdict
+	exit $?
+fi
 
 # ---- the plan ---------------------------------------------------------------------
 

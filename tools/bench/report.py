@@ -12,6 +12,9 @@ line says "lane") and writes into DIR:
     results.csv, results.json   every run, with the per-GiB figures, its
                         "lane" (coherent or bounced) and "data" (yes, n/a,
                         or WRONG n of m words)
+    table-libiio.txt, table-libiio.rst   instead, when plan.txt says libiio
+                        (tools/bench/run.sh --libiio): the libiio clients'
+                        rows, per daemon and buffer size, and their ratios
     table.txt, table.rst        the main table, two streams, the targets,
                         the bounced lane's rows next to the coherent rows
                         of the same path and size, the bridge's sync cost
@@ -706,6 +709,127 @@ def arm64_report(runs, d, command, note):
     print("\n".join(txt))
 
 
+# ---- the libiio rows (tools/bench/run.sh --libiio) ------------------------------
+
+LDAEMONS = {"iiod": "stock iiod 0.24 (FunctionFS)", "iub-iiod": "the bridge: iub-iiod"}
+LHEAD = ["samples", "buffer", "daemon", "MiB/s", "stream MiB/s", "first byte s",
+         "guest CPU s/GiB", "device CPU s/GiB", "daemon CPU s/GiB", "host CPU s/GiB", "runs",
+         "data"]
+
+
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if v else None
+
+
+def med_range(v, nd):
+    """median (min-max) of a list; of an even number, the upper middle one"""
+    v = [x for x in v if x is not None]
+    if not v:
+        return "-", None
+    m = median(v)
+    if len(v) == 1 or min(v) == max(v):
+        return fmt(m, nd), m
+    return f"{fmt(m, nd)} ({fmt(min(v), nd)}-{fmt(max(v), nd)})", m
+
+
+def libiio_summary(runs, daemon, samples):
+    """The runs of one daemon and buffer size: medians, ranges, verdicts."""
+    m = [r for r in runs if r.get("path") == daemon and r.get("samples") == samples]
+    if not m:
+        return None
+    ok = [r for r in m if r.get("status") == "ok" and r.get("verified")]
+    s = {"n": len(m), "ok": len(ok), "runs": m}
+    s["rate"], s["mibps"] = med_range([r["mibps"] for r in ok], 2)
+    s["stream"], s["mibps_stream"] = med_range([r.get("mibps_stream") for r in ok], 2)
+    s["first"], _ = med_range([r.get("first_byte_s") for r in ok], 2)
+    s["host"], _ = med_range([r.get("host_s_per_gib") for r in ok], 1)
+    s["busy"], s["cpu_s_per_gib"] = med_range([r.get("cpu_s_per_gib") for r in ok], 1)
+    s["dev"], s["dev_s_per_gib"] = med_range([r.get("dev_s_per_gib") for r in ok], 1)
+    s["app"], _ = med_range([r.get("app_s_per_gib") for r in ok], 1)
+    if ok and len(ok) == len(m):
+        s["data"] = "yes"
+    elif ok:
+        s["data"] = f"yes ({len(m) - len(ok)} of {len(m)} runs failed)"
+    else:
+        errs = sorted({r.get("status") + ": " + (r.get("error") or "") for r in m})
+        s["data"] = "; ".join(errs)
+    return s
+
+
+def libiio_rows(runs):
+    sizes = sorted({r["samples"] for r in runs if r.get("samples")})
+    rows, ratios = [], []
+    for n in sizes:
+        got = {}
+        for d in LDAEMONS:
+            s = libiio_summary(runs, d, n)
+            got[d] = s
+            if s is None:
+                continue
+            if s["ok"]:
+                rows.append([n, kib(n * 8), LDAEMONS[d], s["rate"], s["stream"], s["first"],
+                             s["busy"], s["dev"], s["app"], s["host"], f"{s['ok']}/{s['n']}", s["data"]])
+            else:
+                rows.append([n, kib(n * 8), LDAEMONS[d], "-", "-", "-", "-", "-", "-", "-",
+                             f"0/{s['n']}", s["data"]])
+        i, b = got.get("iiod"), got.get("iub-iiod")
+        if i and b and i["ok"] and b["ok"]:
+            tr = b["mibps"] / i["mibps"] if i["mibps"] else None
+            cr = (b["dev_s_per_gib"] / i["dev_s_per_gib"]
+                  if i["dev_s_per_gib"] and b["dev_s_per_gib"] is not None else None)
+            sr = (b["mibps_stream"] / i["mibps_stream"]
+                  if i.get("mibps_stream") and b.get("mibps_stream") else None)
+            gr = (b["cpu_s_per_gib"] / i["cpu_s_per_gib"]
+                  if i.get("cpu_s_per_gib") and b.get("cpu_s_per_gib") else None)
+            ratios.append([n, fmt(tr, 2) + "x" if tr else "-", fmt(sr, 2) + "x" if sr else "-",
+                           fmt(cr, 2) + "x" if cr else "-", fmt(gr, 2) + "x" if gr else "-",
+                           verdict(n, tr, cr)])
+        else:
+            why = ("the bridge daemon: not available" if not b or not b["ok"]
+                   else "stock iiod: no verified run")
+            ratios.append([n, "not measured", "not measured", "not measured", "not measured",
+                           (why if n >= 65536 else "no target below 64 Ki samples; " + why)])
+    return rows, ratios
+
+
+def verdict(n, tr, cr):
+    if n < 65536:
+        return "no target below 64 Ki samples"
+    ok_t = tr is not None and tr >= 2
+    ok_c = cr is not None and cr <= 0.5
+    goals = (("throughput >= 2x", ok_t), ("CPU <= 0.5x", ok_c))
+    met = [x for x, ok in goals if ok]
+    missed = [x for x, ok in goals if not ok]
+    if not missed:
+        return "meets both"
+    return "; ".join(([f"meets {', '.join(met)}"] if met else []) +
+                     [f"misses {', '.join(missed)}"])
+
+
+RHEAD = ["samples", "throughput iub-iiod / iiod", "stream", "device CPU per GiB iub-iiod / iiod",
+         "guest CPU per GiB",
+         "targets (>= 2x, <= 0.5x at >= 64 Ki samples)"]
+
+
+def libiio_report(runs, d, command, note):
+    rows, ratios = libiio_rows(runs)
+    intro = ("Debian's iio_readdev -u usb:... -b SAMPLES -s TOTAL (two 32-bit channels, 8 bytes a "
+             "sample) on the USB host side of dummy_hcd; median (min-max) of the runs")
+    txt = [intro, "", any_table(LHEAD, rows), "", "Ratios (medians)", "",
+           any_table(RHEAD, ratios)]
+    if note:
+        txt += ["", note]
+    with open(os.path.join(d, "table-libiio.txt"), "w") as f:
+        f.write("\n".join(txt) + "\n")
+    with open(os.path.join(d, "table-libiio.rst"), "w") as f:
+        f.write(".. generated by tools/bench/report.py\n\n")
+        f.write(any_table(LHEAD, rows, rst=True) + "\n\n")
+        f.write("The ratios of the medians:\n\n")
+        f.write(any_table(RHEAD, ratios, rst=True) + "\n")
+    print("\n".join(txt))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
@@ -738,6 +862,9 @@ def main():
         json.dump({"command": a.command, "note": a.note, "runs": runs}, f, indent=1)
     if plan == "arm64":
         arm64_report(runs, a.dir, a.command, a.note)
+        return
+    if plan == "libiio":
+        libiio_report(runs, a.dir, a.command, a.note)
         return
 
     t1 = table_rows(runs, 1)

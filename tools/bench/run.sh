@@ -10,8 +10,16 @@
 #   tools/bench/run.sh [--build DIR] [--out DIR] [--no-build] [--profile]
 #                      [--update-docs] [--seconds S] [--only REGEX] [--smoke]
 #                      [--bounce | --no-bounce | --bounce-only] [--report-only]
-#                      [--arch arm64]
+#                      [--arch arm64] [--libiio]
 #
+#   --libiio        the libiio clients instead: one boot running the libiio
+#                   plan (bench-guest.sh --libiio, libiio-guest.sh):
+#                   Debian's iio_readdev over USB (dummy_hcd) through stock
+#                   iiod 0.24 on FunctionFS and through the bridge's
+#                   iub-iiod, 256 to 1 Mi samples a buffer, three times;
+#                   results in <build>/bench-out-libiio, --update-docs
+#                   writes Documentation/benchmark/table-libiio.inc;
+#                   --smoke: the test suite's version (bench-libiio-smoke)
 #   --arch arm64    the arm64 lane instead: one boot of the arm64 VM
 #                   (Debian's arm64 kernel, cortex-a53, non-coherent
 #                   simulated devices) running the arm64 plan
@@ -47,7 +55,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$repo/build
 out=
-do_build=1 docs=0 vm=1 smoke=0 arch=amd64
+do_build=1 docs=0 vm=1 smoke=0 arch=amd64 libiio=0
 bounce=''	# '': the default (the full plan: yes; --smoke, --only: no)
 guest_args=() bounce_args=()
 cmdline="tools/bench/run.sh $*"
@@ -59,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--update-docs) docs=1; shift ;;
 	--report-only) do_build=0; vm=0; shift ;;
 	--arch) arch=$2; shift 2 ;;
+	--libiio) libiio=1; guest_args+=("$1"); bounce=0; shift ;;
 	--bounce) bounce=1; shift ;;
 	--no-bounce) bounce=0; shift ;;
 	--bounce-only) bounce=only; shift ;;
@@ -70,6 +79,10 @@ while [ $# -gt 0 ]; do
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
+if [ $libiio = 1 ]; then
+	[ "$arch" = amd64 ] || { echo "run.sh: --libiio runs on amd64 only" >&2; exit 2; }
+	out=${out:-$build/bench-out-libiio}
+fi
 case $arch in
 amd64) vmbuild=$build; out=${out:-$build/bench-out}; vmtimeout=1700 ;;
 arm64) vmbuild=$build/arm64; out=${out:-$build/bench-out-arm64}; bounce=0; vmtimeout=5400 ;;
@@ -148,8 +161,8 @@ cmdline=$(cat "$out/bench/command.txt" 2>/dev/null || echo "$cmdline")
 case " $cmdline " in *" --smoke "*) smoke=1 ;; esac	# --report-only of a smoke run
 echo
 python3 "$repo/tools/bench/report.py" "$out/bench" --command "$cmdline" --note "$note"
-if [ $smoke = 1 ] || [ "$arch" = arm64 ]; then
-	# no sweeps in the smoke and arm64 plans: nothing to plot
+if [ $smoke = 1 ] || [ "$arch" = arm64 ] || [ $libiio = 1 ]; then
+	# no sweeps in the smoke, arm64 and libiio plans: nothing to plot
 	rm -f "$out/bench"/{throughput-size,cpu-size,inflight}.png
 	echo "bench: no sweeps, no plots"
 else
@@ -161,7 +174,12 @@ echo "bench: results, table and plots in $out/bench"
 if [ $docs = 1 ]; then
 	d=$repo/Documentation/benchmark
 	mkdir -p "$d"
-	if [ "$arch" = arm64 ]; then
+	if [ $libiio = 1 ]; then
+		{
+			cat "$out/bench/table-libiio.rst"
+			printf '\nMeasured %s with::\n\n   %s\n' "$note" "$cmdline"
+		} > "$d/table-libiio.inc"
+	elif [ "$arch" = arm64 ]; then
 		{
 			cat "$out/bench/table-arm64.rst"
 			printf '\nMeasured %s with::\n\n   %s\n' "$note" "$cmdline"
