@@ -19,6 +19,6 @@ iub_vm_test(NAME iiod-usb-ss TIMEOUT 900
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/iiod-usb.sh is_super_speed=1)
 # on the simulated SG UDC: no libiio client can run there (its host is
 # simulated in the kernel); libiio's requests through its debugfs
-iub_vm_test(NAME iiod-sg TIMEOUT 300
+iub_vm_test(NAME iiod-sg BOUNCE TIMEOUT 300
   NO_ARM64 "the daemon is an amd64 program of the host's root"
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/iiod-sg.sh)

@@ -190,6 +190,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sim-libiio-host ADC_ID BYTES READBUF\n");
 		return 2;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	bytes = strtoul(argv[2], NULL, 0);
 	chunk = strtoul(argv[3], NULL, 0);
 	for (k = 0; k < 2; k++) {

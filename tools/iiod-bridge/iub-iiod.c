@@ -73,6 +73,19 @@
 #define TAG_OUT		2
 #define TAG_CONV	3
 
+/*
+ * Bracket CPU access to a DMABUF (DMA_BUF_IOCTL_SYNC): cache maintenance on
+ * a board that is not cache coherent. Not where every DMA mapping is
+ * bounced (swiotlb=force, the test bed's bounce lane): there udmabuf syncs
+ * its own bounce buffers, and would copy a stale one over what the bridge's
+ * device wrote (see iub_dma_bounced()).
+ */
+static void cpu_sync(int fd, uint64_t flags)
+{
+	if (!iub_dma_bounced())
+		iub_dmabuf_sync(fd, flags);
+}
+
 static bool verbose;
 static unsigned int nbufs = 4;
 
@@ -413,9 +426,9 @@ static int reply_bytes(struct pipe *p, const void *data, size_t len, bool line)
 			return ret;
 	}
 	off = p->reply_off;
-	iub_dmabuf_sync(p->text_fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	cpu_sync(p->text_fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
 	memcpy(p->text + off, data, len);
-	iub_dmabuf_sync(p->text_fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	cpu_sync(p->text_fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 	p->reply_off = off + len;
 	/*
 	 * The text DMABUF's parts are reused only once the transfers that
@@ -460,9 +473,9 @@ static int recv_out(struct pipe *p, int h, size_t off, size_t len)
 /* bytes that arrived from OUT into the text DMABUF at offset 0 */
 static void text_read(struct pipe *p, void *dst, size_t len)
 {
-	iub_dmabuf_sync(p->text_fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	cpu_sync(p->text_fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	memcpy(dst, p->text, len);
-	iub_dmabuf_sync(p->text_fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	cpu_sync(p->text_fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 }
 
 /*
@@ -1223,10 +1236,10 @@ static int load_context(struct daemon *d)
 		   MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return -errno;
-	iub_dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	cpu_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
 	memcpy(map, xml, d->xml_len);
 	map[d->xml_len] = '\n';
-	iub_dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	cpu_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 	munmap(map, round_up(d->xml_len + 1, PAGE));
 	close(fd);
 	return 0;
