@@ -56,6 +56,8 @@ PKGS=(
 	# guest through `chroot /host` with the arm64 libc, libusb and
 	# libudev that multiarch installs next to the host's)
 	qemu-system-arm liburing-dev:arm64 libusb-1.0-0-dev:arm64 libiio0:arm64
+	# iub-iiod and iiod-client of the arm64 lane (libiio through chroot)
+	libiio-dev:arm64
 	# packaging/nonroot: a packager's arm64 build runs its unit tests
 	# through qemu-user; packaging/install checks programs with file
 	qemu-user file

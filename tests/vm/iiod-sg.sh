@@ -176,8 +176,7 @@ request 1 2 || fail "OPEN_PIPE 2 stalled"
 expect 2 1
 say 2 "OPEN $dac 16384 00000003"
 answer 2 0 || fail "OPEN of the DAC"
-host python3 -c 'import sys, array; sys.stdout.buffer.write(array.array("I", range(32768)).tobytes())' \
-	> /run/dac.bin || fail "python3 made no stream"
+"$VERIFY" --stream 131072 > /run/dac.bin || fail "no stream for the DAC"
 echo 0 > "/sys/bus/iio/devices/$dac/sim_seed"
 expect 2 2
 say 2 "WRITEBUF $dac 131072"

@@ -103,9 +103,8 @@ readdev 65536 256 || fail "iio_readdev with 256-scan buffers"
 echo "ok - 256 READBUFs of 256 scans, verified"
 
 # --- playback ----------------------------------------------------------------
-# 512 Ki scans of the stream (4 MiB) for the DAC, made by the host's python3
-host python3 -c 'import sys, array; a = array.array("I", range(1 << 20)); sys.stdout.buffer.write(a.tobytes())' \
-	> /run/dac.bin || fail "python3 made no stream"
+# 512 Ki scans of the stream (4 MiB) for the DAC, made by sim-adc-read
+"$VERIFY" --stream 4194304 > /run/dac.bin || fail "no stream for the DAC"
 echo 0 > "/sys/bus/iio/devices/$dac/sim_seed"
 hbounded "${HOSTBIN}iio_writedev" -u usb: -b 65536 -s 524288 "$dac" \
 	< /run/dac.bin > /tmp/wr.out 2>&1 || { cat /tmp/wr.out; fail "iio_writedev"; }

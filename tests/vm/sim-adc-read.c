@@ -10,6 +10,9 @@
  *          BYTES of it. STEP (default 1): each word is the previous plus
  *          STEP, as in one channel of a STEP-channel scan (iio_readdev
  *          demultiplexed it)
+ *   sim-adc-read --stream BYTES
+ *          write BYTES of the stream (words 0, 1, 2, ...) to stdout, for
+ *          iio_writedev into the simulated DAC
  */
 #include "iub_harness.h"
 #include "sim-iio.h"
@@ -212,8 +215,33 @@ static int verify_stdin(size_t min_bytes, uint32_t step)
 	return chk.mismatches || total < min_bytes;
 }
 
+/* BYTES of the stream from word 0 to stdout; 0 or 1 */
+static int write_stream(unsigned long long bytes)
+{
+	static unsigned char buf[MIB];
+	__u32 next = 0;
+	size_t n, off;
+	ssize_t w;
+
+	while (bytes) {
+		n = bytes < sizeof(buf) ? bytes : sizeof(buf);
+		next = iub_sim_stream_fill(buf, (n + 3) / 4, next);
+		for (off = 0; off < n; off += w) {
+			w = write(1, buf + off, n - off);
+			if (w < 0 && errno == EINTR)
+				w = 0;
+			else if (w <= 0)
+				return 1;
+		}
+		bytes -= n;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "--stream"))
+		return write_stream(strtoull(argv[2], NULL, 0));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "--verify-stdin"))
 		return verify_stdin(strtoull(argv[2], NULL, 0),
 				    argc == 4 ? strtoul(argv[3], NULL, 0) : 1);
