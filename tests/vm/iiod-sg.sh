@@ -139,6 +139,12 @@ say 0 VERSION
 got 0 /tmp/ans || fail "VERSION"
 grep -q '^0\.24\.' /tmp/ans || fail "VERSION answered $(cat /tmp/ans)"
 echo "ok - VERSION: $(cat /tmp/ans)"
+# a line longer than any command (5000 bytes): -22, and the pipe goes on
+expect 0 1
+{ head -c 5000 /dev/zero | tr '\0' x; printf '\r\n'; } > /tmp/long
+dd if=/tmp/long of="$DBG/ep1out/inject" bs=8192 count=1 2>/dev/null
+answer 0 -22 || fail "a line of 5000 bytes"
+echo "ok - a line of 5000 bytes: -22, the pipe goes on"
 expect 0 2
 say 0 PRINT
 got 0 /tmp/len || fail "PRINT: no length"

@@ -185,6 +185,7 @@ struct daemon;
  * @in_err: the first error of those
  * @out_done, @out_res: the OUT transfer in flight completed, with this
  * @line, @line_len: received bytes of the command line being read
+ * @line_dropped: the line got longer than @line: dropped up to its end
  * @conv: the opened device, or NULL
  * @timeout_ms: TIMEOUT; 0: none
  */
@@ -210,6 +211,7 @@ struct pipe {
 	int out_res;
 	char line[LINE_MAX_LEN];
 	size_t line_len;
+	bool line_dropped;
 	struct conv *conv;
 	unsigned int timeout_ms;
 };
@@ -373,9 +375,22 @@ static int submit_xfer(struct pipe *p, uint64_t ud, uint32_t port, int h,
 		.handle = (uint16_t)h, .port = (uint16_t)port, .flags = flags,
 		.offset = (uint32_t)off, .length = (uint32_t)len,
 	};
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&p->ring);
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
 	int ret;
 
+	/*
+	 * What ended already, first: when the host closes the pipe the
+	 * kernel ends its transfers, and nothing more may go out on it (the
+	 * pipe's next user would read it as its own reply)
+	 */
+	while (!io_uring_peek_cqe(&p->ring, &cqe)) {
+		on_cqe(p, cqe->user_data, cqe->res);
+		io_uring_cqe_seen(&p->ring, cqe);
+	}
+	if ((ud >> 8) == TAG_IN && (p->in_err || atomic_load(&p->stop)))
+		return p->in_err ? p->in_err : -ECANCELED;
+	sqe = io_uring_get_sqe(&p->ring);
 	if (!sqe)
 		return -EBUSY;
 	if (iub_prep_cmd(sqe, p->d->fd, IUB_IOC_TRANSFER, &t, sizeof(t)))
@@ -496,12 +511,20 @@ static int read_line(struct pipe *p)
 		ret = recv_out(p, p->text_h, 0, p->out_align);
 		if (ret < 0)
 			return ret;
-		if (p->line_len + ret >= sizeof(p->line))
-			return -E2BIG;
+		if (p->line_len + ret >= sizeof(p->line)) {
+			/* too long for any command: drop it up to its end */
+			p->line_len = 0;
+			p->line_dropped = true;
+		}
 		text_read(p, p->line + p->line_len, ret);
 		p->line_len += ret;
 		p->line[p->line_len] = '\0';
 		nl = memchr(p->line, '\n', p->line_len);
+		if (nl && p->line_dropped) {
+			p->line_dropped = false;
+			p->line[0] = '\0';
+			return -EMSGSIZE;	/* answered -EINVAL */
+		}
 		if (nl) {
 			if (nl > p->line && nl[-1] == '\r')
 				nl--;
@@ -1073,7 +1096,8 @@ static int handle(struct pipe *p, char *line)
 	case IIOD_CLOSE:
 		if (!conv_is(p, r.dev))
 			return reply_int(p, find_dev(d, r.dev) ? -EBADF : -ENODEV);
-		conv_close(p, true);
+		/* a DAC plays what it was given first; an ADC stops at once */
+		conv_close(p, p->conv->output);
 		return reply_int(p, 0);
 	case IIOD_READ:
 		return read_attr(p, &r);
@@ -1115,6 +1139,15 @@ static void *pipe_main(void *arg)
 
 	for (;;) {
 		ret = read_line(p);
+		if (ret == -EMSGSIZE) {
+			/* a line longer than any command: like iiod, -EINVAL */
+			ret = reply_int(p, -EINVAL);
+			if (!ret)
+				ret = flush_in(p);
+			if (ret < 0)
+				break;
+			continue;
+		}
 		if (ret < 0)
 			break;
 		ret = handle(p, p->line);
@@ -1325,6 +1358,32 @@ static void start_all(struct daemon *d)
 	}
 }
 
+/*
+ * The host configured the function: the OUT ports' packet size is the
+ * link's only now (1024 before), and a pipe served with another one (the
+ * daemon started before the host came) would wait for bytes the host never
+ * sends: serve such pipes anew.
+ */
+static void restart_for_link(struct daemon *d)
+{
+	const struct iub_port_info *out;
+	char name[IUB_PORT_NAME_LEN + 8];
+	unsigned int k, align;
+
+	for (k = 0; k < d->npipes; k++) {
+		if (!d->pipes[k].running)
+			continue;
+		pthread_mutex_lock(&d->lock);
+		get_ports(d);
+		snprintf(name, sizeof(name), "%s:out%u", d->fn, k);
+		out = port_by_name(d, name);
+		align = out && out->align ? out->align : d->pipes[k].out_align;
+		pthread_mutex_unlock(&d->lock);
+		if (align != d->pipes[k].out_align)
+			pipe_stop(d, k);
+	}
+}
+
 static const char *event_name(unsigned int code)
 {
 	static const char *const names[] = {
@@ -1371,7 +1430,11 @@ static int on_event(struct daemon *d, int res)
 		stop_all(d);
 		break;
 	case IUB_EVENT_ONLINE:
-		/* a host that had pipes open before (daemon restart) */
+		/*
+		 * Served anew: the OUT ports' packet size is the link's only
+		 * now (a daemon started before the host came read 1024)
+		 */
+		restart_for_link(d);
 		start_all(d);
 		break;
 	case IUB_EVENT_LOST:
