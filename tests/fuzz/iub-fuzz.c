@@ -3,7 +3,7 @@
  * iub-fuzz: a UAPI fuzzer for /dev/iio-usb-bridge.
  *
  * Several threads issue random sequences of every command (GET_FEATURES,
- * NOP, BUF_ATTACH/DETACH, GET_PORTS, PORT_CLAIM/RELEASE/CANCEL, TRANSFER,
+ * NOP, BUF_ATTACH/DETACH, GET_PORTS, PORT_CLAIM/RELEASE/CANCEL/EVENT, TRANSFER,
  * ROUTE, and unknown numbers) through ioctl() and IORING_OP_URING_CMD,
  * with random and boundary values in every field, on a few shared open
  * files, with rings recycled now and then (plain, SQE128, CQE32, fixed
@@ -55,20 +55,20 @@
 
 enum cmd {
 	C_FEATURES, C_NOP, C_ATTACH, C_DETACH, C_PORTS, C_CLAIM, C_RELEASE,
-	C_CANCEL, C_TRANSFER, C_ROUTE, C_UNKNOWN, NCMD
+	C_CANCEL, C_TRANSFER, C_ROUTE, C_EVENT, C_UNKNOWN, NCMD
 };
 
 static const char *const cmd_name[NCMD] = {
 	"GET_FEATURES", "NOP", "BUF_ATTACH", "BUF_DETACH", "GET_PORTS",
 	"PORT_CLAIM", "PORT_RELEASE", "PORT_CANCEL", "TRANSFER", "ROUTE",
-	"(unknown)",
+	"PORT_EVENT", "(unknown)",
 };
 
 static const unsigned int cmd_op[NCMD] = {
 	IUB_IOC_GET_FEATURES, IUB_IOC_NOP, IUB_IOC_BUF_ATTACH,
 	IUB_IOC_BUF_DETACH, IUB_IOC_GET_PORTS, IUB_IOC_PORT_CLAIM,
 	IUB_IOC_PORT_RELEASE, IUB_IOC_PORT_CANCEL, IUB_IOC_TRANSFER,
-	IUB_IOC_ROUTE, 0,
+	IUB_IOC_ROUTE, IUB_IOC_PORT_EVENT, 0,
 };
 
 /*
@@ -89,6 +89,9 @@ static const int allowed[NCMD][16] = {
 			 ESHUTDOWN, EFAULT, ENOMEM },
 	[C_ROUTE] = { EINVAL, ENOENT, ENODEV, EPERM, EBUSY, E2BIG, EIO,
 		      ESHUTDOWN, EFAULT, ENOMEM },
+	/* always with IUB_EVENT_NOWAIT: nothing here makes events */
+	[C_EVENT] = { EINVAL, ENODEV, EPERM, EOPNOTSUPP, EAGAIN, ESHUTDOWN,
+		      EBUSY, ENOMEM },
 	[C_UNKNOWN] = { ENOTTY },
 };
 
@@ -388,6 +391,16 @@ static enum cmd gen(struct thr *t, int file, bool uring, unsigned int *op,
 		memcpy(blk, &p, sizeof(p));
 		break;
 	}
+	case C_EVENT: {
+		/* never one that waits: no USB host makes events here */
+		struct iub_port_claim p = { .port = pick_port(t),
+					    .flags = flags32(&t->rs, 0) |
+						     IUB_EVENT_NOWAIT,
+					    .reserved = reserved64(&t->rs) };
+
+		memcpy(blk, &p, sizeof(p));
+		break;
+	}
 	case C_TRANSFER: {
 		struct iub_transfer x = { .handle = pick_handle(t, file),
 					  .port = pick_port(t),
@@ -431,6 +444,10 @@ static enum cmd gen(struct thr *t, int file, bool uring, unsigned int *op,
 		for (int i = 0; i < 16; i++)
 			blk[i] = rnd(&t->rs);
 		c = classify(*op);
+		/* a PORT_EVENT drawn here must not wait either */
+		if (c == C_EVENT)
+			blk[offsetof(struct iub_port_claim, flags)] |=
+				IUB_EVENT_NOWAIT;
 		break;
 	}
 	}
@@ -505,6 +522,8 @@ static void check(struct thr *t, enum cmd c, unsigned int op, int file,
 	case C_UNKNOWN:
 		report(path, c, op, blk, res, "unknown command succeeded");
 		break;
+	case C_EVENT:
+		break;		/* an event that was queued: any value */
 	default:
 		if (res != 0 && c != C_CANCEL)
 			report(path, c, op, blk, res, "nonzero result");
