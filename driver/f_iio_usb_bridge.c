@@ -976,6 +976,7 @@ static int iub_usb_setup(struct usb_function *f,
 	struct usb_request *req = cdev->req;
 	struct f_iub *fi = to_f_iub(f);
 	u16 value = le16_to_cpu(ctrl->wValue);
+	bool delay;
 	u32 code;
 
 	if (!fi->libiio || ctrl->bRequestType !=
@@ -998,12 +999,11 @@ static int iub_usb_setup(struct usb_function *f,
 	}
 	if (code != IUB_EVENT_RESET_PIPES && value >= fi->n_eps / 2)
 		return -EINVAL;	/* no such pipe: stall */
-	if (code != IUB_EVENT_OPEN_PIPE && !READ_ONCE(fi->status_queued) &&
-	    iub_usb_event_raise(fi->ev, code, value, true))
+	/* held back unless the last one is still queued on ep0 */
+	delay = code != IUB_EVENT_OPEN_PIPE && !READ_ONCE(fi->status_queued);
+	if (iub_usb_event_raise(fi->ev, code, value, delay) && delay)
 		return USB_GADGET_DELAYED_STATUS;	/* the worker sends it */
-	if (code == IUB_EVENT_OPEN_PIPE)
-		iub_usb_event_raise(fi->ev, code, value, false);
-	/* else the event was dropped (IUB_EVENT_LOST): answer now */
+	/* else now (an event dropped is counted as IUB_EVENT_LOST) */
 
 	/* the status stage: a function answers its own requests */
 	req->length = 0;
