@@ -50,7 +50,8 @@ static int iub_cmd_get_features(struct iub_cmd *cmd)
 			    IUB_FEAT_DMABUF | IUB_FEAT_CONVERTER_PORTS |
 			    IUB_FEAT_TRANSFER | IUB_FEAT_CYCLIC |
 			    IUB_FEAT_IMPLICIT_SYNC | IUB_FEAT_USB_PORTS |
-			    IUB_FEAT_ROUTE | IUB_FEAT_PORT_EVENTS,
+			    IUB_FEAT_ROUTE | IUB_FEAT_PORT_EVENTS |
+			    IUB_FEAT_STREAM,
 		.max_inflight = iub_max_inflight,
 		.max_buffers = iub_max_buffers,
 		.nr_ports = iub_ports_count(),
@@ -290,6 +291,10 @@ static const struct iub_cmd_desc iub_cmds[] = {
 	[_IOC_NR(IUB_IOC_ROUTE)] = { IUB_IOC_ROUTE, iub_route_submit },
 	[_IOC_NR(IUB_IOC_PORT_EVENT)] = {
 		IUB_IOC_PORT_EVENT, iub_cmd_port_event
+	},
+	/* reads the caller's memory */
+	[_IOC_NR(IUB_IOC_STREAM)] = {
+		IUB_IOC_STREAM, iub_stream_submit, true
 	},
 };
 

@@ -316,7 +316,8 @@ void iub_ports_premap(struct iub_ctx *ctx, struct iub_buf *buf)
 static bool iub_port_idle(struct iub_port *port)
 {
 	lockdep_assert_held(&port->lock);
-	return list_empty(&port->pending) && list_empty(&port->running);
+	return list_empty(&port->pending) && list_empty(&port->running) &&
+	       !port->stream;
 }
 
 /**
@@ -325,7 +326,7 @@ static bool iub_port_idle(struct iub_port *port)
  * @id: the port
  *
  * Return: 0; -ENODEV for no such port; -EPERM if @ctx does not hold it;
- * -EBUSY while transfers are in flight on it.
+ * -EBUSY while transfers or a stream are in flight on it.
  */
 int iub_port_release(struct iub_ctx *ctx, u32 id)
 {
@@ -429,16 +430,21 @@ int iub_port_not_ours(struct iub_port *port, struct iub_ctx *ctx)
  * @ctx: the file that claimed the port
  * @id: the port
  *
- * Return: the number of transfers that ended cancelled, or -ENODEV/-EPERM.
+ * A stream on the port stops first (it routes nothing more), so that the
+ * transfers ended here are its last.
+ *
+ * Return: the number of transfers that ended cancelled, plus one for a
+ * stream that ran on the port, or -ENODEV/-EPERM.
  */
 int iub_port_cancel_cmd(struct iub_ctx *ctx, u32 id)
 {
 	struct iub_port *port = iub_port_get_claimed(ctx, id);
-	int ret;
+	int ret, stream;
 
 	if (IS_ERR(port))
 		return PTR_ERR(port);
+	stream = iub_stream_cancel_port(port);
 	ret = iub_xfer_end_port(port, -ECANCELED);
 	iub_port_put(port);
-	return ret;
+	return ret < 0 ? ret : ret + stream;
 }

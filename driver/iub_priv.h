@@ -17,6 +17,7 @@
  *   iub_port_dma.c converter ports: the dmaengine channel of an IIO device
  *   iub_xfer.c   transfers: checks, implicit sync, start in order, complete
  *   iub_route.c  routes: two transfers chained by a fence, one completion
+ *   iub_stream.c streams: a ring of routes, routed again in the kernel
  *   iub_trace.c  tracepoints (iub_trace.h)
  *
  * A command enters through iub_ioctl() or iub_uring_cmd(); both copy its
@@ -51,6 +52,7 @@ struct dma_resv;
 struct io_uring_cmd;
 struct iub_port;
 struct iub_req;
+struct iub_stream_req;
 struct sg_table;
 
 /**
@@ -303,6 +305,11 @@ struct iub_port_ops {
  * @kick_work: ends @failed and starts what is ready: a fence callback
  *	runs under the signalling fence's lock, where ending a transfer
  *	(signalling its fence) must not happen
+ * @stream: the stream running on the port, or NULL: only its transfers
+ *	are queued on the port meanwhile (-EBUSY for others). Set and
+ *	cleared by the stream (iub_stream.c) under @lock, cleared before the
+ *	stream completes: PORT_CANCEL takes a reference to the stream's
+ *	request under @lock (iub_stream_cancel_port())
  * @rcu: lookups are lockless: the kind frees the port after a grace period
  */
 struct iub_port {
@@ -341,6 +348,7 @@ struct iub_port {
 	struct list_head failed;
 	unsigned int ending;
 	struct work_struct kick_work;
+	struct iub_stream_req *stream;
 	struct rcu_head rcu;
 };
 
@@ -367,6 +375,7 @@ static inline bool iub_map_writable(enum dma_data_direction dir)
  * @claim: for %IUB_IOC_PORT_CLAIM, _RELEASE, _CANCEL and _EVENT
  * @xfer: for %IUB_IOC_TRANSFER
  * @route: for %IUB_IOC_ROUTE
+ * @stream: for %IUB_IOC_STREAM
  * @raw: the block as bytes, at most %IUB_CMD_SIZE_MAX
  */
 union iub_cmd_arg {
@@ -377,6 +386,7 @@ union iub_cmd_arg {
 	struct iub_port_claim claim;
 	struct iub_transfer xfer;
 	struct iub_route route;
+	struct iub_stream_cmd stream;
 	u8 raw[IUB_CMD_SIZE_MAX];
 };
 
@@ -393,6 +403,9 @@ union iub_cmd_arg {
  * @parent: a deferred command being issued by the file's worker: the
  *	request the handler creates passes its result on to this one
  * @req: the request created by the handler, if it returned -EIOCBQUEUED
+ * @stream: a stream's worker routing a range again: the transfers it
+ *	creates are the stream's (&struct iub_port.stream), and a wait for
+ *	a reservation lock ends when the stream stops
  *
  * Lives on the stack of the entry point for the duration of the dispatch.
  */
@@ -405,6 +418,7 @@ struct iub_cmd {
 	bool nowait;
 	struct iub_req *parent;
 	struct iub_req *req;
+	struct iub_stream_req *stream;
 };
 
 /**
@@ -518,6 +532,8 @@ enum iub_xfer_state {
  * @dev_owned: the range was handed to the device (iub_xfer_sync()) when
  *	the transfer started; it is handed back to the CPU when it ends,
  *	before its fence signals. Under @port->lock.
+ * @stream: the stream whose route this transfer is a stage of, or NULL;
+ *	compared with &struct iub_port.stream, never dereferenced
  */
 struct iub_xfer {
 	struct iub_req req;
@@ -540,6 +556,7 @@ struct iub_xfer {
 	struct iub_route_req *route;
 	int abort_error;
 	bool dev_owned;
+	struct iub_stream_req *stream;
 };
 
 /* iub_main.c */
@@ -654,9 +671,9 @@ int iub_xfer_sgt(struct iub_xfer *x, struct sg_table *sgt);
 unsigned int iub_vec_trim(struct dma_vec *v, unsigned int n, u32 len);
 unsigned int iub_sgt_trim(struct sg_table *sgt, u32 len);
 
+int iub_xfer_check(const struct iub_transfer *t, const struct iub_port *port);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* stateless checks, visible to the KUnit tests (tests/kunit/) */
-int iub_xfer_check(const struct iub_transfer *t, const struct iub_port *port);
 int iub_route_pass_on(int result, u32 align, u32 *length);
 int iub_route_outcome(int r0, int r1, u64 *info);
 #endif
@@ -668,6 +685,15 @@ void iub_port_kick_work(struct work_struct *work);
 /* iub_route.c */
 struct iub_route_req;
 int iub_route_submit(struct iub_cmd *cmd);
+int iub_route_start(struct iub_cmd *cmd, const struct iub_route *rt,
+		    void (*done)(struct iub_req *req), void *owner,
+		    struct iub_req **out);
+void *iub_route_owner(struct iub_req *req);
 void iub_route_stage_end(struct iub_xfer *x, int result);
+
+/* iub_stream.c */
+int iub_stream_submit(struct iub_cmd *cmd);
+bool iub_stream_stopping(struct iub_stream_req *s);
+int iub_stream_cancel_port(struct iub_port *port);
 
 #endif /* _IUB_PRIV_H */

@@ -29,11 +29,15 @@
  * @stage: the two transfers; their requests complete into
  *	iub_route_stage_done() instead of reaching userspace
  * @ended: stages ended so far; the second to end completes the route
+ * @owner: for a route of the kernel's own (a stream's), whatever its
+ *	owner needs to find its state again (iub_route_owner()); NULL for
+ *	IUB_IOC_ROUTE
  */
 struct iub_route_req {
 	struct iub_req req;
 	struct iub_xfer *stage[2];
 	atomic_t ended;
+	void *owner;
 };
 
 static struct iub_route_req *to_route(struct iub_req *req)
@@ -186,21 +190,42 @@ out_put0:
 }
 
 /**
- * iub_route_submit() - IUB_IOC_ROUTE
- * @cmd: the command
+ * iub_route_owner() - the owner a route of the kernel's own was started for
+ * @req: the route's request, as its parent_done callback gets it
+ *
+ * Return: the @owner given to iub_route_start().
+ */
+void *iub_route_owner(struct iub_req *req)
+{
+	return to_route(req)->owner;
+}
+
+/**
+ * iub_route_start() - check, build and queue a route
+ * @cmd: the command: IUB_IOC_ROUTE's, or a stream's (&struct iub_cmd.stream)
+ * @rt: the route
+ * @done: for a route of the kernel's own: called instead of delivering the
+ *	result (any context, as &struct iub_req.parent_done); NULL for
+ *	IUB_IOC_ROUTE
+ * @owner: what iub_route_owner() returns for it
+ * @out: set to the route's request before anything can complete it; the
+ *	request's own reference is the caller's once @done was called
  *
  * Process context. Both stages are checked and built before anything is
  * queued; a refusal then leaves nothing behind.
  *
- * Return: -EIOCBQUEUED, or -errno before the route was queued.
+ * Return: 0 once queued (the route ends through its request), or -errno
+ * before the route was queued.
  */
-int iub_route_submit(struct iub_cmd *cmd)
+int iub_route_start(struct iub_cmd *cmd, const struct iub_route *rt,
+		    void (*done)(struct iub_req *req), void *owner,
+		    struct iub_req **out)
 {
-	const struct iub_route *rt = &cmd->arg.route;
 	struct iub_cmd scmd = {
 		.ctx = cmd->ctx,
 		.op = cmd->op,
 		.nowait = cmd->nowait,
+		.stream = cmd->stream,
 	};
 	struct iub_transfer t = {
 		.handle = rt->handle,
@@ -252,10 +277,14 @@ int iub_route_submit(struct iub_cmd *cmd)
 	r = to_route(req);
 	r->stage[0] = x0;
 	r->stage[1] = x1;
+	r->owner = owner;
+	if (done)
+		req->parent_done = done;
 	x0->route = r;
 	x1->route = r;
 	x0->req.parent_done = iub_route_stage_done;
 	x1->req.parent_done = iub_route_stage_done;
+	*out = req;
 	iub_req_commit(cmd, req);
 	/* the stages end the route, which may then be freed: hold it */
 	iub_req_get(req);
@@ -276,7 +305,7 @@ int iub_route_submit(struct iub_cmd *cmd)
 		iub_xfer_go(x1);
 	iub_req_arm(req);
 	iub_req_put(req);
-	return -EIOCBQUEUED;
+	return 0;
 
 err_unlock:
 	if (locked)
@@ -286,4 +315,21 @@ err_destroy_x1:
 err_destroy_x0:
 	iub_xfer_destroy(x0);
 	return ret;
+}
+
+/**
+ * iub_route_submit() - IUB_IOC_ROUTE
+ * @cmd: the command
+ *
+ * Process context.
+ *
+ * Return: -EIOCBQUEUED, or -errno before the route was queued.
+ */
+int iub_route_submit(struct iub_cmd *cmd)
+{
+	struct iub_req *req;
+	int ret;
+
+	ret = iub_route_start(cmd, &cmd->arg.route, NULL, NULL, &req);
+	return ret ? ret : -EIOCBQUEUED;
 }

@@ -5,6 +5,8 @@
  *   iub_xfer_submit    a transfer was accepted and queued
  *   iub_xfer_start     it was handed to the port's hardware
  *   iub_xfer_complete  it ended; latency is from submission
+ *   iub_stream_route   a route of a stream ended, before it is routed again
+ *   iub_stream_end     a stream ended
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM iio_usb_bridge
@@ -67,6 +69,42 @@ TRACE_EVENT(iub_xfer_complete,
 	),
 	TP_printk("port=%u result=%d latency_ns=%lld", __entry->port,
 		  __entry->result, __entry->latency_ns)
+);
+
+TRACE_EVENT(iub_stream_route,
+	TP_PROTO(u32 to, int result, u64 moved),
+	TP_ARGS(to, result, moved),
+	TP_STRUCT__entry(
+		__field(u32, to)
+		__field(int, result)
+		__field(u64, moved)
+	),
+	TP_fast_assign(
+		__entry->to = to;
+		__entry->result = result;
+		__entry->moved = moved;
+	),
+	TP_printk("to=%u result=%d moved=%llu", __entry->to, __entry->result,
+		  __entry->moved)
+);
+
+TRACE_EVENT(iub_stream_end,
+	TP_PROTO(u32 from, u32 to, int result, u64 moved),
+	TP_ARGS(from, to, result, moved),
+	TP_STRUCT__entry(
+		__field(u32, from)
+		__field(u32, to)
+		__field(int, result)
+		__field(u64, moved)
+	),
+	TP_fast_assign(
+		__entry->from = from;
+		__entry->to = to;
+		__entry->result = result;
+		__entry->moved = moved;
+	),
+	TP_printk("from=%u to=%u result=%d moved=%llu", __entry->from,
+		  __entry->to, __entry->result, __entry->moved)
 );
 
 #endif /* _IUB_TRACE_H */

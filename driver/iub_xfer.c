@@ -522,14 +522,17 @@ static const struct iub_req_ops iub_xfer_req_ops = {
 /*
  * Whether @x may go on its port's queue: the file still holds the port
  * (-EPERM, or -ESHUTDOWN if its converter's removal took it) and its
- * hardware is there (-ESHUTDOWN). Under @port->lock.
+ * hardware is there (-ESHUTDOWN), and no stream but its own holds the port
+ * (-EBUSY). Under @port->lock.
  */
 static int iub_xfer_may_queue(struct iub_xfer *x)
 {
 	lockdep_assert_held(&x->port->lock);
 	if (x->port->owner != x->req.ctx)
 		return iub_port_not_ours(x->port, x->req.ctx);
-	return x->port->present ? 0 : -ESHUTDOWN;
+	if (!x->port->present)
+		return -ESHUTDOWN;
+	return x->port->stream && x->port->stream != x->stream ? -EBUSY : 0;
 }
 
 /**
@@ -580,7 +583,7 @@ int iub_xfer_lock_late(struct iub_cmd *cmd, struct dma_resv *resv,
 {
 	if (!resv || locked)
 		return 0;
-	if (!cmd->ioucmd && !cmd->parent)
+	if (!cmd->ioucmd && !cmd->parent && !cmd->stream)
 		return dma_resv_lock_interruptible(resv, NULL);
 	/*
 	 * Another driver may hold the lock for long: a cancel (ring exit,
@@ -590,7 +593,8 @@ int iub_xfer_lock_late(struct iub_cmd *cmd, struct dma_resv *resv,
 	while (!dma_resv_trylock(resv)) {
 		if (test_bit(IUB_REQ_CANCELLED, &req->state) ||
 		    (cmd->parent &&
-		     test_bit(IUB_REQ_CANCELLED, &cmd->parent->state)))
+		     test_bit(IUB_REQ_CANCELLED, &cmd->parent->state)) ||
+		    (cmd->stream && iub_stream_stopping(cmd->stream)))
 			return -ECANCELED;
 		usleep_range(500, 1000);
 	}
@@ -683,8 +687,8 @@ static int iub_xfer_enqueue_nosync(struct iub_xfer *x)
  * Nothing starts yet: iub_xfer_go() does that once the lock is dropped.
  *
  * Return: 0, or -errno and the transfer was not queued (-EPERM: the port
- * was released meanwhile; -ESHUTDOWN: its hardware went away); the caller
- * then ends it with iub_xfer_fail().
+ * was released meanwhile; -ESHUTDOWN: its hardware went away; -EBUSY: a
+ * stream runs on it); the caller then ends it with iub_xfer_fail().
  */
 int iub_xfer_enqueue(struct iub_xfer *x)
 {
@@ -891,8 +895,7 @@ EXPORT_SYMBOL_GPL(iub_sgt_trim);
  *
  * Return: 0, -EINVAL or -E2BIG.
  */
-VISIBLE_IF_KUNIT int iub_xfer_check(const struct iub_transfer *t,
-				    const struct iub_port *port)
+int iub_xfer_check(const struct iub_transfer *t, const struct iub_port *port)
 {
 	if (t->flags & ~IUB_XFER_FLAGS)
 		return -EINVAL;
@@ -940,6 +943,11 @@ struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 	ret = iub_xfer_check(t, port);
 	if (ret)
 		goto err_put_port;
+	/* checked again where it is queued; refused early where it can be */
+	if (READ_ONCE(port->stream) && READ_ONCE(port->stream) != cmd->stream) {
+		ret = -EBUSY;
+		goto err_put_port;
+	}
 	buf = iub_buf_get(cmd->ctx, t->handle);
 	if (!buf) {
 		ret = -ENOENT;
@@ -986,6 +994,7 @@ struct iub_xfer *iub_xfer_create(struct iub_cmd *cmd,
 	x->offset = t->offset;
 	x->length = t->length;
 	x->flags = t->flags;
+	x->stream = cmd->stream;
 	x->fence = fence;	/* not initialized before it is queued */
 	x->t_submit = ktime_get();
 	INIT_LIST_HEAD(&x->node);

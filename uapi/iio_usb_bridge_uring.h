@@ -132,4 +132,23 @@ static inline void iub_prep_route(struct io_uring_sqe *sqe, int fd,
 	iub_prep_block(sqe, fd, IUB_IOC_ROUTE, &r, sizeof(r));
 }
 
+/**
+ * iub_prep_stream() - IUB_IOC_STREAM of a stream and the ring after it
+ * @sqe: the SQE
+ * @fd: the open /dev/iio-usb-bridge
+ * @s: the stream, followed in memory by its @s->nr_ranges ranges; read
+ *	when io_uring issues the command (at io_uring_submit(), or later from
+ *	io_uring's worker): keep it unchanged until the stream's CQE
+ */
+static inline void iub_prep_stream(struct io_uring_sqe *sqe, int fd,
+				   const struct iub_stream *s)
+{
+	struct iub_stream_cmd c;
+
+	memset(&c, 0, sizeof(c));
+	c.stream = (__u64)(uintptr_t)s;
+	c.size = sizeof(*s) + s->nr_ranges * sizeof(struct iub_stream_range);
+	iub_prep_block(sqe, fd, IUB_IOC_STREAM, &c, sizeof(c));
+}
+
 #endif /* _IIO_USB_BRIDGE_URING_H */

@@ -55,20 +55,20 @@
 
 enum cmd {
 	C_FEATURES, C_NOP, C_ATTACH, C_DETACH, C_PORTS, C_CLAIM, C_RELEASE,
-	C_CANCEL, C_TRANSFER, C_ROUTE, C_EVENT, C_UNKNOWN, NCMD
+	C_CANCEL, C_TRANSFER, C_ROUTE, C_EVENT, C_STREAM, C_UNKNOWN, NCMD
 };
 
 static const char *const cmd_name[NCMD] = {
 	"GET_FEATURES", "NOP", "BUF_ATTACH", "BUF_DETACH", "GET_PORTS",
 	"PORT_CLAIM", "PORT_RELEASE", "PORT_CANCEL", "TRANSFER", "ROUTE",
-	"PORT_EVENT", "(unknown)",
+	"PORT_EVENT", "STREAM", "(unknown)",
 };
 
 static const unsigned int cmd_op[NCMD] = {
 	IUB_IOC_GET_FEATURES, IUB_IOC_NOP, IUB_IOC_BUF_ATTACH,
 	IUB_IOC_BUF_DETACH, IUB_IOC_GET_PORTS, IUB_IOC_PORT_CLAIM,
 	IUB_IOC_PORT_RELEASE, IUB_IOC_PORT_CANCEL, IUB_IOC_TRANSFER,
-	IUB_IOC_ROUTE, IUB_IOC_PORT_EVENT, 0,
+	IUB_IOC_ROUTE, IUB_IOC_PORT_EVENT, IUB_IOC_STREAM, 0,
 };
 
 /*
@@ -92,12 +92,14 @@ static const int allowed[NCMD][16] = {
 	/* always with IUB_EVENT_NOWAIT: nothing here makes events */
 	[C_EVENT] = { EINVAL, ENODEV, EPERM, EOPNOTSUPP, EAGAIN, ESHUTDOWN,
 		      EBUSY, ENOMEM },
+	[C_STREAM] = { EINVAL, ENOENT, ENODEV, EPERM, EBUSY, E2BIG, EIO,
+		       ESHUTDOWN, EFAULT, ENOMEM },
 	[C_UNKNOWN] = { ENOTTY },
 };
 
 static bool is_async(enum cmd c)
 {
-	return c == C_NOP || c == C_TRANSFER || c == C_ROUTE;
+	return c == C_NOP || c == C_TRANSFER || c == C_ROUTE || c == C_STREAM;
 }
 
 /* --- shared state ---------------------------------------------------------- */
@@ -420,6 +422,40 @@ static enum cmd gen(struct thr *t, int file, bool uring, unsigned int *op,
 
 		pick_range(t, &r.offset, &r.length);
 		memcpy(blk, &r, sizeof(r));
+		break;
+	}
+	case C_STREAM: {
+		/*
+		 * The description in the scratch area, now and then running
+		 * into the hole after it (EFAULT). Always a byte count: a
+		 * stream without one runs until a cancel.
+		 */
+		struct {
+			struct iub_stream s;
+			struct iub_stream_range r[6];
+		} d = { 0 };
+		unsigned int nr = 1 + pick(&t->rs, 6);
+		size_t size = sizeof(d.s) + nr * sizeof(d.r[0]);
+		size_t off = pick(&t->rs, 8) ? 0 : SCRATCH - size / 2;
+		struct iub_stream_cmd sc = { 0 };
+
+		d.s.from = pick_port(t);
+		d.s.to = pick_port(t);
+		d.s.flags = flags32(&t->rs, IUB_ROUTE_FLAGS);
+		d.s.nr_ranges = pick(&t->rs, 8) ? nr : pick(&t->rs, 80);
+		d.s.reserved0 = reserved64(&t->rs);
+		d.s.bytes = pick(&t->rs, 8) ? 4096ULL * (1 + pick(&t->rs, 64)) :
+					       1 + val32(&t->rs);
+		for (unsigned int i = 0; i < nr; i++) {
+			d.r[i].handle = pick_handle(t, file);
+			pick_range(t, &d.r[i].offset, &d.r[i].length);
+			d.r[i].reserved0 = pick(&t->rs, 16) ? 0 : val32(&t->rs);
+		}
+		memcpy(t->scratch + off, &d, size < SCRATCH - off ? size : SCRATCH - off);
+		sc.stream = (uint64_t)(uintptr_t)(t->scratch + off);
+		sc.size = pick(&t->rs, 8) ? size : val32(&t->rs);
+		sc.flags = flags32(&t->rs, 0);
+		memcpy(blk, &sc, sizeof(sc));
 		break;
 	}
 	default: {

@@ -80,6 +80,8 @@ struct iub_query {
 #define IUB_FEAT_ROUTE		_BITULL(8)
 /** IUB_FEAT_PORT_EVENTS - IUB_IOC_PORT_EVENT on USB ports */
 #define IUB_FEAT_PORT_EVENTS	_BITULL(9)
+/** IUB_FEAT_STREAM - IUB_IOC_STREAM */
+#define IUB_FEAT_STREAM		_BITULL(10)
 
 /**
  * struct iub_features - what this kernel module offers
@@ -308,6 +310,61 @@ struct iub_route {
 /** IUB_ROUTE_INFO_BYTES - bytes the first stage moved */
 #define IUB_ROUTE_INFO_BYTES(extra)	((__u32)(extra))
 
+/** IUB_STREAM_RANGES_MAX - most ranges in the ring of one stream */
+#define IUB_STREAM_RANGES_MAX	64
+
+/**
+ * struct iub_stream_range - one buffer range of a stream's ring
+ * @handle: buffer handle from IUB_IOC_BUF_ATTACH
+ * @reserved0: must be 0
+ * @offset: byte offset in the buffer, aligned for both ports
+ * @length: bytes, aligned for both ports, at most either's max_transfer
+ * @reserved1: must be 0
+ */
+struct iub_stream_range {
+	__u16 handle;
+	__u16 reserved0;
+	__u32 offset;
+	__u32 length;
+	__u32 reserved1;
+};
+
+/**
+ * struct iub_stream - a stream: what IUB_IOC_STREAM's block points to
+ * @from: a claimed port that fills the buffers (%IUB_DIR_TO_MEM)
+ * @to: a claimed port that then empties them (%IUB_DIR_FROM_MEM)
+ * @flags: %IUB_ROUTE_* flags, applied to every route of the stream
+ * @nr_ranges: entries in @ranges, 1 to %IUB_STREAM_RANGES_MAX
+ * @reserved0: must be 0
+ * @bytes: end once @from has been given this many bytes to fill (aligned
+ *	for both ports; the last range is shortened); 0: run until cancelled
+ *
+ * The ring follows the structure in memory: @nr_ranges struct
+ * iub_stream_range, each routed from @from to @to, then routed again, in
+ * this order, in the kernel. Copied when the command is issued.
+ */
+struct iub_stream {
+	__u16 from;
+	__u16 to;
+	__u16 flags;
+	__u16 nr_ranges;
+	__u64 reserved0;
+	__u64 bytes;
+};
+
+/**
+ * struct iub_stream_cmd - the block of IUB_IOC_STREAM
+ * @stream: user address of a struct iub_stream
+ * @size: sizeof(struct iub_stream) plus nr_ranges times
+ *	sizeof(struct iub_stream_range): the structure and the ring after it
+ * @flags: must be 0
+ */
+struct iub_stream_cmd {
+	__u64 stream;
+	__u32 size;
+	__u32 flags;
+};
+
 /* Flags of IUB_IOC_PORT_EVENT (struct iub_port_claim.flags) */
 /** IUB_EVENT_NOWAIT - fail with EAGAIN when no event is queued */
 #define IUB_EVENT_NOWAIT	_BITUL(0)
@@ -364,5 +421,13 @@ struct iub_route {
  * result: the event
  */
 #define IUB_IOC_PORT_EVENT	_IOW(IUB_IOC_MAGIC, 0x0A, struct iub_port_claim)
+/**
+ * IUB_IOC_STREAM - route a ring of buffer ranges from one port to another,
+ * each again as soon as it was emptied, until cancelled or a byte count is
+ * reached; block: struct iub_stream_cmd; result: 0 once the byte count
+ * was reached, else the errno that ended it. On a ring created with
+ * IORING_SETUP_CQE32, cqe->big_cqe[0] holds the bytes the @to port moved
+ */
+#define IUB_IOC_STREAM		_IOW(IUB_IOC_MAGIC, 0x0B, struct iub_stream_cmd)
 
 #endif /* _UAPI_LINUX_IIO_USB_BRIDGE_H */
