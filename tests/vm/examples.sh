@@ -32,6 +32,16 @@ cat /tmp/recv.out
 grep -q "verified: yes" /tmp/recv.out || fail "stream-to-usb data"
 echo "ok - stream-to-usb: 64 MiB verified by the host"
 
+TMPDIR=/run chroot /host "$RECV" --quiet --bytes $((64 * MiB)) --seconds "$STEP_S" > /tmp/recv.out 2>&1 &
+rpid=$!
+bounded "$EX/stream-in-kernel" iub-sim-adc.0:rx usb0:in0 64 > /tmp/sik.out ||
+	{ kill $rpid; fail "stream-in-kernel"; }
+wait $rpid || { cat /tmp/recv.out; fail "receiver"; }
+cat /tmp/sik.out /tmp/recv.out
+grep -q "^stream-in-kernel: $((64 * MiB)) bytes" /tmp/sik.out || fail "stream-in-kernel output"
+grep -q "verified: yes" /tmp/recv.out || fail "stream-in-kernel data"
+echo "ok - stream-in-kernel: 64 MiB in one command, verified by the host"
+
 echo 1 > $D/reset
 t0=$(date +%s)
 timeout -k 5 "$STEP_S" "$EX/usb-to-dac" usb0:out0 iub-sim-dac.0:tx 64 > /tmp/u2d.out 2>&1 &

@@ -41,7 +41,7 @@ _iub()
 		esac
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W '--buffer-size --buffers --bytes
-				--seconds --cyclic --heap --zlp --verify --quiet --help
+				--seconds --cyclic --heap --zlp --verify --recycle --quiet --help
 				--version' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "$(_iub_ports) -" -- "$cur")

@@ -12,9 +12,11 @@
  * every command's option parsing use.
  *
  * iub stream moves data three ways:
- *   route    port to port: every buffer goes through one IUB_IOC_ROUTE; the
- *            kernel fills it through FROM and empties it through TO, and
- *            userspace only recycles buffers (reap a CQE, resubmit);
+ *   route    port to port: one IUB_IOC_STREAM over all buffers, which the
+ *            kernel fills through FROM, empties through TO and fills again,
+ *            until the byte count or a cancel; or (-V, --recycle, or a
+ *            module without streams) one IUB_IOC_ROUTE per buffer, and
+ *            userspace recycles buffers (reap a CQE, resubmit);
  *   capture  port to a file or -: IUB_IOC_TRANSFER fills a buffer, which is
  *            then written out (that part copies);
  *   play     a file or - to a port: the file is read into a buffer, which
@@ -109,7 +111,9 @@ static const struct cmd cmds[] = {
 	  "them; a name with a ':' that does not start with '/' or '.'), files,\n"
 	  "or - (standard input as FROM, standard output as TO); at least one\n"
 	  "of them is a port.\n"
-	  "  port to port    one IUB_IOC_ROUTE per buffer, in the kernel\n"
+	  "  port to port    one IUB_IOC_STREAM: the kernel fills each buffer,\n"
+	  "                  empties it and fills it again; with --recycle or\n"
+	  "                  -V, one IUB_IOC_ROUTE per buffer, resubmitted\n"
 	  "  port to file    capture: each buffer is filled, then written out\n"
 	  "  file to port    playback: each buffer is read from the file, then\n"
 	  "                  sent, once; --cyclic: the whole file in one buffer,\n"
@@ -126,6 +130,8 @@ static const struct cmd cmds[] = {
 	  "  -z, --zlp               a zero-length packet after each transfer to\n"
 	  "                          a USB bulk IN port\n"
 	  "  -V, --verify            check the simulated board's stream format\n"
+	  "  -r, --recycle           port to port: a route per buffer, recycled\n"
+	  "                          by iub, instead of one in-kernel stream\n"
 	  "  -q, --quiet             no progress line (it is shown only when\n"
 	  "                          standard error is a terminal)\n"
 	  "  -h, --help              this text\n"
@@ -492,6 +498,7 @@ struct buf {
  * @heap: DMABUFs from the system dma-heap
  * @zlp: zero-length packets toward a USB bulk IN port
  * @verify: check the stream format
+ * @recycle: port to port: routes recycled by iub, not IUB_IOC_STREAM
  * @quiet: no progress line
  */
 struct stream_opts {
@@ -503,6 +510,7 @@ struct stream_opts {
 	bool heap;
 	bool zlp;
 	bool verify;
+	bool recycle;
 	bool quiet;
 };
 
@@ -636,6 +644,7 @@ static int parse_stream_opts(int argc, char **argv, const struct cmd *cmd,
 		{ "heap", no_argument, NULL, 'H' },
 		{ "zlp", no_argument, NULL, 'z' },
 		{ "verify", no_argument, NULL, 'V' },
+		{ "recycle", no_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -646,7 +655,7 @@ static int parse_stream_opts(int argc, char **argv, const struct cmd *cmd,
 	int c, ret;
 
 	*o = (struct stream_opts){ .size = 1 << 20, .nbufs = 8 };
-	while ((c = getopt_long(argc, argv, "b:n:B:t:cHzVqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:n:B:t:cHzVrqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			if (iub_parse_size(optarg, &o->size) || !o->size ||
@@ -678,6 +687,7 @@ static int parse_stream_opts(int argc, char **argv, const struct cmd *cmd,
 		case 'H': o->heap = true; break;
 		case 'z': o->zlp = true; break;
 		case 'V': o->verify = true; break;
+		case 'r': o->recycle = true; break;
 		case 'q': o->quiet = true; break;
 		default:
 			ret = common_opt(c, cmd);
@@ -713,6 +723,104 @@ static void cancel_ports(int fd, const struct end *from, const struct end *to)
 			fprintf(stderr, "\niub: cancel %s: %s\n", e[i]->name,
 				strerror(errno));
 	}
+}
+
+/* The bytes counter of port @id, or 0. */
+static unsigned long long port_bytes(int fd, int id)
+{
+	struct iub_port_info p[MAX_PORTS];
+	int n = get_ports(fd, p, MAX_PORTS);
+
+	for (int i = 0; i < n && i < MAX_PORTS; i++)
+		if ((int)p[i].id == id)
+			return p[i].bytes;
+	return 0;
+}
+
+/**
+ * stream_in_kernel() - port to port with one IUB_IOC_STREAM
+ * @fd: the bridge
+ * @ring: a ring with 32-byte CQEs
+ * @from: the port that fills
+ * @to: the port that empties
+ * @bufs: the buffers, attached
+ * @o: the options
+ * @align: both ports' alignment
+ * @tty: show progress (from the TO port's counter)
+ * @t0: when the stream started
+ * @done: set to the bytes TO moved
+ *
+ * A stop (signal, -t) cancels FROM's port, which ends the stream.
+ *
+ * Return: 0, or an exit status.
+ */
+static int stream_in_kernel(int fd, struct io_uring *ring,
+			    const struct end *from, const struct end *to,
+			    const struct buf *bufs, const struct stream_opts *o,
+			    unsigned int align, bool tty, double t0,
+			    unsigned long long *done)
+{
+	struct {
+		struct iub_stream s;
+		struct iub_stream_range r[MAX_BUFS];
+	} d;
+	unsigned long long base = port_bytes(fd, to->port);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	bool cancelled = false;
+	double last = 0;
+	__u64 extra;
+	int ret, res;
+
+	memset(&d, 0, sizeof(d));
+	d.s.from = (__u16)from->port;
+	d.s.to = (__u16)to->port;
+	d.s.nr_ranges = (__u16)o->nbufs;
+	/* the last range rounded up, as a route's would be */
+	d.s.bytes = (o->total + align - 1) / align * align;
+	if (o->zlp && to->info.kind == IUB_PORT_USB)
+		d.s.flags = IUB_ROUTE_ZLP;
+	for (unsigned int i = 0; i < o->nbufs; i++) {
+		d.r[i].handle = (__u16)bufs[i].handle;
+		d.r[i].length = (__u32)o->size;
+	}
+	iub_prep_stream(sqe, fd, &d.s);
+	for (;;) {
+		struct __kernel_timespec ts = { .tv_nsec = 200000000 };
+		struct io_uring_cqe *cqe;
+
+		ret = io_uring_submit_and_wait_timeout(ring, &cqe, 1, &ts, NULL);
+		if (ret < 0 && ret != -EINTR && ret != -ETIME) {
+			fprintf(stderr, "\niub: io_uring_submit_and_wait_timeout: %s\n",
+				strerror(-ret));
+			return EXIT_FAIL;	/* the ring's exit cancels */
+		}
+		if (io_uring_peek_cqe(ring, &cqe) == 0) {
+			res = cqe->res;
+			extra = cqe->big_cqe[0];
+			io_uring_cqe_seen(ring, cqe);
+			break;
+		}
+		if (!cancelled && (stop || (o->seconds && now() - t0 >= o->seconds))) {
+			struct iub_port_claim cl = { .port = (__u32)from->port };
+
+			cancelled = true;
+			if (ioctl(fd, IUB_IOC_PORT_CANCEL, &cl) < 0)
+				fprintf(stderr, "\niub: cancel %s: %s\n", from->name,
+					strerror(errno));
+		}
+		if (tty && now() - last > 0.5) {
+			last = now();
+			progress(stderr, t0, port_bytes(fd, to->port) - base, false);
+		}
+	}
+	if (tty && last)
+		fprintf(stderr, "\n");
+	*done = extra;
+	if (res == 0 || (res == -ECANCELED && cancelled))
+		return 0;
+	fprintf(stderr, "iub: the stream failed after %llu bytes: %s\n",
+		(unsigned long long)extra, strerror(-res));
+	return EXIT_FAIL;
 }
 
 static int cmd_stream(int argc, char **argv)
@@ -849,6 +957,19 @@ static int cmd_stream(int argc, char **argv)
 	tty = !o.quiet && isatty(STDERR_FILENO);
 
 	t0 = now();
+	/*
+	 * Port to port in one command, where the module has streams and no
+	 * buffer needs the CPU. A stream counts what FROM was given: a USB
+	 * OUT port's short transfers would end it short of -B, so those are
+	 * recycled here instead.
+	 */
+	if (mode == MODE_ROUTE && !o.verify && !o.recycle &&
+	    (feat.features & IUB_FEAT_STREAM) &&
+	    (!o.total || from.info.kind == IUB_PORT_CONVERTER)) {
+		rc = stream_in_kernel(fd, &ring, &from, &to, bufs, &o, align,
+				      tty, t0, &done);
+		goto report;
+	}
 	for (;;) {
 		struct __kernel_timespec ts = { .tv_nsec = 200000000 };
 		struct io_uring_cqe *cqe;
@@ -978,6 +1099,7 @@ static int cmd_stream(int argc, char **argv)
 	}
 	if (tty && last)
 		fprintf(stderr, "\n");
+report:
 	if (rc == EXIT_USAGE)	/* the input did not fit --cyclic */
 		goto out;
 	fprintf(report, "%s -> %s: ", from.name, to.name);
