@@ -400,7 +400,8 @@ def sync_cost(runs, d):
     if pairs:
         out.append("Bounced lane: the swiotlb copies (each stage's range copied once) and "
                    "the sync calls,")
-        out.append("as the bridge's bytes per device CPU-second (one run each: indicative):")
+        out.append("as the bridge's bytes per device CPU-second (of the medians over the "
+                   "repetitions):")
         out += pairs
         if any(p.rsplit(" ", 1)[-1] < "1" for p in pairs):
             out.append("  (a ratio below 1 is the shared host's noise between the two boots: "
