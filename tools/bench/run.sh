@@ -117,42 +117,59 @@ else
 	secs=${secs:-2} reps=${reps:-5}
 fi
 
-# The plan's runs (bench-guest.sh --list) and its length: each run takes its
-# seconds plus about 3 s of set-up and teardown under TCG (the receiver's
-# start through chroot, the gadget, the DMABUFs), a boot about a minute.
-# plan_runs PLAN: the number of runs of PLAN with this command's options
-plan_runs() {
+# The plan's runs (bench-guest.sh --list) and their length: each run takes
+# its seconds plus about 3.5 s of set-up and teardown under TCG (the
+# receiver's start through chroot, the gadget, the DMABUFs: measured in the
+# smoke plan on a shared host), longer where its minimum of buffers takes
+# longer (the mixed path on dummy_hcd moves about 15 MiB/s from 16 MiB up);
+# a boot takes about a minute.
+# plan_list PLAN: the plan's lines with this command's options
+plan_list() {
 	local a=() x
 	for x in "${guest_args[@]}"; do
 		case $x in --profile|--libiio) ;; *) a+=("$x") ;; esac
 	done
-	sh "$repo/tools/bench/bench-guest.sh" --list --plan "$1" "${a[@]}" | grep -c .
+	sh "$repo/tools/bench/bench-guest.sh" --list --plan "$1" "${a[@]}"
 }
-runs1=0 runs2=0
+# plan_time: the seconds the plan lines on stdin take, estimated
+plan_time() {
+	awk -v s="$secs" '{
+		t += s + 3.5
+		if ($1 == "dummy" && $2 == "mixed" && $3 >= 16777216) {
+			m = 2 * $4 * $3 / 1048576 / 15	# its minimum of buffers
+			if (m > s)
+				t += m - s
+		}
+	} END { printf "%d", t }'
+}
+runs1=0 runs2=0 est=0 list1=''
+plan1=coherent
+[ "$arch" = arm64 ] && plan1=arm64
 if [ $libiio = 0 ]; then
 	if [ "$bounce" != only ]; then
-		runs1=$(plan_runs "$([ "$arch" = arm64 ] && echo arm64 || echo coherent)")
+		list1=$(plan_list $plan1)
+		runs1=$(grep -c . <<< "$list1" || true)
+		est=$(( est + 60 + $(plan_time <<< "$list1") ))
 	fi
 	if [ "$bounce" != 0 ]; then
-		runs2=$(plan_runs bounced)
+		list2=$(plan_list bounced)
+		runs2=$(grep -c . <<< "$list2" || true)
+		est=$(( est + 60 + $(plan_time <<< "$list2") ))
 	fi
 fi
-est=$(awk -v n=$((runs1 + runs2)) -v s="$secs" -v b="$([ "$bounce" = 0 ] || [ "$bounce" = only ] && echo 1 || echo 2)" \
-	'BEGIN { printf "%d", n * (s + 3) + 60 * b }')
+[ "$arch" = arm64 ] && est=$(( est * 3 / 2 ))	# arm64 under TCG is slower
+plan_says="$runs1 runs$([ "$runs2" = 0 ] || echo " and $runs2 in the bounced lane"), $reps repetition(s) of $secs s: about $(( (est + 59) / 60 )) minutes"
 if [ $list = 1 ]; then
-	[ "$bounce" = only ] || plan_runs_list=$(sh "$repo/tools/bench/bench-guest.sh" --list \
-		--plan "$([ "$arch" = arm64 ] && echo arm64 || echo coherent)" "${guest_args[@]}")
-	echo "${plan_runs_list:-}"
-	echo "bench: $runs1 runs$([ "$runs2" = 0 ] || echo " and $runs2 in the bounced lane"), $reps repetition(s) of $secs s: about $(( (est + 59) / 60 )) minutes"
+	[ -z "$list1" ] || echo "$list1"
+	echo "bench: $plan_says"
 	exit 0
 fi
 # the VM's time limit: twice the estimate, and some
 vmtimeout=$(( 2 * est + 600 ))
-[ "$arch" = arm64 ] && vmtimeout=$(( 3 * est + 1200 ))	# arm64 under TCG is slower
 [ $libiio = 1 ] && vmtimeout=1700
 start=$(date +%s)
 mkdir -p "$out"
-[ $libiio = 1 ] || echo "bench: $runs1 runs$([ "$runs2" = 0 ] || echo " and $runs2 in the bounced lane"), $reps repetition(s) of $secs s: about $(( (est + 59) / 60 )) minutes, plus the build"
+[ $libiio = 1 ] || echo "bench: $plan_says, plus the build"
 
 if [ $do_build = 1 ]; then
 	echo "bench: building into $build"
