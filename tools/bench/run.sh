@@ -239,6 +239,7 @@ note=$(cat "$out/bench/note.txt" 2>/dev/null || true)
 cmdline=$(cat "$out/bench/command.txt" 2>/dev/null || echo "$cmdline")
 case " $cmdline " in *" --smoke "*) smoke=1 ;; esac	# --report-only of a smoke run
 echo
+rm -f "$out/bench/plots.txt"	# report.py says which plots this run has
 python3 "$repo/tools/bench/report.py" "$out/bench" --command "$cmdline" --note "$note"
 rm -f "$out/bench"/{throughput,cpu}-{size,inflight}.png "$out/bench/inflight.png"
 if [ -s "$out/bench/plots.txt" ]; then
