@@ -41,7 +41,8 @@
 # The bounced lane: when the kernel bounces every DMA mapping (swiotlb=force
 # on /proc/cmdline: tools/bench/run.sh --bounce, the suite's bounce lane),
 # the plan is the reduced bounced plan instead (the bridge, capture, the
-# upstream paths at 64 and 256 KiB, 4 in flight; --smoke: 64 KiB only),
+# upstream paths at 64 and 256 KiB, 8 in flight, --reps times; --smoke:
+# 64 KiB x 4, once),
 # and every JSON line says "lane":"bounced". The upstream DMABUF paths are
 # expected to deliver wrong data there (neither IIO nor FunctionFS syncs its
 # mapping): that is recorded, and --smoke does not fail on it; the bridge
