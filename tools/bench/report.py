@@ -115,6 +115,12 @@ def derive(r):
     r["kthreads_s_per_gib"] = per_gib(r.get("cpu_kthreads"))
     sc = r.get("syscalls")
     r["syscalls_per_gib"] = round(sc / gib) if gib and sc is not None else None
+    # A run that moved data but whose measuring side saw fewer than two
+    # completions (a slow path at a small size: the host side's transfers
+    # are of 1 MiB) has no steady state: its throughput is not a figure.
+    if ok and not r.get("mibps") and "samples" not in r:
+        r["mibps"] = None
+        r["no_steady_state"] = True
     r["data"] = data_fact(r)
 
 

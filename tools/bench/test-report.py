@@ -82,6 +82,10 @@ def make(d):
                 continue
             host = 2.0 if udc == "dummy" else 0.0
             lines.append(run(rep, udc, path, size, n, rate, cpu + host, host=host))
+    # a run with no steady state (one completion: "mibps" 0)
+    r = run(1, "dummy", "copy", 4096, 1, 0, 9)
+    r["bytes"] = MIB
+    lines.append(r)
     # the refused pair on dummy_hcd, once
     lines.append({"rep": 1, "udc": "dummy", "path": "pair", "size": MIB, "inflight": 8,
                   "streams": 1, "buffer": "udmabuf", "status": "refused", "lane": "coherent",
@@ -140,6 +144,10 @@ def main():
         check("... median of the ok runs only", m["spread"]["mibps"], (75.0, 60, 90, 4))
         check("... verified says the failure", rp.verified(m), "NO (1 of 5 runs)")
         check("refused pair", rp.verified(rp.find(runs, "dummy", "pair")), "refused (EPERM)")
+        s = rp.find(runs, "dummy", "copy", 4096)
+        check("a run without a steady state has no throughput, still its CPU",
+              (s["spread"]["mibps"], s["spread"]["dev_s_per_gib"][3], s["ok"]),
+              ((7, 5, 9, 5), 6, 6))
 
         # the targets
         tg = {(t[1], t[2]): t for t in rp.targets(runs)}
