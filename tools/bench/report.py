@@ -571,7 +571,8 @@ def point_rows(runs, lane="coherent"):
         rows.append([
             UDCS.get(udc, udc), kib(size), n, k, path + ("" if buf == "udmabuf" else f" ({buf})"),
             f"{s.get('ok', 0)}/{s.get('n', 0)}",
-            fmt_spread(sp.get("mibps")) if s.get("ok") else s.get("status", "-"),
+            (fmt_spread(sp.get("mibps")) if sp.get("mibps") else "no steady state")
+            if s.get("ok") else s.get("status", "-"),
             fmt_spread(sp.get("dev_s_per_gib"), 2) if s.get("ok") else "-",
             fmt_ratios(rep_ratios(runs, b, c)) if rel else "",
             fmt_ratios(rep_ratios(runs, b, c, "dev_s_per_gib")) if rel else "",
