@@ -157,7 +157,7 @@ if [ $libiio = 0 ]; then
 		est=$(( est + 60 + $(plan_time <<< "$list2") ))
 	fi
 fi
-[ "$arch" = arm64 ] && est=$(( est * 3 / 2 ))	# arm64 under TCG is slower
+[ "$arch" = arm64 ] && est=$(( est * 6 / 5 ))	# arm64 under TCG: about 4.5 s a run
 plan_says="$runs1 runs$([ "$runs2" = 0 ] || echo " and $runs2 in the bounced lane"), $reps repetition(s) of $secs s: about $(( (est + 59) / 60 )) minutes"
 if [ $list = 1 ]; then
 	[ -z "$list1" ] || echo "$list1"
