@@ -1190,8 +1190,9 @@ def main():
         libiio_report(runs, a.dir, a.command, a.note)
         return
 
-    t1 = table_rows(runs, 1)
-    t2 = table_rows(runs, 2) or [["not measured"] + [""] * (len(HEAD) - 1)]
+    none = [["not measured"] + [""] * (len(HEAD) - 1)]
+    t1 = table_rows(runs, 1) or none
+    t2 = table_rows(runs, 2) or none
     tg = targets(runs)
     pr = point_rows(runs)
     nrep = max((r.get("rep", 1) for r in runs if r.get("lane") == "coherent"), default=0)
