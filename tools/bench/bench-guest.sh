@@ -512,7 +512,12 @@ fi
 
 t0=$(date +%s)
 make_plan > "$out/plan-runs.txt"
-say "the $plan plan$([ $smoke = 1 ] && echo "'s smoke version")$([ $quick = 1 ] && echo ", quick"): $(grep -c . "$out/plan-runs.txt") runs, $nreps repetition(s), ${secs} s each${only:+, those matching $only}"
+nruns=$(while read -r line; do
+		if selected "$line"; then
+			echo "$line"
+		fi
+	done < "$out/plan-runs.txt" | grep -c .)
+say "the $plan plan$([ $smoke = 1 ] && echo "'s smoke version")$([ $quick = 1 ] && echo ", quick"): $nruns runs${only:+ (those matching $only)}, $nreps repetition(s), ${secs} s each"
 while read -r l_udc l_path l_size l_n l_k l_rep l_buf; do
 	seq=$((seq + 1)) rep=$l_rep
 	run "$l_udc" "$l_path" "$l_size" "$l_n" "$l_k" "$l_buf" < /dev/null
