@@ -605,13 +605,15 @@ def write_summary(runs, fname):
 
 # ---- the plots --------------------------------------------------------------------
 
-# one colour, dash and point type per path (Okabe-Ito colours)
+# one colour, dash and point type per path (Okabe-Ito colours; dash types
+# of pngcairo: 1 solid, 2 dashed, 4 dash-dot, 5 dash-dot-dot; no dotted
+# line, whose error bars would be too faint)
 STYLE = {
     "copy": ('"#000000"', 1, 5),
     "pair": ('"#009e73"', 2, 7),
-    "mixed": ('"#56b4e9"', 3, 9),
+    "mixed": ('"#56b4e9"', 4, 9),
     "bridge": ('"#d55e00"', 1, 13),
-    "sourcesink": ('"#cc79a7"', 4, 11),
+    "sourcesink": ('"#cc79a7"', 5, 11),
 }
 SWEEP_KEYS = [("mibps", "MiB/s (steady state)", "throughput"),
               ("dev_s_per_gib", "device CPU s/GiB", "cpu")]
