@@ -19,9 +19,9 @@
 # The default: the table (1 MiB x 8, both UDCs, one and two streams), the
 # targets' points (the SG UDC at 4 and 64 KiB x 8), a size sweep 4 KiB to
 # 64 MiB at 8 in flight, an in-flight sweep 1 to 32 at 1 MiB; five
-# repetitions of 2 s runs; then the bounced lane's boot. About an hour and
-# a quarter on these machines (Documentation/benchmark.rst); --quick: about
-# 10 minutes.
+# repetitions of 2 s runs; then the bounced lane's boot. About 70 minutes
+# on these machines, estimated (--list prints the estimate for any options;
+# Documentation/benchmark.rst); --quick: about 8 minutes.
 #
 #   --libiio        the libiio clients instead: one boot running the libiio
 #                   plan (bench-guest.sh --libiio, libiio-guest.sh):
