@@ -5,17 +5,30 @@
 # tools/bench/run.sh boots the VM with it (the whole benchmark, one boot);
 # the in-VM test bench-smoke (tests/vm/bench.cmake) runs it with --smoke.
 #
-#   sh tools/bench/bench-guest.sh [--smoke] [--out DIR] [--seconds S]
-#                                 [--only REGEX] [--profile] [--libiio]
+#   sh tools/bench/bench-guest.sh [--smoke] [--quick] [--out DIR] [--seconds S]
+#                                 [--reps N] [--only REGEX] [--profile] [--libiio]
+#                                 [--list [--plan coherent|bounced|arm64]]
 #
 # Loads its own configuration of the simulated board (two DMA-buffer ADCs),
 # the bridge, FunctionFS, f_sourcesink, dummy_hcd and the simulated SG UDC;
 # runs the plan (one iub-bench run per line), each result a JSON line in
-# DIR/results.jsonl; unloads what it loaded (the test harness then loads
-# the standard modules again). --only runs the plan lines matching REGEX
-# ("UDC PATH SIZE INFLIGHT STREAMS"). --profile adds perf profiles, strace
-# -c against iub-bench's own syscall count and a trace of the bridge's
-# stages (DIR/profile-*, DIR/strace-*, DIR/trace-*).
+# DIR/results.jsonl with its repetition ("rep") and its place in the plan
+# ("seq"); unloads what it loaded (the test harness then loads the standard
+# modules again). --only runs the plan lines matching REGEX ("UDC PATH SIZE
+# INFLIGHT STREAMS"). --profile adds perf profiles, strace -c against
+# iub-bench's own syscall count and a trace of the bridge's stages
+# (DIR/profile-*, DIR/strace-*, DIR/trace-*).
+#
+# The plan is made of points (UDC, size, buffers in flight, streams), each
+# with the paths it compares. --reps N repetitions (default 5; --smoke: 1):
+# each repetition runs every point of the plan, and the paths of a point
+# back to back, in an order rotated by one path per repetition (rep 1: A B
+# C, rep 2: B C A, ...), so that the runs a ratio compares were measured
+# minutes apart at most, and no path always runs first or last. --quick:
+# only the table's points (1 MiB x 8, both UDCs) and the targets' (the SG
+# UDC at 4 and 64 KiB x 8), no sweeps. --list prints the plan ("UDC PATH
+# SIZE INFLIGHT STREAMS REP", after --only) and exits without touching the
+# machine; --plan chooses the plan it prints (default: this machine's).
 #
 # --libiio: the libiio plan instead (tools/bench/libiio-guest.sh): Debian's
 # iio_readdev over USB through stock iiod and the bridge's iub-iiod, 256 to
@@ -28,7 +41,8 @@
 # The bounced lane: when the kernel bounces every DMA mapping (swiotlb=force
 # on /proc/cmdline: tools/bench/run.sh --bounce, the suite's bounce lane),
 # the plan is the reduced bounced plan instead (the bridge, capture, the
-# upstream paths at 64 and 256 KiB, 4 in flight; --smoke: 64 KiB only),
+# upstream paths at 64 and 256 KiB, 8 in flight, --reps times; --smoke:
+# 64 KiB x 4, once),
 # and every JSON line says "lane":"bounced". The upstream DMABUF paths are
 # expected to deliver wrong data there (neither IIO nor FunctionFS syncs its
 # mapping): that is recorded, and --smoke does not fail on it; the bridge
@@ -44,7 +58,7 @@
 # time the kernel spends in cache maintenance during one 64 MiB run of the
 # bridge and of the pair (DIR/cache-time.txt).
 set -u
-SRC=$IUB_GUEST_SRC BUILD=$IUB_GUEST_BUILD
+SRC=${IUB_GUEST_SRC:-} BUILD=${IUB_GUEST_BUILD:-}
 # our modules, of the guest's architecture (tools/vm/iub-vm)
 KMOD=${IUB_GUEST_KMOD:-$SRC}
 BENCH=$BUILD/tools/bench/iub-bench
@@ -57,9 +71,14 @@ MAP=iub-sim-adc.0:rx,iub-sim-adc.1:rx,iub-sim-dac.0:tx,iub-sim-dac.1:tx,iub-sim-
 K=1024 M=1048576
 
 smoke=0 out=/out/bench secs='' only='' profile=0 perfctl='' strace_to='' libiio=0
+nreps='' quick=0 list=0 plan_arg=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1; shift ;;
+	--quick) quick=1; shift ;;
+	--reps) nreps=$2; shift 2 ;;
+	--list) list=1; shift ;;
+	--plan) plan_arg=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--seconds) secs=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
@@ -70,14 +89,13 @@ while [ $# -gt 0 ]; do
 done
 # iub-bench's default (0): 4 buffers (copy), else twice the buffers in flight
 if [ $smoke = 1 ]; then
-	secs=${secs:-0.3} minb=2
+	secs=${secs:-0.3} minb=2 nreps=${nreps:-1}
 else
-	secs=${secs:-3} minb=0
+	secs=${secs:-2} minb=0 nreps=${nreps:-5}
 fi
-mkdir -p "$out"
-results=$out/results.jsonl log=$out/bench.log
-: > "$results"
-: > "$log"
+case $nreps in
+''|0*|*[!0-9]*) echo "bench-guest: --reps wants a number from 1" >&2; exit 2 ;;
+esac
 
 say() { echo "bench: $*"; }
 
@@ -89,7 +107,200 @@ grep -Eq '(^| )swiotlb=([^ ]*,)?force( |,|$)' /proc/cmdline && lane=bounced
 plan=$lane
 [ "$(uname -m)" = aarch64 ] && [ $smoke = 0 ] && [ $lane = coherent ] && plan=arm64
 [ $libiio = 1 ] && plan=libiio
-echo $plan > "$out/plan.txt"
+if [ -n "$plan_arg" ]; then
+	plan=$plan_arg lane=coherent
+	[ "$plan" = bounced ] && lane=bounced
+fi
+
+# ---- the plan ----------------------------------------------------------------------
+
+# The plan as lines "UDC PATH SIZE INFLIGHT STREAMS REP [BUFFER]", one per
+# run, in the order they run (make_plan). A point is a UDC, a size, the
+# buffers in flight and the streams, with the paths it compares; the copy
+# path of a point runs with one buffer in flight (read() then write()).
+# Each repetition runs every point, the paths of a point back to back, in
+# an order rotated by one path per repetition.
+
+# emit UDC PATH SIZE INFLIGHT STREAMS [BUFFER]: one line of repetition $rep
+emit() {
+	e_n=$4
+	[ "$2" = copy ] && e_n=1
+	echo "$1 $2 $3 $e_n $5 $rep${6:+ $6}"
+}
+
+# point UDC SIZE INFLIGHT STREAMS PATH...: the paths of one point, rotated
+# by (rep - 1). f_sourcesink above 4 MiB and the DMABUF pair on dummy_hcd
+# (refused: no SG) say so once, in the first repetition, and no more.
+point() {
+	p_udc=$1 p_size=$2 p_n=$3 p_k=$4
+	shift 4
+	p_paths=
+	for p in "$@"; do
+		if { [ "$p" = sourcesink ] && [ "$p_size" -gt $((4 * M)) ]; } ||
+		   { [ "$p" = pair ] && [ "$p_udc" = dummy ]; }; then
+			[ "$rep" = 1 ] && emit "$p_udc" "$p" "$p_size" "$p_n" "$p_k"
+			continue
+		fi
+		p_paths="$p_paths $p"
+	done
+	# shellcheck disable=SC2086 # split into its words
+	set -- $p_paths
+	[ $# = 0 ] && return 0
+	p_rot=$(( (rep - 1) % $# )) p_i=0
+	for p in "$@"; do
+		[ $p_i -ge $p_rot ] && emit "$p_udc" "$p" "$p_size" "$p_n" "$p_k"
+		p_i=$((p_i + 1))
+	done
+	p_i=0
+	for p in "$@"; do
+		[ $p_i -lt $p_rot ] && emit "$p_udc" "$p" "$p_size" "$p_n" "$p_k"
+		p_i=$((p_i + 1))
+	done
+}
+
+PATHS="copy pair mixed bridge sourcesink"
+DPATHS="copy mixed bridge sourcesink"	# the sweeps on dummy_hcd: no pair
+SIZES="4096 16384 65536 262144 $M $((4 * M)) $((16 * M)) $((64 * M))"
+
+# make_plan: the whole plan of $plan (--smoke: its smoke version)
+make_plan() {
+	rep=1
+	if [ "$plan" = arm64 ]; then
+		# The arm64 lane: the simulated devices are not DMA-coherent
+		# there, so every sync is cache maintenance. The simulated SG
+		# UDC (the board's dwc3 does scatter-gather), 4 KiB, 1 MiB and
+		# 64 MiB buffers, 4 in flight: the copy path (no DMABUF), the
+		# bridge and the upstream pair with each buffer source.
+		while [ $rep -le "$nreps" ]; do
+			for size in 4096 $M $((64 * M)); do
+				emit sg copy "$size" 1 1
+				for b in udmabuf hugetlb heap; do
+					if [ $((rep % 2)) = 1 ]; then
+						emit sg pair "$size" 4 1 $b
+						emit sg bridge "$size" 4 1 $b
+					else
+						emit sg bridge "$size" 4 1 $b
+						emit sg pair "$size" 4 1 $b
+					fi
+				done
+			done
+			rep=$((rep + 1))
+		done
+	elif [ $lane = bounced ] && [ $smoke = 1 ]; then
+		for spec in "dummy mixed 4" "dummy bridge 4" "sg pair 4" "sg bridge 4"; do
+			# shellcheck disable=SC2086 # split into its words
+			set -- $spec
+			emit "$1" "$2" $((64 * K)) "$3" 1
+		done
+		emit none capture $((64 * K)) 4 1
+	elif [ $lane = bounced ]; then
+		# Every mapping bounced. udmabuf has page-sized pieces, so any
+		# size maps; 256 MiB of swiotlb hold every mapping of a run (a
+		# route's buffer is mapped for the ADC and for the UDC).
+		# f_sourcesink is left out (dummy_hcd maps nothing; a ceiling
+		# is not what this lane asks). The points of the coherent
+		# lane's size sweep (8 in flight).
+		sizes="$((64 * K)) $((256 * K))"
+		[ $quick = 1 ] && sizes=$((64 * K))
+		while [ $rep -le "$nreps" ]; do
+			for size in $sizes; do
+				point dummy "$size" 8 1 copy mixed bridge
+				point sg "$size" 8 1 copy pair mixed bridge
+				point none "$size" 8 1 capture
+			done
+			rep=$((rep + 1))
+		done
+	elif [ $smoke = 1 ]; then
+		for udc in dummy sg; do
+			for p in $PATHS; do
+				emit "$udc" "$p" $((64 * K)) 4 1
+			done
+		done
+		for p in copy mixed bridge sourcesink; do
+			emit dummy $p $((64 * K)) 4 2
+		done
+		emit sg pair $((64 * K)) 4 2
+		emit none capture $((64 * K)) 4 1
+	else
+		while [ $rep -le "$nreps" ]; do
+			# the table: 1 MiB x 8, one stream (also the 1 MiB
+			# point of the size sweep and the 8 of the in-flight
+			# sweep)
+			for udc in dummy sg; do
+				# shellcheck disable=SC2086 # split into its words
+				point $udc $M 8 1 $PATHS
+			done
+			point none $M 8 1 capture
+			# the targets' other points: the SG UDC at 4 and 64 KiB
+			for size in 4096 $((64 * K)); do
+				if [ $quick = 1 ]; then
+					point sg "$size" 8 1 pair bridge
+				else
+					# shellcheck disable=SC2086 # split into its words
+					point sg "$size" 8 1 $PATHS
+				fi
+			done
+			if [ $quick = 0 ]; then
+				# two concurrent streams (two ADCs, two bulk IN
+				# endpoints), 1 MiB x 8
+				for udc in dummy sg; do
+					# shellcheck disable=SC2086 # split into its words
+					point $udc $M 8 2 $PATHS
+				done
+				point none $M 8 2 capture
+				# the size sweep, 8 in flight
+				# (1 MiB: the table; the SG UDC's 4 and
+				# 64 KiB: the targets' points)
+				for size in $SIZES; do
+					[ "$size" = $M ] && continue
+					# shellcheck disable=SC2086 # split into its words
+					point dummy "$size" 8 1 $DPATHS
+					[ "$size" = 4096 ] || [ "$size" = $((64 * K)) ] && continue
+					# shellcheck disable=SC2086 # split into its words
+					point sg "$size" 8 1 $PATHS
+				done
+				# the in-flight sweep at 1 MiB (8: the table)
+				for n in 1 2 4 16 32; do
+					point dummy $M $n 1 mixed bridge sourcesink
+					point sg $M $n 1 pair mixed bridge sourcesink
+				done
+				# the bounced lane's capture rows compare with these
+				for size in $((64 * K)) $((256 * K)); do
+					point none "$size" 8 1 capture
+				done
+			fi
+			rep=$((rep + 1))
+		done
+	fi
+}
+
+# selected SPEC: whether --only selects the plan line SPEC (its first five
+# words, and the buffer, when not udmabuf)
+selected() {
+	[ -z "$only" ] && return 0
+	# shellcheck disable=SC2086 # split into its words
+	set -- $1
+	s_spec="$1 $2 $3 $4 $5"
+	[ -n "${7:-}" ] && [ "$7" != udmabuf ] && s_spec="$s_spec $7"
+	echo "$s_spec" | grep -Eq "$only"
+}
+
+if [ $list = 1 ]; then
+	make_plan | while read -r line; do
+		if selected "$line"; then
+			echo "$line"
+		fi
+	done
+	exit 0
+fi
+
+mkdir -p "$out"
+results=$out/results.jsonl log=$out/bench.log
+: > "$results"
+: > "$log"
+echo "$plan" > "$out/plan.txt"
+echo "reps=$nreps seconds=$secs quick=$quick" >> "$out/plan.txt"
+rep=1 seq=0
 
 # ---- the guest ------------------------------------------------------------------
 
@@ -179,7 +390,7 @@ fi
 # run (iub-bench allocates twice the buffers in flight: 8 of 64 MiB, 256
 # pages), with some to spare
 hugepages_before=$(cat /proc/sys/vm/nr_hugepages)
-if [ $plan = arm64 ]; then
+if [ "$plan" = arm64 ]; then
 	echo 288 > /proc/sys/vm/nr_hugepages
 	echo "hugepages=$(cat /proc/sys/vm/nr_hugepages)" >> "$out/plan.txt"
 fi
@@ -208,8 +419,8 @@ ss_gadget() {
 
 # json_fail UDC PATH SIZE INFLIGHT STREAMS BUFFER STATUS MESSAGE
 json_fail() {
-	printf '{"udc":"%s","path":"%s","size":%s,"inflight":%s,"streams":%s,"buffer":"%s","status":"%s","lane":"%s","error":"%s"}\n' \
-		"$1" "$2" "$3" "$4" "$5" "$6" "$7" "$lane" "$8" >> "$results"
+	printf '{"rep":%s,"seq":%s,"udc":"%s","path":"%s","size":%s,"inflight":%s,"streams":%s,"buffer":"%s","status":"%s","lane":"%s","error":"%s"}\n' \
+		"$rep" "$seq" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$lane" "$8" >> "$results"
 }
 
 # run UDC PATH SIZE INFLIGHT STREAMS [BUFFER]: BUFFER is where the DMABUFs
@@ -265,7 +476,8 @@ run() {
 	fi
 	set -- "$udc0" "$path" "$size" "$n" "$k" "$buf"
 	if grep -q '^{' /tmp/bench.out; then
-		grep '^{' /tmp/bench.out >> "$results"
+		grep '^{' /tmp/bench.out |
+			sed "s/^{/{\"rep\":$rep,\"seq\":$seq,/" >> "$results"
 	else
 		json_fail "$@" failed "iub-bench exit $rc: $(tail -n 1 "$log" | sed 's/["\\]//g')"
 	fi
@@ -281,7 +493,7 @@ run() {
 
 # ---- the libiio plan (--libiio) ---------------------------------------------------
 
-if [ $plan = libiio ]; then
+if [ "$plan" = libiio ]; then
 	# shellcheck source=tools/bench/libiio-guest.sh
 	. "$SRC/tools/bench/libiio-guest.sh"
 	t0=$(date +%s)
@@ -296,120 +508,21 @@ if [ $plan = libiio ]; then
 	exit $?
 fi
 
-# ---- the plan ---------------------------------------------------------------------
+# ---- running the plan ---------------------------------------------------------------
 
-PATHS="copy pair mixed bridge sourcesink"
 t0=$(date +%s)
-if [ $plan = arm64 ]; then
-	# The arm64 lane (tools/bench/run.sh --arch arm64): the simulated
-	# devices are not DMA-coherent there, so every sync is cache
-	# maintenance. The simulated SG UDC (the board's dwc3 does
-	# scatter-gather), 4 KiB, 1 MiB and 64 MiB buffers, 4 in flight: the
-	# bridge and the upstream pair with each buffer source, the copy path
-	# (no DMABUF); three times, interleaved.
-	say "the arm64 plan: 4 KiB, 1 MiB, 64 MiB; udmabuf, hugetlb, heap; three times"
-	for _ in 1 2 3; do
-		for size in 4096 $M $((64 * M)); do
-			run sg copy "$size" 1 1
-			for b in udmabuf hugetlb heap; do
-				for p in pair bridge; do
-					run sg "$p" "$size" 4 1 "$b"
-				done
-			done
-		done
-	done
-elif [ $lane = bounced ]; then
-	# Every mapping bounced. udmabuf has page-sized pieces, so any size
-	# maps; 256 MiB of swiotlb hold every mapping of a run (a route's
-	# buffer is mapped for the ADC and for the UDC). f_sourcesink is left
-	# out (dummy_hcd maps nothing; a ceiling is not what this lane asks).
-	sizes="$((64 * K)) $((256 * K))"
-	[ $smoke = 1 ] && sizes=$((64 * K))
-	say "the bounced lane (swiotlb=force): $sizes bytes, 4 in flight, ${secs} s each"
-	for size in $sizes; do
-		if [ $smoke = 1 ]; then
-			for spec in "dummy mixed 4" "dummy bridge 4" "sg pair 4" "sg bridge 4"; do
-				# shellcheck disable=SC2086 # split into its words
-				set -- $spec
-				run "$1" "$2" "$size" "$3" 1
-			done
-		else
-			for udc in dummy sg; do
-				for p in copy pair mixed bridge; do
-					n=4
-					[ "$p" = copy ] && n=1
-					[ "$p" = pair ] && [ "$udc" = dummy ] && continue
-					run "$udc" "$p" "$size" $n 1
-				done
-			done
+make_plan > "$out/plan-runs.txt"
+nruns=$(while read -r line; do
+		if selected "$line"; then
+			echo "$line"
 		fi
-		run none capture "$size" 4 1
-	done
-elif [ $smoke = 1 ]; then
-	say "smoke: every path on both UDCs, 64 KiB buffers, ${secs} s each"
-	for udc in dummy sg; do
-		for p in $PATHS; do
-			n=4
-			[ "$p" = copy ] && n=1
-			run "$udc" "$p" $((64 * K)) $n 1
-		done
-	done
-	for p in copy mixed bridge sourcesink; do
-		n=4
-		[ "$p" = copy ] && n=1
-		run dummy $p $((64 * K)) $n 2
-	done
-	run sg pair $((64 * K)) 4 2
-	run none capture $((64 * K)) 4 1
-else
-	say "the table: 1 MiB buffers, 8 in flight, one stream, both UDCs; three times"
-	for _ in 1 2 3; do
-		for udc in dummy sg; do
-			for p in $PATHS; do
-				n=8
-				[ "$p" = copy ] && n=1
-				run "$udc" "$p" $M "$n" 1
-			done
-		done
-		run none capture $M 8 1
-	done
-	say "the simulated ADC alone, two streams (bridge transfers, no USB)"
-	run none capture $M 8 2
-	say "two concurrent streams (two ADCs, two bulk IN endpoints)"
-	for udc in dummy sg; do
-		for p in $PATHS; do
-			n=8
-			[ "$p" = copy ] && n=1
-			run "$udc" "$p" $M $n 2
-		done
-	done
-	say "buffer size sweep: 4 KiB to 64 MiB, 4 in flight"
-	for udc in dummy sg; do
-		for size in 4096 16384 65536 262144 $M $((4 * M)) $((16 * M)) $((64 * M)); do
-			for p in $PATHS; do
-				n=4
-				[ "$p" = copy ] && n=1
-				[ "$p" = pair ] && [ "$udc" = dummy ] && continue
-				run "$udc" "$p" "$size" $n 1
-			done
-		done
-	done
-	# the bounced lane's capture rows compare with these
-	say "the simulated ADC alone at 64 and 256 KiB, 4 in flight"
-	for size in $((64 * K)) $((256 * K)); do
-		run none capture "$size" 4 1
-	done
-	# 4 and 8 in flight at 1 MiB: the size sweep and the table have them
-	say "buffers in flight: 1 to 16, 1 MiB buffers"
-	for udc in dummy sg; do
-		for n in 1 2 16; do
-			for p in pair mixed bridge sourcesink; do
-				[ "$p" = pair ] && [ "$udc" = dummy ] && continue
-				run "$udc" "$p" $M "$n" 1
-			done
-		done
-	done
-fi
+	done < "$out/plan-runs.txt" | grep -c .)
+say "the $plan plan$([ $smoke = 1 ] && echo "'s smoke version")$([ $quick = 1 ] && echo ", quick"): $nruns runs${only:+ (those matching $only)}, $nreps repetition(s), ${secs} s each"
+while read -r l_udc l_path l_size l_n l_k l_rep l_buf; do
+	seq=$((seq + 1)) rep=$l_rep
+	run "$l_udc" "$l_path" "$l_size" "$l_n" "$l_k" "$l_buf" < /dev/null
+done < "$out/plan-runs.txt"
+rep=1 seq=0
 say "$(grep -c . "$results") runs in $(( $(date +%s) - t0 )) s; results in $results"
 
 # ---- the bridge's sync calls --------------------------------------------------------
@@ -507,7 +620,7 @@ cache_time() {
 		say "cache maintenance: $1 $2: ${us% *} us in ${us#* } calls"
 	done
 }
-if [ $plan = arm64 ] && [ -z "$only" ]; then
+if [ "$plan" = arm64 ] && [ -z "$only" ]; then
 	cache_time
 fi
 dmesg > "$out/dmesg.txt"

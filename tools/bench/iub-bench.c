@@ -68,7 +68,13 @@
 #include "bench_util.h"
 
 #define MAX_STREAMS	2
-#define MAX_INFLIGHT	16
+/*
+ * Buffers in flight per stream. 32 x 2 streams: the bridge's default
+ * max_buffers (64 attachments per file) is the limit; its max_inflight (256
+ * requests per file, one per route) is far above. FunctionFS, the IIO DMA
+ * buffer and f_sourcesink have no limit of their own below it.
+ */
+#define MAX_INFLIGHT	32
 /* FunctionFS copies each write() into a kmalloc()ed buffer on a UDC without
  * SG: larger ones fail (and warn). So does a coherent IIO fileio block. */
 #define MAX_KMALLOC	(4 * MIB)
@@ -1012,7 +1018,7 @@ int main(int argc, char **argv)
 	    cfg.inflight > MAX_INFLIGHT || !cfg.streams ||
 	    cfg.streams > MAX_STREAMS ||
 	    (!cfg.sg && !cfg.recv && cfg.path != P_CAPTURE)) {
-		fprintf(stderr, "usage: iub-bench --path copy|pair|mixed|bridge|sourcesink|capture --udc dummy|sg [--size POWER_OF_2] [--inflight 1-16] [--streams 1-2] [--seconds S] [--min-buffers N] [--buffer udmabuf|hugetlb|heap] --recv PATH (dummy)\n");
+		fprintf(stderr, "usage: iub-bench --path copy|pair|mixed|bridge|sourcesink|capture --udc dummy|sg [--size POWER_OF_2] [--inflight 1-32] [--streams 1-2] [--seconds S] [--min-buffers N] [--buffer udmabuf|hugetlb|heap] --recv PATH (dummy)\n");
 		return 2;
 	}
 	/* 0: enough buffers for the pipeline's fill and drain to be small */

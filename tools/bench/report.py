@@ -17,8 +17,21 @@ line says "lane") and writes into DIR:
                         rows, per daemon and buffer size, and their ratios
     table.txt, table.rst        the main table, two streams, the targets,
                         the bounced lane's rows next to the coherent rows
-                        of the same path and size, the bridge's sync cost
-    size-dummy.dat, size-sg.dat, inflight.dat, cpu-size.dat   for plots.gp
+                        of the same path and size, the bridge's sync cost,
+                        every point of the run
+    summary.csv         one row per configuration: the median, min and max
+                        of each figure over the repetitions
+    sweep-size-UDC.dat, sweep-inflight-UDC.dat, plots.gp, plots.txt
+                        the sweeps' data, the gnuplot script that draws
+                        them (pngcairo; cd DIR && gnuplot plots.gp) and the
+                        PNGs it makes
+
+Repetitions (bench-guest.sh --reps): each run's "rep" says which one it
+belongs to (results without it: numbered by their order among the runs of
+the same configuration). A configuration's figures are the median, min and
+max over its ok runs; a ratio between two configurations is taken per
+repetition (the two runs of the same repetition), then summarised the same
+way; the targets' verdicts are on the median of those ratios.
     profile.txt         (with --profile) where the CPU time goes, per path,
                         from the perf samples' call chains; the bridge's
                         stages from its tracepoints
@@ -56,7 +69,9 @@ LANES = ["coherent", "bounced"]
 
 
 def load(path, lane="coherent"):
-    """The runs of a results file; lines without "lane" are @lane's."""
+    """The runs of a results file; lines without "lane" are @lane's, lines
+    without "rep" (results of before the interleaved plan) are numbered by
+    their order among the runs of the same configuration."""
     runs = []
     with open(path) as f:
         for line in f:
@@ -67,10 +82,21 @@ def load(path, lane="coherent"):
                 runs.append(json.loads(line))
             except json.JSONDecodeError as e:
                 print(f"report: skipping a bad line: {e}", file=sys.stderr)
+    seen = {}
     for r in runs:
         r.setdefault("lane", lane)
+        if "rep" not in r:
+            k = conf_key(r)
+            seen[k] = seen.get(k, 0) + 1
+            r["rep"] = seen[k]
         derive(r)
     return runs
+
+
+def conf_key(r):
+    """What a run measured: lane, UDC, path, size, in flight, streams, buffer."""
+    return (r.get("lane", "coherent"), r.get("udc"), r.get("path"), r.get("size"),
+            r.get("inflight"), r.get("streams"), r.get("buffer", "udmabuf"))
 
 
 def derive(r):
@@ -89,6 +115,12 @@ def derive(r):
     r["kthreads_s_per_gib"] = per_gib(r.get("cpu_kthreads"))
     sc = r.get("syscalls")
     r["syscalls_per_gib"] = round(sc / gib) if gib and sc is not None else None
+    # A run that moved data but whose measuring side saw fewer than two
+    # completions (a slow path at a small size: the host side's transfers
+    # are of 1 MiB) has no steady state: its throughput is not a figure.
+    if ok and not r.get("mibps") and "samples" not in r:
+        r["mibps"] = None
+        r["no_steady_state"] = True
     r["data"] = data_fact(r)
 
 
@@ -110,30 +142,118 @@ def data_fact(r):
     return "NO (" + (r.get("error") or "byte count") + ")"
 
 
-def find(runs, udc, path, size=MIB, inflight=None, streams=1, lane="coherent",
-         buffer="udmabuf"):
-    """The run of a configuration; of several (the table is run three times),
-    the one with the median throughput (of an even number, the upper of the
-    two middle ones: a run starved by the shared host is slow, never fast),
-    with the range of all in "range". Of the coherent lane unless asked."""
+# ---- repetitions: medians, ranges, per-repetition ratios -------------------------
+
+# the figures summarised per path and point over the repetitions
+KEYS = ["mibps", "mibps_whole", "cpu_s_per_gib", "dev_s_per_gib", "host_s_per_gib",
+        "app_s_per_gib", "syscalls_per_gib"]
+
+
+def median(v):
+    """The median of a list (of an even number: the mean of the middle two)."""
+    v = sorted(v)
+    if not v:
+        return None
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def spread(v):
+    """(median, min, max, n) of the numbers in @v (None left out), or None."""
+    v = [x for x in v if x is not None]
+    if not v:
+        return None
+    return (median(v), min(v), max(v), len(v))
+
+
+def inflight_of(path, inflight):
+    """The buffers in flight a path runs with at a point: the copy path 1."""
+    return 1 if path == "copy" else inflight
+
+
+def matching(runs, udc, path, size=MIB, inflight=None, streams=1, lane="coherent",
+             buffer="udmabuf"):
+    """The runs of one configuration (inflight None: 8, the copy path 1)."""
     if inflight is None:
-        inflight = 1 if path == "copy" else 8
-    m = [r for r in runs
-         if (r.get("udc") == udc and r.get("path") == path and r.get("size") == size
-             and r.get("inflight") == inflight and r.get("streams") == streams
-             and r.get("lane", "coherent") == lane
-             and r.get("buffer", "udmabuf") == buffer)]
+        inflight = 8
+    inflight = inflight_of(path, inflight)
+    return [r for r in runs
+            if (r.get("udc") == udc and r.get("path") == path and r.get("size") == size
+                and r.get("inflight") == inflight and r.get("streams") == streams
+                and r.get("lane", "coherent") == lane
+                and r.get("buffer", "udmabuf") == buffer)]
+
+
+def is_ok(r):
+    return r is not None and r.get("status") == "ok"
+
+
+def summary(m):
+    """The runs @m of one configuration summed up over their repetitions:
+    "n" runs, "ok" of them ok, for each of KEYS (key, min, max, n) of the ok
+    runs under "spread", their median under the key itself, and the first ok
+    run's other fields (status, verified...); every repetition verified or
+    not in "all_verified"."""
     if not m:
         return None
-    ok = sorted((r for r in m if r.get("status") == "ok"), key=lambda r: r["mibps"])
+    ok = [r for r in m if is_ok(r)]
     if not ok:
-        return m[0]
-    r = dict(ok[len(ok) // 2])
-    r["range"] = (ok[0]["mibps"], ok[-1]["mibps"]) if len(ok) > 1 else None
-    r["all_verified"] = all(x.get("verified") is not False for x in m)
-    if any(x.get("status") != "ok" for x in m):
-        r["all_verified"] = False
-    return r
+        s = dict(m[0])
+        s.update(n=len(m), ok=0, spread={}, range=None)
+        return s
+    s = dict(ok[0])
+    s["n"], s["ok"] = len(m), len(ok)
+    s["spread"] = {}
+    for k in KEYS:
+        sp = spread([r.get(k) for r in ok])
+        s["spread"][k] = sp
+        s[k] = sp[0] if sp else None
+    sp = s["spread"]["mibps"]
+    s["range"] = (sp[1], sp[2]) if sp and sp[3] > 1 else None
+    s["bad"] = sum(1 for r in m if not is_ok(r) or r.get("verified") is False)
+    s["all_verified"] = not s["bad"]
+    return s
+
+
+def find(runs, udc, path, size=MIB, inflight=None, streams=1, lane="coherent",
+         buffer="udmabuf"):
+    """A configuration over its repetitions (summary()): the medians, with
+    the range of the throughput in "range". Of the coherent lane unless
+    asked; inflight None: the table's 8 (the copy path: 1)."""
+    return summary(matching(runs, udc, path, size, inflight, streams, lane, buffer))
+
+
+def by_rep(runs, **conf):
+    """{rep: run} of the ok runs of a configuration."""
+    return {r["rep"]: r for r in matching(runs, **conf) if is_ok(r)}
+
+
+def rep_ratios(runs, num, den, key="mibps", den_key=None):
+    """The ratio num/den of @key (of @den_key for the denominator), per
+    repetition: the runs of the same repetition only. @num and @den are the
+    configurations (matching()'s keyword arguments). [(rep, ratio)]."""
+    a, b = by_rep(runs, **num), by_rep(runs, **den)
+    out = []
+    for rep in sorted(set(a) & set(b)):
+        x, y = a[rep].get(key), b[rep].get(den_key or key)
+        if x is not None and y:
+            out.append((rep, x / y))
+    return out
+
+
+def fmt_spread(sp, nd=1, unit=""):
+    """median (min-max) of a spread(), or "-"."""
+    if not sp:
+        return "-"
+    m, lo, hi, n = sp
+    if n == 1 or lo == hi:
+        return f"{fmt(m, nd)}{unit}"
+    return f"{fmt(m, nd)}{unit} ({fmt(lo, nd)}-{fmt(hi, nd)})"
+
+
+def fmt_ratios(rr, nd=2):
+    """Per-repetition ratios as median x (min-max), or "-"."""
+    return fmt_spread(spread([x for _, x in rr]), nd, "x")
 
 
 def fmt_rate(r):
@@ -158,7 +278,7 @@ def verified(r):
     if r is None:
         return "not run"
     if r.get("all_verified") is False and r.get("status") == "ok":
-        return "NO (a repetition)"
+        return f"NO ({r.get('bad', '?')} of {r.get('n', '?')} runs)"
     st = r.get("status")
     if st == "refused":
         err = r.get("error") or ""
@@ -286,7 +406,8 @@ def sync_cost(runs, d):
     if pairs:
         out.append("Bounced lane: the swiotlb copies (each stage's range copied once) and "
                    "the sync calls,")
-        out.append("as the bridge's bytes per device CPU-second (one run each: indicative):")
+        out.append("as the bridge's bytes per device CPU-second (of the medians over the "
+                   "repetitions):")
         out += pairs
         if any(p.rsplit(" ", 1)[-1] < "1" for p in pairs):
             out.append("  (a ratio below 1 is the shared host's noise between the two boots: "
@@ -295,130 +416,325 @@ def sync_cost(runs, d):
 
 
 def table_rows(runs, streams):
+    """The main table at 1 MiB x 8 (the copy path: x 1): per path the median
+    and range over the repetitions, and the ratios to the copy path of the
+    same repetition."""
     rows = []
     for udc in ["dummy", "sg"]:
-        copy = find(runs, udc, "copy", streams=streams)
+        cconf = dict(udc=udc, path="copy", size=MIB, inflight=8, streams=streams)
         for p in PATHS:
-            r = find(runs, udc, p, streams=streams)
-            ok = r is not None and r.get("status") == "ok"
-            g = (lambda k: r.get(k) if ok else None)
+            conf = dict(udc=udc, path=p, size=MIB, inflight=8, streams=streams)
+            r = find(runs, **conf)
+            if r is None:
+                continue
+            ok = r.get("ok", 0) > 0
+            sp = r.get("spread", {})
             rows.append([
                 NAMES[p], UDCS[udc],
-                fmt_rate(r) if ok else "-",
-                ratio(g("mibps"), copy and copy.get("mibps")) if p != "copy" else "1.00x",
-                fmt(g("cpu_s_per_gib"), 2),
-                fmt(g("dev_s_per_gib"), 2),
-                ratio(g("dev_s_per_gib"), copy and copy.get("dev_s_per_gib"))
+                fmt_spread(sp.get("mibps")) if ok else "-",
+                fmt_ratios(rep_ratios(runs, conf, cconf)) if p != "copy" else "1.00x",
+                fmt(r.get("cpu_s_per_gib"), 2) if ok else "-",
+                fmt_spread(sp.get("dev_s_per_gib"), 2) if ok else "-",
+                fmt_ratios(rep_ratios(runs, conf, cconf, "dev_s_per_gib"))
                 if p != "copy" else "1.00x",
-                fmt(g("host_s_per_gib"), 2),
-                fmt(g("syscalls_per_gib"), 0) if p != "sourcesink" else "-",
-                verified(r),
+                fmt(r.get("host_s_per_gib"), 2) if ok else "-",
+                fmt(r.get("syscalls_per_gib"), 0) if ok and p != "sourcesink" else "-",
+                verified(r), f"{r.get('ok', 0)}/{r.get('n', 0)}",
             ])
     cap = find(runs, "none", "capture", streams=streams)
-    if cap and cap.get("status") == "ok":
-        rows.append([NAMES["capture"], "-", fmt_rate(cap), "-",
-                     fmt(cap["cpu_s_per_gib"], 2), fmt(cap["dev_s_per_gib"], 2),
-                     "-", "-", fmt(cap["syscalls_per_gib"], 0), "n/a"])
+    if cap and cap.get("ok"):
+        sp = cap["spread"]
+        rows.append([NAMES["capture"], "-", fmt_spread(sp.get("mibps")), "-",
+                     fmt(cap["cpu_s_per_gib"], 2), fmt_spread(sp.get("dev_s_per_gib"), 2),
+                     "-", "-", fmt(cap["syscalls_per_gib"], 0), "n/a",
+                     f"{cap['ok']}/{cap['n']}"])
     return rows
 
 
-HEAD = ["path", "UDC", "MiB/s (range)", "vs copy", "guest CPU s/GiB",
-        "device CPU s/GiB", "vs copy", "host CPU s/GiB", "syscalls/GiB",
-        "verified"]
+HEAD = ["path", "UDC", "MiB/s (min-max)", "vs copy", "guest CPU s/GiB",
+        "device CPU s/GiB (min-max)", "vs copy", "host CPU s/GiB", "syscalls/GiB",
+        "verified", "runs"]
 
 
 def text_table(rows):
-    w = [max(len(str(x)) for x in col) for col in zip(HEAD, *rows)]
-    out = ["  ".join(h.ljust(w[i]) for i, h in enumerate(HEAD))]
-    out.append("  ".join("-" * x for x in w))
-    for r in rows:
-        out.append("  ".join(str(x).ljust(w[i]) for i, x in enumerate(r)))
-    return "\n".join(out)
+    return any_table(HEAD, rows)
 
 
 def rst_table(rows):
-    w = [max(len(str(x)) for x in col) for col in zip(HEAD, *rows)]
-    sep = " ".join("=" * x for x in w)
-    out = [sep, " ".join(h.ljust(w[i]) for i, h in enumerate(HEAD)), sep]
-    for r in rows:
-        out.append(" ".join(str(x).ljust(w[i]) for i, x in enumerate(r)))
-    out.append(sep)
-    return "\n".join(out)
+    return any_table(HEAD, rows, rst=True)
+
+
+def conf(udc, path, size=MIB, inflight=8, streams=1):
+    return dict(udc=udc, path=path, size=size, inflight=inflight, streams=streams)
+
+
+# The targets: (what, UDC, numerator, denominator, figure, goal, higher is
+# better). The ratio is taken per repetition (the two runs of the same
+# repetition), the verdict on the median of those ratios. First the
+# comparisons asked for at 1 MiB, 64 KiB and 4 KiB; where no number was
+# given, the goal is the earlier one for the same figure (throughput: 1.2x
+# the best upstream DMABUF path, 0.9x f_sourcesink) or, for the CPU against
+# the pair, "no more than the pair" (1.0x). Then the earlier targets.
+TARGETS = [
+    ("bridge / upstream pair, throughput, 1 MiB x 8", "sg",
+     conf("sg", "bridge"), conf("sg", "pair"), "mibps", 1.2, True),
+    ("bridge / upstream pair, device CPU per GiB, 1 MiB x 8", "sg",
+     conf("sg", "bridge"), conf("sg", "pair"), "dev_s_per_gib", 1.0, False),
+    ("bridge / upstream pair, throughput, 64 KiB x 8", "sg",
+     conf("sg", "bridge", 64 << 10), conf("sg", "pair", 64 << 10), "mibps", 1.2, True),
+    ("bridge / upstream pair, device CPU per GiB, 64 KiB x 8", "sg",
+     conf("sg", "bridge", 64 << 10), conf("sg", "pair", 64 << 10), "dev_s_per_gib", 1.0,
+     False),
+    ("bridge / upstream pair, throughput, 4 KiB x 8", "sg",
+     conf("sg", "bridge", 4096), conf("sg", "pair", 4096), "mibps", 1.2, True),
+    ("bridge / upstream pair, device CPU per GiB, 4 KiB x 8", "sg",
+     conf("sg", "bridge", 4096), conf("sg", "pair", 4096), "dev_s_per_gib", 1.0, False),
+    ("bridge / f_sourcesink, throughput, 1 MiB x 8", "dummy",
+     conf("dummy", "bridge"), conf("dummy", "sourcesink"), "mibps", 0.9, True),
+] + [t for udc in ("dummy", "sg") for t in (
+    ("bridge / copy path, throughput, 1 MiB x 8", udc,
+     conf(udc, "bridge"), conf(udc, "copy"), "mibps", 2.5, True),
+    ("bridge / copy path, device CPU per GiB, 1 MiB x 8", udc,
+     conf(udc, "bridge"), conf(udc, "copy"), "dev_s_per_gib", 0.3, False),
+    ("  the same, whole guest CPU per GiB", udc,
+     conf(udc, "bridge"), conf(udc, "copy"), "cpu_s_per_gib", 0.3, False),
+    ("bridge 64 MiB / bridge 1 MiB, throughput, x 8", udc,
+     conf(udc, "bridge", 64 * MIB), conf(udc, "bridge"), "mibps", 0.95, True),
+)] + [
+    ("bridge / f_sourcesink, throughput, 1 MiB x 8", "sg",
+     conf("sg", "bridge"), conf("sg", "sourcesink"), "mibps", 0.9, True),
+    ("bridge / mixed (the best upstream DMABUF path here), throughput, 1 MiB x 8",
+     "dummy", conf("dummy", "bridge"), conf("dummy", "mixed"), "mibps", 1.2, True),
+]
 
 
 def targets(runs):
-    """(target, UDC, measured, verdict) for each target of issue 7."""
+    """[target, UDC, goal, measured, reps met, verdict] per target:
+    the median (min-max) of the per-repetition ratios, and whether the
+    median meets the goal."""
     res = []
-    for udc in ["dummy", "sg"]:
-        u = UDCS[udc]
-        b = find(runs, udc, "bridge")
-        c = find(runs, udc, "copy")
-        s = find(runs, udc, "sourcesink")
-        ups = [r for r in (find(runs, udc, "pair"), find(runs, udc, "mixed"))
-               if r and r.get("status") == "ok"]
-        best = max(ups, key=lambda r: r["mibps"]) if ups else None
-        b64 = find(runs, udc, "bridge", size=64 * MIB, inflight=4)
-        b1 = find(runs, udc, "bridge", size=MIB, inflight=4)
-
-        def ok(r):
-            return r is not None and r.get("status") == "ok"
-
-        def add(name, num, den, goal, better_high=True, what=""):
-            if num is None or den is None or not den:
-                res.append((name, u, "not measured", "-"))
-                return
-            v = num / den
-            met = v >= goal if better_high else v <= goal
-            res.append((name, u, f"{v:.2f}{what}", "met" if met else "MISSED"))
-        if ok(b) and ok(c):
-            add("bridge >= 2.5x copy path throughput", b["mibps"], c["mibps"], 2.5,
-                what="x")
-            add("bridge <= 0.3x copy path device CPU/GiB", b["dev_s_per_gib"],
-                c["dev_s_per_gib"], 0.3, better_high=False, what="x")
-            add("  (whole guest CPU/GiB, host side included)", b["cpu_s_per_gib"],
-                c["cpu_s_per_gib"], 0.3, better_high=False, what="x")
-        if ok(b) and ok(s):
-            add("bridge >= 90% of f_sourcesink", b["mibps"], s["mibps"], 0.9,
-                what="x")
-        if ok(b) and best:
-            add(f"bridge >= 1.2x best upstream DMABUF path ({best['path']})",
-                b["mibps"], best["mibps"], 1.2, what="x")
-        elif ok(b):
-            res.append(("bridge >= 1.2x best upstream DMABUF path", u,
-                        "no upstream DMABUF path ran", "-"))
-        if ok(b64) and ok(b1):
-            add("bridge at 64 MiB >= 95% of 1 MiB (4 in flight)", b64["mibps"],
-                b1["mibps"], 0.95, what="x")
+    for name, udc, num, den, key, goal, high in TARGETS:
+        rr = rep_ratios(runs, num, den, key)
+        g = f">= {goal:.2f}x" if high else f"<= {goal:.2f}x"
+        if not rr:
+            res.append([name, UDCS[udc], g, "not measured", "-", "-"])
+            continue
+        vals = [x for _, x in rr]
+        met = sum(1 for x in vals if (x >= goal if high else x <= goal))
+        m = median(vals)
+        ok = m >= goal if high else m <= goal
+        verdict = "met" if ok else "MISSED"
+        if 0 < met < len(vals) or (ok and met < len(vals)):
+            verdict += " (not in every repetition)" if ok else " (met in some repetitions)"
+        res.append([name, UDCS[udc], g, fmt_ratios(rr), f"{met}/{len(vals)}", verdict])
     return res
 
 
-def sweep_dat(runs, udc, key, fname, streams=1):
-    """Throughput (or another key) against the buffer size, one column per path."""
-    sizes = sorted({r["size"] for r in runs
-                    if r.get("udc") == udc and r.get("lane") == "coherent"})
-    with open(fname, "w") as f:
-        f.write("# size_kib " + " ".join(PATHS) + f"  ({key}, {udc})\n")
-        for sz in sizes:
-            vals = []
-            for p in PATHS:
-                inflight = 1 if p == "copy" else 4
-                r = find(runs, udc, p, size=sz, inflight=inflight, streams=streams)
-                v = r.get(key) if r and r.get("status") == "ok" else None
-                vals.append("-" if v is None else str(v))
-            f.write(f"{sz // 1024} " + " ".join(vals) + "\n")
+THEAD = ["target", "UDC", "goal", "measured: median (min-max) of the ratios",
+         "repetitions meeting it", "verdict"]
 
 
-def inflight_dat(runs, fname):
-    cols = [("sg", "pair"), ("dummy", "mixed"), ("sg", "mixed"), ("dummy", "bridge"),
-            ("sg", "bridge"), ("dummy", "sourcesink"), ("sg", "sourcesink")]
-    with open(fname, "w") as f:
-        f.write("# inflight " + " ".join(f"{u}-{p}" for u, p in cols) + " (MiB/s, 1 MiB)\n")
-        for n in [1, 2, 4, 8, 16]:
-            vals = []
-            for u, p in cols:
-                r = find(runs, u, p, size=MIB, inflight=n)
-                vals.append(str(r["mibps"]) if r and r.get("status") == "ok" else "-")
-            f.write(f"{n} " + " ".join(vals) + "\n")
+# ---- every point ----------------------------------------------------------------
+
+def point_inflight(runs, udc, size, streams, lane="coherent"):
+    """The buffers in flight of the point a copy run belongs to (it runs with
+    one): 8 where the other paths ran with 8, else the most common."""
+    ns = [r.get("inflight") for r in runs
+          if r.get("udc") == udc and r.get("size") == size and r.get("streams") == streams
+          and r.get("lane") == lane and r.get("path") != "copy"]
+    if not ns:
+        return 1
+    if 8 in ns:
+        return 8
+    return max(set(ns), key=ns.count)
+
+
+def point_rows(runs, lane="coherent"):
+    """Every configuration of @lane: the median (min-max) of the throughput
+    and the device CPU per GiB over the repetitions, and the bridge's ratios
+    to the path per repetition (at the same point)."""
+    order = {p: i for i, p in enumerate(PATHS + ["capture"])}
+    confs = sorted({(r["udc"], r["streams"], r["size"], r["inflight"], r["path"],
+                     r.get("buffer", "udmabuf"))
+                    for r in runs if r.get("lane") == lane},
+                   key=lambda c: (c[0] == "none", c[0], c[1], c[2], c[3],
+                                  order.get(c[4], 99), c[5]))
+    rows = []
+    for udc, k, size, n, path, buf in confs:
+        pn = point_inflight(runs, udc, size, k, lane) if path == "copy" else n
+        c = dict(udc=udc, path=path, size=size, inflight=pn, streams=k, lane=lane,
+                 buffer=buf)
+        s = find(runs, **c)
+        b = dict(c, path="bridge")
+        sp = s.get("spread", {})
+        rel = path not in ("bridge", "capture") and s.get("ok")
+        rows.append([
+            UDCS.get(udc, udc), kib(size), n, k, path + ("" if buf == "udmabuf" else f" ({buf})"),
+            f"{s.get('ok', 0)}/{s.get('n', 0)}",
+            (fmt_spread(sp.get("mibps")) if sp.get("mibps") else "no steady state")
+            if s.get("ok") else s.get("status", "-"),
+            fmt_spread(sp.get("dev_s_per_gib"), 2) if s.get("ok") else "-",
+            fmt_ratios(rep_ratios(runs, b, c)) if rel else "",
+            fmt_ratios(rep_ratios(runs, b, c, "dev_s_per_gib")) if rel else "",
+            verified(s),
+        ])
+    return rows
+
+
+PHEAD = ["UDC", "size", "in flight", "streams", "path", "runs", "MiB/s (min-max)",
+         "device CPU s/GiB (min-max)", "bridge/path MiB/s", "bridge/path CPU", "verified"]
+
+
+def write_summary(runs, fname):
+    """summary.csv: one row per configuration, the median, min and max of
+    each figure over the repetitions."""
+    confs = sorted({conf_key(r) for r in runs}, key=lambda c: tuple(str(x) for x in c))
+    with open(fname, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["lane", "udc", "path", "size", "inflight", "streams", "buffer", "runs",
+                    "ok"] + [f"{k}_{s}" for k in KEYS for s in ("median", "min", "max")])
+        for lane, udc, path, size, n, k, buf in confs:
+            m = [r for r in runs if conf_key(r) == (lane, udc, path, size, n, k, buf)]
+            s = summary(m)
+            row = [lane, udc, path, size, n, k, buf, s["n"], s["ok"]]
+            for key in KEYS:
+                sp = s["spread"].get(key)
+                row += list(sp[:3]) if sp else ["", "", ""]
+            w.writerow(row)
+
+
+# ---- the plots --------------------------------------------------------------------
+
+# one colour, dash and point type per path (Okabe-Ito colours; dash types
+# of pngcairo: 1 solid, 2 dashed, 4 dash-dot, 5 dash-dot-dot; no dotted
+# line, whose error bars would be too faint)
+STYLE = {
+    "copy": ('"#000000"', 1, 5),
+    "pair": ('"#009e73"', 2, 7),
+    "mixed": ('"#56b4e9"', 4, 9),
+    "bridge": ('"#d55e00"', 1, 13),
+    "sourcesink": ('"#cc79a7"', 5, 11),
+}
+SWEEP_KEYS = [("mibps", "MiB/s (steady state)", "throughput"),
+              ("dev_s_per_gib", "device CPU s/GiB", "cpu")]
+
+
+def sweep_inflight(runs, udc):
+    """The buffers in flight of the size sweep: the one with most sizes."""
+    by_n = {}
+    for r in runs:
+        if (r.get("udc") == udc and r.get("lane") == "coherent" and r.get("streams") == 1
+                and r.get("path") not in ("copy", "capture")):
+            by_n.setdefault(r["inflight"], set()).add(r["size"])
+    if not by_n:
+        return None
+    return max(by_n, key=lambda n: (len(by_n[n]), n == 8, n))
+
+
+def sweep_data(runs, d):
+    """The plots' data files, sweep-size-UDC.dat and sweep-inflight-UDC.dat:
+    x, then for each path of PATHS the median, min and max of each figure of
+    SWEEP_KEYS ("-" where not measured). Returns {(kind, udc): (x label,
+    in flight of the size sweep, [paths with data])}."""
+    out = {}
+    for udc in ["dummy", "sg"]:
+        n8 = sweep_inflight(runs, udc)
+        if n8 is None:
+            continue
+        sizes = sorted({r["size"] for r in runs if r.get("udc") == udc
+                        and r.get("lane") == "coherent" and r.get("streams") == 1
+                        and r.get("inflight") in (n8, 1)})
+        nn = sorted({r["inflight"] for r in runs if r.get("udc") == udc
+                     and r.get("lane") == "coherent" and r.get("streams") == 1
+                     and r.get("size") == MIB and r.get("path") != "copy"})
+        for kind, xs in (("size", sizes), ("inflight", nn)):
+            if len(xs) < 2:
+                continue
+            have = set()
+            lines = []
+            for x in xs:
+                vals = []
+                for p in PATHS:
+                    if kind == "size":
+                        s = find(runs, udc, p, size=x, inflight=n8)
+                    else:
+                        s = None if p == "copy" else find(runs, udc, p, size=MIB, inflight=x)
+                    for key, _, _ in SWEEP_KEYS:
+                        sp = s.get("spread", {}).get(key) if s and s.get("ok") else None
+                        if sp:
+                            have.add(p)
+                        vals += [str(v) for v in sp[:3]] if sp else ["-"] * 3
+                lines.append(f"{x // 1024 if kind == 'size' else x} " + " ".join(vals))
+            fname = os.path.join(d, f"sweep-{kind}-{udc}.dat")
+            with open(fname, "w") as f:
+                f.write(f"# {kind} ({'KiB' if kind == 'size' else 'buffers in flight'}), then "
+                        "per path (" + " ".join(PATHS) + ") and per figure (" +
+                        " ".join(k for k, _, _ in SWEEP_KEYS) + "): median min max\n")
+                f.write("\n".join(lines) + "\n")
+            out[(kind, udc)] = (n8, [p for p in PATHS if p in have])
+    return out
+
+
+def plot_script(d, data):
+    """plots.gp in @d for this run's data: a PNG per sweep and figure, a
+    panel per UDC, a line per path with error bars from the minimum to the
+    maximum over the repetitions. Returns the PNGs it makes."""
+    g = ['# generated by tools/bench/report.py: cd DIR && gnuplot plots.gp',
+         'set terminal pngcairo size 1400,480 font ",10" noenhanced',
+         'set datafile missing "-"', 'set grid', 'set key outside right top vertical font ",9" box',
+         'set bars 2']
+    pngs = []
+    npaths = len(PATHS)
+    for kind in ("size", "inflight"):
+        udcs = [u for u in ("dummy", "sg") if (kind, u) in data]
+        if not udcs:
+            continue
+        for ki, (key, ylabel, stem) in enumerate(SWEEP_KEYS):
+            png = f"{stem}-{kind}.png"
+            pngs.append(png)
+            g.append(f'set output "{png}"')
+            if kind == "size":
+                g += ['set logscale x 4',
+                      'set xtics ("4K" 4, "16K" 16, "64K" 64, "256K" 256, "1M" 1024, '
+                      '"4M" 4096, "16M" 16384, "64M" 65536)',
+                      'set xrange [2.8:92000]']
+            else:
+                g += ['set logscale x 2', 'set xtics (1, 2, 4, 8, 16, 32)',
+                      'set xrange [0.8:40]']
+            if key == "mibps":
+                g += ['unset logscale y', 'set yrange [0:*]', 'set offsets 0, 0, graph 0.08, 0']
+            else:
+                g += ['set logscale y', 'set yrange [*:*]', 'set offsets 0, 0, 0, 0']
+            what = "Throughput" if key == "mibps" else "Device-side CPU per GiB"
+            if kind == "size":
+                n8 = data[(kind, udcs[0])][0]
+                title = (f"{what} against the buffer size ({n8} in flight, the copy path 1; "
+                         "median, bars: min to max over the repetitions)")
+                g.append(f'set xlabel "buffer size ({n8} in flight; copy: 1)"')
+            else:
+                title = (f"{what} against the buffers in flight (1 MiB; median, bars: min to "
+                         "max over the repetitions)")
+                g.append('set xlabel "buffers in flight (1 MiB each)"')
+            g.append(f'set ylabel "{ylabel}"')
+            g.append(f'set multiplot layout 1,{len(udcs)} title "{title}"')
+            for u in udcs:
+                g.append(f'set title "{UDCS[u]}"')
+                series = []
+                for p in data[(kind, u)][1]:
+                    i = PATHS.index(p)
+                    c = 2 + (i * len(SWEEP_KEYS) + ki) * 3
+                    col, dt, pt = STYLE[p]
+                    # each path a little apart on the x axis: bars do not overlap
+                    x = f"($1*{(1.07 if kind == 'size' else 1.035) ** (i - 2):.4f})"
+                    series.append(f'"sweep-{kind}-{u}.dat" using {x}:{c}:{c + 1}:{c + 2} '
+                                  f'with yerrorlines lc rgb {col} dt {dt} pt {pt} ps 1.3 '
+                                  f'lw {3 if p == "bridge" else 2} title "{p}"')
+                g.append("plot " + ", \\\n     ".join(series))
+            g.append("unset multiplot")
+    assert npaths
+    with open(os.path.join(d, "plots.gp"), "w") as f:
+        f.write("\n".join(g) + "\n")
+    return pngs
 
 
 # Where a perf sample's CPU time goes. The call chain is cut at the first
@@ -613,40 +929,45 @@ def cpu_budget(runs):
 
 # ---- the arm64 plan -------------------------------------------------------------
 
-AHEAD = ["size", "path", "buffer", "MiB/s (range)", "vs pair", "vs copy",
+AHEAD = ["size", "path", "buffer", "MiB/s (min-max)", "vs pair", "vs copy",
          "device CPU s/GiB", "vs pair", "vs copy", "verified"]
 BUFFERS = ["udmabuf", "hugetlb", "heap"]
 
 
 def arm64_rows(runs):
     """The arm64 plan's table: each size, the copy path, then the upstream
-    pair and the bridge from each buffer source, with the bridge's ratios
-    to the pair of the same buffers and to the copy path."""
+    pair and the bridge from each buffer source: medians (min-max) over the
+    repetitions, and the ratios to the pair of the same buffers and to the
+    copy path taken per repetition."""
     rows = []
     for size in (4096, MIB, 64 * MIB):
-        copy = find(runs, "sg", "copy", size, 1)
-        cg = (lambda k: copy.get(k) if copy and copy.get("status") == "ok" else None)
+        cc = dict(udc="sg", path="copy", size=size, inflight=1, streams=1)
+        copy = find(runs, **cc)
         if copy:
-            rows.append([kib(size), "copy", "-", fmt_rate(copy) if cg("mibps") else "-",
-                         "-", "1.00x", fmt(cg("dev_s_per_gib"), 2), "-", "1.00x",
-                         verified(copy)])
+            ok = copy.get("ok")
+            rows.append([kib(size), "copy", "-",
+                         fmt_spread(copy["spread"].get("mibps")) if ok else "-",
+                         "-", "1.00x",
+                         fmt_spread(copy["spread"].get("dev_s_per_gib"), 2) if ok else "-",
+                         "-", "1.00x", verified(copy)])
         for buf in BUFFERS:
-            pair = find(runs, "sg", "pair", size, 4, buffer=buf)
+            pc = dict(udc="sg", path="pair", size=size, inflight=4, streams=1, buffer=buf)
             for p in ("pair", "bridge"):
-                r = find(runs, "sg", p, size, 4, buffer=buf)
+                c = dict(pc, path=p)
+                r = find(runs, **c)
                 if not r:
                     continue
-                ok = r.get("status") == "ok"
-                g = (lambda k: r.get(k) if ok else None)
-                pg = (lambda k: pair.get(k) if pair and pair.get("status") == "ok" else None)
+                ok = r.get("ok")
+                sp = r.get("spread", {})
                 rows.append([
                     kib(size), NAMES[p].split(":")[0] if p == "bridge" else "upstream pair",
-                    buf, fmt_rate(r) if ok else r.get("status", "-"),
-                    ratio(g("mibps"), pg("mibps")) if p == "bridge" else "1.00x",
-                    ratio(g("mibps"), cg("mibps")),
-                    fmt(g("dev_s_per_gib"), 2),
-                    ratio(g("dev_s_per_gib"), pg("dev_s_per_gib")) if p == "bridge" else "1.00x",
-                    ratio(g("dev_s_per_gib"), cg("dev_s_per_gib")),
+                    buf, fmt_spread(sp.get("mibps")) if ok else r.get("status", "-"),
+                    fmt_ratios(rep_ratios(runs, c, pc)) if p == "bridge" else "1.00x",
+                    fmt_ratios(rep_ratios(runs, c, cc)),
+                    fmt_spread(sp.get("dev_s_per_gib"), 2) if ok else "-",
+                    fmt_ratios(rep_ratios(runs, c, pc, "dev_s_per_gib"))
+                    if p == "bridge" else "1.00x",
+                    fmt_ratios(rep_ratios(runs, c, cc, "dev_s_per_gib")),
                     verified(r),
                 ])
     return rows
@@ -687,8 +1008,10 @@ def cache_time(d):
 def arm64_report(runs, d, command, note):
     rows = arm64_rows(runs)
     ct = cache_time(d)
+    nrep = max((r.get("rep", 1) for r in runs), default=0)
     txt = ["The arm64 lane: simulated SG UDC, non-coherent devices, 4 in flight "
-           "(copy: 1), medians of three", "", any_table(AHEAD, rows)]
+           f"(copy: 1), median (min-max) over {nrep} repetitions, ratios per repetition", "",
+           any_table(AHEAD, rows)]
     if ct:
         txt += ["", "Cache maintenance (arch_sync_dma_for_device/_cpu, function-graph "
                 "tracer) during one 64 MiB run", ""] + ct
@@ -699,8 +1022,9 @@ def arm64_report(runs, d, command, note):
     with open(os.path.join(d, "table-arm64.rst"), "w") as f:
         f.write(".. generated by tools/bench/report.py\n\n")
         f.write("The simulated SG UDC with non-coherent simulated devices, 4 buffers "
-                "in flight (the copy\npath: 1), the median of three runs with their "
-                "range:\n\n")
+                f"in flight (the copy\npath: 1), the median (min-max) over {nrep} "
+                "repetitions; the ratios taken per\nrepetition, then their median "
+                "(min-max):\n\n")
         f.write(any_table(AHEAD, rows, rst=True) + "\n")
         if ct:
             f.write("\nCache maintenance (``arch_sync_dma_for_device/_cpu``, "
@@ -717,7 +1041,8 @@ LHEAD = ["samples", "buffer", "daemon", "MiB/s", "stream MiB/s", "first byte s",
          "data"]
 
 
-def median(v):
+def median_upper(v):
+    """libiio rows: of an even number, the upper middle one"""
     v = sorted(v)
     return v[len(v) // 2] if v else None
 
@@ -727,7 +1052,7 @@ def med_range(v, nd):
     v = [x for x in v if x is not None]
     if not v:
         return "-", None
-    m = median(v)
+    m = median_upper(v)
     if len(v) == 1 or min(v) == max(v):
         return fmt(m, nd), m
     return f"{fmt(m, nd)} ({fmt(min(v), nd)}-{fmt(max(v), nd)})", m
@@ -867,15 +1192,19 @@ def main():
         libiio_report(runs, a.dir, a.command, a.note)
         return
 
-    t1 = table_rows(runs, 1)
-    t2 = table_rows(runs, 2)
+    none = [["not measured"] + [""] * (len(HEAD) - 1)]
+    t1 = table_rows(runs, 1) or none
+    t2 = table_rows(runs, 2) or none
     tg = targets(runs)
-    txt = ["One stream, 1 MiB buffers, 8 in flight (copy: 1)", "", text_table(t1), "",
+    pr = point_rows(runs)
+    nrep = max((r.get("rep", 1) for r in runs if r.get("lane") == "coherent"), default=0)
+    how = (f"{nrep} repetitions, the paths of a point interleaved in each; figures: median "
+           "(min-max) over the repetitions; ratios (vs ...): taken per repetition, between "
+           "the runs of the same repetition, then their median (min-max)")
+    txt = [how, "", "One stream, 1 MiB buffers, 8 in flight (copy: 1)", "", text_table(t1), "",
            "Two concurrent streams (two ADCs, two bulk IN endpoints), same settings",
-           "", text_table(t2), "", "Targets (issue 7)", ""]
-    tw = max((len(t[0]) for t in tg), default=10)
-    for name, udc, val, verdict in tg:
-        txt.append(f"{name.ljust(tw)}  {udc.ljust(10)}  {val.ljust(14)}  {verdict}")
+           "", text_table(t2), "", "Targets (the verdict is the median ratio's)", "",
+           any_table(THEAD, tg)]
     brows = bounced_rows(runs)
     cost = sync_cost(runs, a.dir)
     if brows:
@@ -883,26 +1212,26 @@ def main():
                 "the coherent", "lane's run of the same path, UDC, size and buffers in flight", "",
                 any_table(BHEAD, brows)]
     txt += [""] + cost
+    txt += ["", "Every point (the sweeps): per path the median (min-max) over the repetitions, "
+            "the bridge's", "ratios to the path per repetition", "", any_table(PHEAD, pr)]
     if a.note:
         txt += ["", a.note]
     with open(os.path.join(a.dir, "table.txt"), "w") as f:
         f.write("\n".join(txt) + "\n")
 
-    trows = [[n, u, v, d] for n, u, v, d in tg]
-    thead = ["target", "UDC", "measured", "verdict"]
-    w = [max(len(str(x)) for x in col) for col in zip(thead, *trows)]
-    sep = " ".join("=" * x for x in w)
-    trst = [sep, " ".join(h.ljust(w[i]) for i, h in enumerate(thead)), sep]
-    trst += [" ".join(str(x).ljust(w[i]) for i, x in enumerate(r)) for r in trows]
-    trst.append(sep)
     with open(os.path.join(a.dir, "table.rst"), "w") as f:
         f.write(".. generated by tools/bench/report.py\n\n")
+        f.write(f"{nrep} repetitions, the paths of each point interleaved in each of them. "
+                "Figures: the median\nand, in brackets, the minimum and maximum over the "
+                "repetitions. Ratios (\"vs copy\",\nthe targets, \"bridge/path\"): one per "
+                "repetition, between the two runs of that\nrepetition, then their median "
+                "(min-max).\n\n")
         f.write("One stream, 1 MiB buffers, 8 in flight (the copy path: 1):\n\n")
         f.write(rst_table(t1) + "\n\n")
         f.write("Two concurrent streams (two ADCs, two bulk IN endpoints):\n\n")
         f.write(rst_table(t2) + "\n\n")
-        f.write("The targets of issue 7:\n\n")
-        f.write("\n".join(trst) + "\n")
+        f.write("The targets (the verdict is the median ratio's):\n\n")
+        f.write(any_table(THEAD, tg, rst=True) + "\n")
         if brows:
             f.write("\nThe bounced lane (``swiotlb=force``: every DMA mapping bounced), each "
                     "row after the coherent\nlane's run of the same path, UDC, size and buffers "
@@ -911,11 +1240,14 @@ def main():
         f.write("\n" + " ".join(x.strip() for x in cost[:3]) + "\n")
         if len(cost) > 3:
             f.write("\n::\n\n" + "\n".join("   " + x for x in cost[3:]) + "\n")
+        f.write("\nEvery point of the run (the sweeps), with the bridge's ratios to each "
+                "path at the same\npoint, per repetition:\n\n")
+        f.write(any_table(PHEAD, pr, rst=True) + "\n")
 
-    for udc in ["dummy", "sg"]:
-        sweep_dat(runs, udc, "mibps", os.path.join(a.dir, f"size-{udc}.dat"))
-        sweep_dat(runs, udc, "dev_s_per_gib", os.path.join(a.dir, f"cpu-size-{udc}.dat"))
-    inflight_dat(runs, os.path.join(a.dir, "inflight.dat"))
+    write_summary(runs, os.path.join(a.dir, "summary.csv"))
+    pngs = plot_script(a.dir, sweep_data(runs, a.dir))
+    with open(os.path.join(a.dir, "plots.txt"), "w") as f:
+        f.write("".join(p + "\n" for p in pngs))
 
     prof = ["CPU budget per GiB (device side: the guest's CPU minus the USB host program)", ""]
     prof += cpu_budget(runs)

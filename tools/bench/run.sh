@@ -8,9 +8,20 @@
 # CSV/JSON and PNG plots.
 #
 #   tools/bench/run.sh [--build DIR] [--out DIR] [--no-build] [--profile]
-#                      [--update-docs] [--seconds S] [--only REGEX] [--smoke]
+#                      [--update-docs] [--reps N] [--seconds S] [--quick]
+#                      [--only REGEX] [--smoke] [--list]
 #                      [--bounce | --no-bounce | --bounce-only] [--report-only]
 #                      [--arch arm64] [--libiio]
+#
+# The plan: points (UDC, buffer size, buffers in flight, streams), each with
+# the paths it compares; --reps repetitions, each running every point with
+# the paths of a point back to back, in an order rotated per repetition.
+# The default: the table (1 MiB x 8, both UDCs, one and two streams), the
+# targets' points (the SG UDC at 4 and 64 KiB x 8), a size sweep 4 KiB to
+# 64 MiB at 8 in flight, an in-flight sweep 1 to 32 at 1 MiB; five
+# repetitions of 2 s runs; then the bounced lane's boot. About 70 minutes
+# on these machines, estimated (--list prints the estimate for any options;
+# Documentation/benchmark.rst); --quick: about 8 minutes.
 #
 #   --libiio        the libiio clients instead: one boot running the libiio
 #                   plan (bench-guest.sh --libiio, libiio-guest.sh):
@@ -34,8 +45,14 @@
 #   --profile       also perf profiles and a trace of the bridge's stages
 #   --update-docs   copy the table, the profile summary and the plots into
 #                   Documentation/benchmark/ (table.inc, profile.txt, *.png)
-#   --seconds S     length of each run (default 3)
-#   --only REGEX    only the plan lines matching REGEX (bench-guest.sh)
+#   --reps N        repetitions of the plan (default 5; --smoke: 1)
+#   --seconds S     length of each run (default 2)
+#   --quick         only the table's and the targets' points, no sweeps (and
+#                   no bounced lane unless asked for)
+#   --only REGEX    only the plan lines matching REGEX ("UDC PATH SIZE
+#                   INFLIGHT STREAMS", bench-guest.sh)
+#   --list          print the plan (after --only), its number of runs and an
+#                   estimate of its length, and exit
 #   --smoke         the test suite's smoke version instead of the full plan
 #   --bounce        also the bounced lane: a second boot with
 #                   swiotlb=131072,force (every DMA mapping bounced) running
@@ -47,15 +64,16 @@
 #                   earlier run in <out>/bench stay and are reported with it
 #   --report-only   no build, no VM: tables and plots again from <out>/bench
 #
-# Results: <out>/bench/results.{jsonl,csv,json}, table.txt, table.rst,
-# profile.txt, throughput-size.png, cpu-size.png, inflight.png; the bounced
+# Results: <out>/bench/results.{jsonl,csv,json}, summary.csv, table.txt,
+# table.rst, profile.txt, throughput-size.png, cpu-size.png,
+# throughput-inflight.png, cpu-inflight.png (plots.gp); the bounced
 # lane's raw results in <out>/bench/results-bounced.jsonl (its VM's files in
 # <out>/bounce), its rows in the same tables and CSV/JSON ("lane").
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$repo/build
 out=
-do_build=1 docs=0 vm=1 smoke=0 arch=amd64 libiio=0
+do_build=1 docs=0 vm=1 smoke=0 arch=amd64 libiio=0 list=0 secs='' reps=''
 bounce=''	# '': the default (the full plan: yes; --smoke, --only: no)
 guest_args=() bounce_args=()
 cmdline="tools/bench/run.sh $*"
@@ -73,7 +91,10 @@ while [ $# -gt 0 ]; do
 	--bounce-only) bounce=only; shift ;;
 	--profile) guest_args+=("$1"); shift ;;
 	--smoke) guest_args+=("$1"); bounce_args+=("$1"); bounce=${bounce:-0}; smoke=1; shift ;;
-	--seconds) guest_args+=("$1" "$2"); bounce_args+=("$1" "$2"); shift 2 ;;
+	--seconds) guest_args+=("$1" "$2"); bounce_args+=("$1" "$2"); secs=$2; shift 2 ;;
+	--reps) guest_args+=("$1" "$2"); bounce_args+=("$1" "$2"); reps=$2; shift 2 ;;
+	--quick) guest_args+=("$1"); bounce_args+=("$1"); bounce=${bounce:-0}; shift ;;
+	--list) list=1; shift ;;
 	--only) guest_args+=("$1" "$2"); bounce_args+=("$1" "$2"); bounce=${bounce:-0}; shift 2 ;;
 	-h|--help) sed -n '3,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
@@ -84,13 +105,71 @@ if [ $libiio = 1 ]; then
 	out=${out:-$build/bench-out-libiio}
 fi
 case $arch in
-amd64) vmbuild=$build; out=${out:-$build/bench-out}; vmtimeout=1700 ;;
-arm64) vmbuild=$build/arm64; out=${out:-$build/bench-out-arm64}; bounce=0; vmtimeout=5400 ;;
+amd64) vmbuild=$build; out=${out:-$build/bench-out} ;;
+arm64) vmbuild=$build/arm64; out=${out:-$build/bench-out-arm64}; bounce=0 ;;
 *) echo "run.sh: --arch amd64 or arm64" >&2; exit 2 ;;
 esac
 bounce=${bounce:-1}
+# bench-guest.sh's defaults
+if [ $smoke = 1 ]; then
+	secs=${secs:-0.3} reps=${reps:-1}
+else
+	secs=${secs:-2} reps=${reps:-5}
+fi
+
+# The plan's runs (bench-guest.sh --list) and their length: each run takes
+# its seconds plus about 3.5 s of set-up and teardown under TCG (the
+# receiver's start through chroot, the gadget, the DMABUFs: measured in the
+# smoke plan on a shared host), longer where its minimum of buffers takes
+# longer (the mixed path on dummy_hcd moves about 15 MiB/s from 16 MiB up);
+# a boot takes about a minute.
+# plan_list PLAN: the plan's lines with this command's options
+plan_list() {
+	local a=() x
+	for x in "${guest_args[@]}"; do
+		case $x in --profile|--libiio) ;; *) a+=("$x") ;; esac
+	done
+	sh "$repo/tools/bench/bench-guest.sh" --list --plan "$1" "${a[@]}"
+}
+# plan_time: the seconds the plan lines on stdin take, estimated
+plan_time() {
+	awk -v s="$secs" '{
+		t += s + 3.5
+		if ($1 == "dummy" && $2 == "mixed" && $3 >= 16777216) {
+			m = 2 * $4 * $3 / 1048576 / 15	# its minimum of buffers
+			if (m > s)
+				t += m - s
+		}
+	} END { printf "%d", t }'
+}
+runs1=0 runs2=0 est=0 list1=''
+plan1=coherent
+[ "$arch" = arm64 ] && plan1=arm64
+if [ $libiio = 0 ]; then
+	if [ "$bounce" != only ]; then
+		list1=$(plan_list $plan1)
+		runs1=$(grep -c . <<< "$list1" || true)
+		est=$(( est + 60 + $(plan_time <<< "$list1") ))
+	fi
+	if [ "$bounce" != 0 ]; then
+		list2=$(plan_list bounced)
+		runs2=$(grep -c . <<< "$list2" || true)
+		est=$(( est + 60 + $(plan_time <<< "$list2") ))
+	fi
+fi
+[ "$arch" = arm64 ] && est=$(( est * 6 / 5 ))	# arm64 under TCG: about 4.5 s a run
+plan_says="$runs1 runs$([ "$runs2" = 0 ] || echo " and $runs2 in the bounced lane"), $reps repetition(s) of $secs s: about $(( (est + 59) / 60 )) minutes"
+if [ $list = 1 ]; then
+	[ -z "$list1" ] || echo "$list1"
+	echo "bench: $plan_says"
+	exit 0
+fi
+# the VM's time limit: twice the estimate, and some
+vmtimeout=$(( 2 * est + 600 ))
+[ $libiio = 1 ] && vmtimeout=1700
 start=$(date +%s)
 mkdir -p "$out"
+[ $libiio = 1 ] || echo "bench: $plan_says, plus the build"
 
 if [ $do_build = 1 ]; then
 	echo "bench: building into $build"
@@ -124,7 +203,7 @@ if [ $vm = 1 ]; then
 		echo "bench: booting the VM with swiotlb=131072,force (the bounced lane)"
 		set +e
 		"$repo/tools/vm/iub-vm" --build "$build" --out "$out/bounce" --bare --mem 3G \
-			--timeout 1200 --quiet --append swiotlb=131072,force --run \
+			--timeout $(( 2 * runs2 * (${secs%.*} + 4) + 600 )) --quiet --append swiotlb=131072,force --run \
 			"sh \$IUB_GUEST_SRC/tools/bench/bench-guest.sh --out /out/bench$(quote "${bounce_args[@]}")"
 		brc=$?
 		set -e
@@ -160,14 +239,17 @@ note=$(cat "$out/bench/note.txt" 2>/dev/null || true)
 cmdline=$(cat "$out/bench/command.txt" 2>/dev/null || echo "$cmdline")
 case " $cmdline " in *" --smoke "*) smoke=1 ;; esac	# --report-only of a smoke run
 echo
+rm -f "$out/bench/plots.txt"	# report.py says which plots this run has
 python3 "$repo/tools/bench/report.py" "$out/bench" --command "$cmdline" --note "$note"
-if [ $smoke = 1 ] || [ "$arch" = arm64 ] || [ $libiio = 1 ]; then
-	# no sweeps in the smoke, arm64 and libiio plans: nothing to plot
-	rm -f "$out/bench"/{throughput-size,cpu-size,inflight}.png
-	echo "bench: no sweeps, no plots"
-else
-	gnuplot -e "dir='$out/bench'" "$repo/tools/bench/plots.gp" 2> "$out/bench/gnuplot.log" ||
+rm -f "$out/bench"/{throughput,cpu}-{size,inflight}.png "$out/bench/inflight.png"
+if [ -s "$out/bench/plots.txt" ]; then
+	# report.py's plots.gp draws the sweeps that were measured
+	(cd "$out/bench" && gnuplot plots.gp) 2> "$out/bench/gnuplot.log" ||
 		{ cat "$out/bench/gnuplot.log"; echo "bench: gnuplot failed"; exit 1; }
+	echo "bench: plots: $(tr '\n' ' ' < "$out/bench/plots.txt")"
+else
+	# no sweeps in the smoke, quick, arm64 and libiio plans
+	echo "bench: no sweeps, no plots"
 fi
 echo
 echo "bench: results, table and plots in $out/bench"
@@ -190,7 +272,11 @@ if [ $docs = 1 ]; then
 			printf '\nMeasured %s with::\n\n   %s\n' "$note" "$cmdline"
 		} > "$d/table.inc"
 		[ -f "$out/bench/profile.txt" ] && cp "$out/bench/profile.txt" "$d/profile.txt"
-		[ $smoke = 1 ] || cp "$out/bench"/{throughput-size,cpu-size,inflight}.png "$d/"
+		if [ -s "$out/bench/plots.txt" ]; then
+			while read -r png; do
+				cp "$out/bench/$png" "$d/"
+			done < "$out/bench/plots.txt"
+		fi
 	fi
 	echo "bench: Documentation/benchmark/ updated"
 fi
