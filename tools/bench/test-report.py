@@ -152,17 +152,17 @@ def main():
         # the targets
         tg = {(t[0], t[1]): t for t in rp.targets(runs)}
         t = tg[("bridge / upstream pair, throughput, 1 MiB x 8", "sim SG UDC")]
-        check("target sg 1 MiB throughput", t[2:], [">= 1.20x", "2.00x (1.00-2.00)", "4/5",
+        check("target sg 1 MiB throughput", t[2:], [">= 1.30x", "2.00x (1.00-2.00)", "4/5",
                                                     "met (not in every repetition)"])
         t = tg[("bridge / upstream pair, device CPU per GiB, 1 MiB x 8", "sim SG UDC")]
-        check("target sg 1 MiB CPU", t[2:], ["<= 1.00x", "0.50x (0.50-1.00)", "5/5", "met"])
+        check("target sg 1 MiB CPU", t[2:], ["<= 0.70x", "0.50x (0.50-1.00)", "3/5", "met (not in every repetition)"])
         t = tg[("bridge / upstream pair, throughput, 64 KiB x 8", "sim SG UDC")]
         check("target sg 64 KiB throughput", t[3:], ["1.00x", "0/5", "MISSED"])
         t = tg[("bridge / upstream pair, device CPU per GiB, 64 KiB x 8", "sim SG UDC")]
         check("target sg 64 KiB CPU", t[3:], ["0.83x", "5/5", "met"])
         t = tg[("bridge / upstream pair, throughput, 4 KiB x 8", "sim SG UDC")]
-        check("target sg 4 KiB throughput", t[3:], ["2.50x (1.00-4.00)", "3/4",
-                                                    "met (not in every repetition)"])
+        check("target sg 4 KiB throughput", t[3:], ["2.50x (1.00-4.00)", "2/4",
+                                                    "MISSED (met in some repetitions)"])
         t = tg[("bridge / f_sourcesink, throughput, 1 MiB x 8", "dummy_hcd")]
         check("target dummy bridge/f_sourcesink", t[3:], ["0.75x", "0/5", "MISSED"])
         t = tg[("bridge 64 MiB / bridge 1 MiB, throughput, x 8", "dummy_hcd")]
