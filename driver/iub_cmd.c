@@ -177,8 +177,10 @@ static int iub_cmd_port_cancel(struct iub_cmd *cmd)
 {
 	const struct iub_port_claim *c = &cmd->arg.claim;
 
-	if (c->flags || c->reserved)
+	if ((c->flags & ~IUB_CANCEL_FLAGS) || c->reserved)
 		return -EINVAL;
+	if (c->flags & IUB_CANCEL_DRAIN)
+		return iub_port_drain_cmd(cmd->ctx, c->port);
 	/* stopping the hardware waits for it (a UDC's give-backs) */
 	if (cmd->nowait)
 		return -EAGAIN;

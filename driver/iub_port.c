@@ -426,6 +426,28 @@ int iub_port_not_ours(struct iub_port *port, struct iub_ctx *ctx)
 }
 
 /**
+ * iub_port_drain_cmd() - IUB_IOC_PORT_CANCEL with %IUB_CANCEL_DRAIN
+ * @ctx: the file that claimed the port
+ * @id: the port
+ *
+ * Process context; waits for nothing.
+ *
+ * Return: 1 if a stream ran on the port (it now ends once its routes in
+ * flight have), 0 if none did, or -ENODEV/-EPERM/-ESHUTDOWN.
+ */
+int iub_port_drain_cmd(struct iub_ctx *ctx, u32 id)
+{
+	struct iub_port *port = iub_port_get_claimed(ctx, id);
+	int ret;
+
+	if (IS_ERR(port))
+		return PTR_ERR(port);
+	ret = iub_stream_end_port(port, false);
+	iub_port_put(port);
+	return ret;
+}
+
+/**
  * iub_port_cancel_cmd() - IUB_IOC_PORT_CANCEL
  * @ctx: the file that claimed the port
  * @id: the port
@@ -443,7 +465,7 @@ int iub_port_cancel_cmd(struct iub_ctx *ctx, u32 id)
 
 	if (IS_ERR(port))
 		return PTR_ERR(port);
-	stream = iub_stream_cancel_port(port);
+	stream = iub_stream_end_port(port, true);
 	ret = iub_xfer_end_port(port, -ECANCELED);
 	iub_port_put(port);
 	return ret < 0 ? ret : ret + stream;

@@ -309,7 +309,7 @@ struct iub_port_ops {
  *	are queued on the port meanwhile (-EBUSY for others). Set and
  *	cleared by the stream (iub_stream.c) under @lock, cleared before the
  *	stream completes: PORT_CANCEL takes a reference to the stream's
- *	request under @lock (iub_stream_cancel_port())
+ *	request under @lock (iub_stream_end_port())
  * @rcu: lookups are lockless: the kind frees the port after a grace period
  */
 struct iub_port {
@@ -640,6 +640,7 @@ int iub_port_claim(struct iub_ctx *ctx, u32 id);
 void iub_ports_premap(struct iub_ctx *ctx, struct iub_buf *buf);
 int iub_port_release(struct iub_ctx *ctx, u32 id);
 int iub_port_cancel_cmd(struct iub_ctx *ctx, u32 id);
+int iub_port_drain_cmd(struct iub_ctx *ctx, u32 id);
 void iub_ports_release_ctx(struct iub_ctx *ctx);
 struct iub_port *iub_port_get_claimed(struct iub_ctx *ctx, u32 id);
 int iub_port_not_ours(struct iub_port *port, struct iub_ctx *ctx);
@@ -694,6 +695,6 @@ void iub_route_stage_end(struct iub_xfer *x, int result);
 /* iub_stream.c */
 int iub_stream_submit(struct iub_cmd *cmd);
 bool iub_stream_stopping(struct iub_stream_req *s);
-int iub_stream_cancel_port(struct iub_port *port);
+int iub_stream_end_port(struct iub_port *port, bool cancel);
 
 #endif /* _IUB_PRIV_H */

@@ -60,7 +60,10 @@ struct iub_stream_slot {
  *	off (a route ends from a DMA callback)
  * @ended: slots whose route ended, in the order they did
  * @error: the first error; the stream's result
- * @stopping: route nothing more; set with @error, or when @limit is reached
+ * @stopping: route nothing more and cancel what is in flight; set with
+ *	@error
+ * @draining: route nothing more, let what is in flight finish
+ *	(%IUB_CANCEL_DRAIN); set once, read without the lock
  * @work: the worker: takes what ended, routes ranges again, cancels and
  *	ends the stream. On iub_issue_wq; it may sleep (buffer mappings, the
  *	reservation lock). Each queueing holds a reference to @req
@@ -86,6 +89,7 @@ struct iub_stream_req {
 	struct list_head ended;
 	int error;
 	bool stopping;
+	bool draining;
 	struct work_struct work;
 	unsigned int nr;
 	struct iub_stream_slot slot[] __counted_by(nr);
@@ -161,7 +165,7 @@ static void iub_stream_route(struct iub_stream_req *s,
 	};
 	int ret;
 
-	if (iub_stream_stopping(s))
+	if (iub_stream_stopping(s) || READ_ONCE(s->draining))
 		return;
 	if (s->limit) {
 		if (s->queued >= s->limit)
@@ -231,7 +235,8 @@ static void iub_stream_work(struct work_struct *work)
 		}
 	}
 	if (!s->active && !s->finished &&
-	    (iub_stream_stopping(s) || (s->limit && s->queued >= s->limit))) {
+	    (iub_stream_stopping(s) || READ_ONCE(s->draining) ||
+	     (s->limit && s->queued >= s->limit))) {
 		s->finished = true;
 		iub_stream_release_port(s, s->from);
 		iub_stream_release_port(s, s->to);
@@ -246,15 +251,18 @@ static void iub_stream_work(struct work_struct *work)
 }
 
 /**
- * iub_stream_cancel_port() - stop the stream running on a port
+ * iub_stream_end_port() - end the stream running on a port
  * @port: the port (IUB_IOC_PORT_CANCEL)
+ * @cancel: stop it, its routes in flight cancelled (the caller ends the
+ *	port's transfers next), and end it with -ECANCELED; else let its
+ *	routes in flight finish and end it with 0 (%IUB_CANCEL_DRAIN), unless
+ *	something failed
  *
- * Process context. The stream ends with -ECANCELED once its routes in
- * flight have ended; the caller ends the port's transfers next.
+ * Process context.
  *
  * Return: 1 if a stream ran on the port, else 0.
  */
-int iub_stream_cancel_port(struct iub_port *port)
+int iub_stream_end_port(struct iub_port *port, bool cancel)
 {
 	struct iub_stream_req *s;
 
@@ -269,7 +277,10 @@ int iub_stream_cancel_port(struct iub_port *port)
 	spin_unlock_irq(&port->lock);
 	if (!s)
 		return 0;
-	iub_stream_stop(s, -ECANCELED);
+	if (cancel)
+		iub_stream_stop(s, -ECANCELED);
+	else
+		WRITE_ONCE(s->draining, true);
 	iub_stream_kick(s);
 	iub_req_put(&s->req);
 	return 1;

@@ -5,7 +5,8 @@
  * fills each, the same buffer goes out over USB bulk IN, and the kernel
  * gives it straight back to the converter, until the byte count. One
  * submission, one completion; the 32-byte CQE says how many bytes went
- * out. Without a byte count (0) it runs until Ctrl-C, which cancels it.
+ * out. Without a byte count (0) it runs until Ctrl-C, which ends it
+ * gracefully: the buffers in flight still go out (IUB_CANCEL_DRAIN).
  *
  *   stream-in-kernel CONVERTER_PORT USB_PORT MEBIBYTES
  *   e.g. stream-in-kernel iub-sim-adc.0:rx usb0:in0 256
@@ -66,9 +67,10 @@ int main(int argc, char **argv)
 
 	iub_prep_stream(get_sqe(&ring), bridge, &d.s);
 	submit(&ring);
-	/* nothing to do per buffer: wait for the end, or cancel on Ctrl-C */
+	/* nothing to do per buffer: wait for the end, or drain on Ctrl-C */
 	while ((ret = io_uring_wait_cqe(&ring, &cqe)) == -EINTR) {
-		struct iub_port_claim c = { .port = d.s.from };
+		struct iub_port_claim c = { .port = d.s.from,
+					    .flags = IUB_CANCEL_DRAIN };
 
 		if (stop && ioctl(bridge, IUB_IOC_PORT_CANCEL, &c) < 0)
 			die("IUB_IOC_PORT_CANCEL", errno);
@@ -78,7 +80,7 @@ int main(int argc, char **argv)
 	res = cqe->res;		/* 0 at the byte count, or -errno */
 	sent = cqe->big_cqe[0];
 	io_uring_cqe_seen(&ring, cqe);
-	if (res < 0 && !(res == -ECANCELED && stop))
+	if (res < 0)
 		die("stream", res);
 	printf("stream-in-kernel: %llu bytes from %s to %s\n",
 	       (unsigned long long)sent, argv[1], argv[2]);

@@ -213,6 +213,61 @@ TEST_F(st, runs_until_port_cancel)
 	EXPECT_EQ(0, port_cmd(self->fd, IUB_IOC_PORT_RELEASE, self->dac));
 }
 
+/* IUB_CANCEL_DRAIN through io_uring on the running stream 3 of @self */
+static void drain_uring(struct __test_metadata *_metadata,
+			FIXTURE_DATA(st) *self, struct iub_port_claim *c)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&self->ring);
+	__u64 ud = 0, ud2 = 0, e = 0, e2 = 0;
+	int r1, r2;
+
+	ASSERT_NE(NULL, sqe);
+	ASSERT_EQ(0, iub_prep_cmd(sqe, self->fd, IUB_IOC_PORT_CANCEL, c,
+				  sizeof(*c)));
+	sqe->user_data = 4;
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	r1 = reap(&self->ring, 20, &ud, &e);
+	r2 = reap(&self->ring, 20, &ud2, &e2);
+	/* the drain's CQE (1) and the stream's (0), in either order */
+	EXPECT_EQ(7, ud + ud2);
+	EXPECT_EQ(1, ud == 4 ? r1 : r2);
+	EXPECT_EQ(0, ud == 3 ? r1 : r2);
+}
+
+/*
+ * IUB_CANCEL_DRAIN: the stream routes nothing more, what is in flight
+ * finishes, and it ends with 0 and whole ranges; the DAC played all of it
+ * in order. Without a stream it does nothing; other flags: EINVAL.
+ */
+TEST_F(st, drain)
+{
+	struct iub_port_claim c = { .port = self->adc, .flags = IUB_CANCEL_DRAIN };
+	__u64 ud = 0, extra = 0;
+
+	submit(_metadata, self, 1);
+	ASSERT_TRUE(dac_played(2 * MiB));
+	/* the ioctl: an io_uring command's CQE would share the stream's ring */
+	EXPECT_EQ(1, iub_test_ioctl(self->fd, IUB_IOC_PORT_CANCEL, &c));
+	EXPECT_EQ(0, reap(&self->ring, 20, &ud, &extra));
+	EXPECT_EQ(1, ud);
+	EXPECT_LE(2 * MiB, extra);
+	EXPECT_EQ(0, extra % SIZE);
+	EXPECT_EQ(extra, sim_get(SIM_CH_DAC0, "consumed_bytes"));
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
+	/* no stream: nothing to do, and nothing cancelled */
+	EXPECT_EQ(0, both(IUB_IOC_PORT_CANCEL, &c));
+	/* through io_uring too, on a stream that runs */
+	submit(_metadata, self, 3);
+	ASSERT_TRUE(dac_played(extra + MiB));
+	drain_uring(_metadata, self, &c);
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
+	c.flags = IUB_CANCEL_DRAIN << 1;
+	EXPECT_EQ(-EINVAL, both(IUB_IOC_PORT_CANCEL, &c));
+	c.flags = IUB_CANCEL_DRAIN;
+	c.port = 250;
+	EXPECT_EQ(-ENODEV, both(IUB_IOC_PORT_CANCEL, &c));
+}
+
 /* While a stream runs, its ports take nothing else: EBUSY on both paths. */
 TEST_F(st, ports_are_the_streams)
 {

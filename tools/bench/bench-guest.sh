@@ -158,8 +158,8 @@ point() {
 	done
 }
 
-PATHS="copy pair mixed bridge sourcesink"
-DPATHS="copy mixed bridge sourcesink"	# the sweeps on dummy_hcd: no pair
+PATHS="copy pair mixed bridge stream sourcesink"
+DPATHS="copy mixed bridge stream sourcesink"	# the sweeps on dummy_hcd: no pair
 SIZES="4096 16384 65536 262144 $M $((4 * M)) $((16 * M)) $((64 * M))"
 
 # make_plan: the whole plan of $plan (--smoke: its smoke version)
@@ -187,7 +187,7 @@ make_plan() {
 			rep=$((rep + 1))
 		done
 	elif [ $lane = bounced ] && [ $smoke = 1 ]; then
-		for spec in "dummy mixed 4" "dummy bridge 4" "sg pair 4" "sg bridge 4"; do
+		for spec in "dummy mixed 4" "dummy bridge 4" "dummy stream 4" "sg pair 4" "sg bridge 4" "sg stream 4"; do
 			# shellcheck disable=SC2086 # split into its words
 			set -- $spec
 			emit "$1" "$2" $((64 * K)) "$3" 1
@@ -204,8 +204,8 @@ make_plan() {
 		[ $quick = 1 ] && sizes=$((64 * K))
 		while [ $rep -le "$nreps" ]; do
 			for size in $sizes; do
-				point dummy "$size" 8 1 copy mixed bridge
-				point sg "$size" 8 1 copy pair mixed bridge
+				point dummy "$size" 8 1 copy mixed bridge stream
+				point sg "$size" 8 1 copy pair mixed bridge stream
 				point none "$size" 8 1 capture
 			done
 			rep=$((rep + 1))
@@ -216,7 +216,7 @@ make_plan() {
 				emit "$udc" "$p" $((64 * K)) 4 1
 			done
 		done
-		for p in copy mixed bridge sourcesink; do
+		for p in copy mixed bridge stream sourcesink; do
 			emit dummy $p $((64 * K)) 4 2
 		done
 		emit sg pair $((64 * K)) 4 2
@@ -234,7 +234,7 @@ make_plan() {
 			# the targets' other points: the SG UDC at 4 and 64 KiB
 			for size in 4096 $((64 * K)); do
 				if [ $quick = 1 ]; then
-					point sg "$size" 8 1 pair bridge
+					point sg "$size" 8 1 pair bridge stream
 				else
 					# shellcheck disable=SC2086 # split into its words
 					point sg "$size" 8 1 $PATHS
@@ -261,8 +261,8 @@ make_plan() {
 				done
 				# the in-flight sweep at 1 MiB (8: the table)
 				for n in 1 2 4 16 32; do
-					point dummy $M $n 1 mixed bridge sourcesink
-					point sg $M $n 1 pair mixed bridge sourcesink
+					point dummy $M $n 1 mixed bridge stream sourcesink
+					point sg $M $n 1 pair mixed bridge stream sourcesink
 				done
 				# the bounced lane's capture rows compare with these
 				for size in $((64 * K)) $((256 * K)); do
@@ -437,7 +437,7 @@ run() {
 	[ "$udc" = sg ] && udcname=iub-sim-udc.0
 	[ "$path" = capture ] && udc=sg		# no USB: no receiver
 	case $path in
-	bridge)
+	bridge|stream)
 		if ! { $GADGET create usb0 "$k" 0 && $GADGET bind $udcname; } >> "$log" 2>&1; then
 			json_fail "$@" failed "gadget setup"
 			$GADGET remove > /dev/null 2>&1
@@ -483,7 +483,7 @@ run() {
 	fi
 	tail -n 1 "$results" | sed -e 's/^{/bench: {/' | cut -c1-300
 	case $path in
-	bridge) $GADGET remove >> "$log" 2>&1 ;;
+	bridge|stream) $GADGET remove >> "$log" 2>&1 ;;
 	sourcesink) ss_remove >> "$log" 2>&1 ;;
 	esac
 	# a failed run may leave the hardware busy: let it settle
@@ -748,12 +748,14 @@ if [ $smoke = 1 ]; then
 	if [ $lane = bounced ]; then
 		expect dummy bridge 1 ok true
 		expect sg bridge 1 ok true
+		expect dummy stream 1 ok true
+		expect sg stream 1 ok true
 		expect none capture 1 ok
 		fact dummy mixed
 		fact sg pair
 	else
 		for udc in dummy sg; do
-			for p in copy mixed bridge; do
+			for p in copy mixed bridge stream; do
 				expect $udc $p 1 ok true
 			done
 			expect $udc sourcesink 1 ok
@@ -764,7 +766,7 @@ if [ $smoke = 1 ]; then
 			grep '"path":"pair".*"refused"' "$results" | grep -q EPERM ||
 				{ echo "not ok - dummy_hcd refused the DMABUF pair, but not with EPERM"; bad=1; }
 		fi
-		for p in copy mixed bridge; do
+		for p in copy mixed bridge stream; do
 			expect dummy $p 2 ok true
 		done
 		expect dummy sourcesink 2 ok

@@ -99,9 +99,9 @@ static ssize_t x_write(int fd, const void *b, size_t n) { count(SC_WRITE); retur
 static int x_ioctl(int fd, unsigned long req, void *arg) { count(SC_IOCTL); return ioctl(fd, req, arg); }
 static int x_poll(struct pollfd *p, nfds_t n, int ms) { count(SC_POLL); return poll(p, n, ms); }
 
-enum path { P_COPY, P_PAIR, P_MIXED, P_BRIDGE, P_SOURCESINK, P_CAPTURE, P_NR };
+enum path { P_COPY, P_PAIR, P_MIXED, P_BRIDGE, P_SOURCESINK, P_CAPTURE, P_STREAM, P_NR };
 static const char * const path_names[P_NR] = {
-	"copy", "pair", "mixed", "bridge", "sourcesink", "capture",
+	"copy", "pair", "mixed", "bridge", "sourcesink", "capture", "stream",
 };
 
 static struct {
@@ -790,6 +790,147 @@ static void run_bridge(void)
 	io_uring_queue_exit(&ring);
 }
 
+/* The byte counter of port @id (one ioctl). */
+static uint64_t port_bytes(int id)
+{
+	static struct iub_port_info p[256];
+	struct iub_query q = { .data = (__u64)(uintptr_t)p, .size = sizeof(p) };
+	int n = x_ioctl(bridge_fd, IUB_IOC_GET_PORTS, &q);
+
+	for (int i = 0; i < n && i < 256; i++)
+		if ((int)p[i].id == id)
+			return p[i].bytes;
+	return 0;
+}
+
+/*
+ * The bridge with one IUB_IOC_STREAM per stream over all its buffers: the
+ * kernel recycles them. The TO port's counter, polled until the first
+ * bytes went out, starts the measurement window; then one wait for the
+ * run's length, a drain (IUB_CANCEL_DRAIN: the buffers in flight go out
+ * whole) and the CQEs, whose 32-byte half holds the bytes sent; then, to
+ * end on the whole MiB the host side reads, a short bounded stream. A
+ * handful of system calls per run.
+ */
+static void run_stream(void)
+{
+	static struct {
+		struct iub_stream s;
+		struct iub_stream_range r[MAX_INFLIGHT];
+	} d[MAX_STREAMS];
+	uint64_t base[MAX_STREAMS];
+	unsigned int k, left = cfg.streams;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	double until;
+
+	if (io_uring_queue_init(8, &ring, IORING_SETUP_CQE32))
+		die("io_uring_queue_init");
+	for (k = 0; k < cfg.streams; k++) {
+		struct stream *s = &streams[k];
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		memset(&d[k], 0, sizeof(d[k]));
+		d[k].s.from = (__u16)s->from;
+		d[k].s.to = (__u16)s->to;
+		d[k].s.nr_ranges = (__u16)cfg.inflight;
+		for (unsigned int i = 0; i < cfg.inflight; i++) {
+			d[k].r[i].handle = (__u16)s->bufs[i].handle;
+			d[k].r[i].length = (__u32)cfg.size;
+		}
+		base[k] = port_bytes(s->to);
+		iub_prep_stream(sqe, bridge_fd, &d[k].s);
+		sqe->user_data = k;
+		s->nsub = 1;
+	}
+	count(SC_URING);
+	if (io_uring_submit(&ring) != (int)cfg.streams)
+		die("io_uring_submit");
+	/* the window opens when the first bytes went out (the routes' CQEs would) */
+	for (until = now() + 20; now() < until && !interrupted; usleep(5000)) {
+		bool all = true;
+
+		for (k = 0; k < cfg.streams; k++) {
+			struct stream *s = &streams[k];
+			uint64_t b;
+
+			if (s->first)
+				continue;
+			b = port_bytes(s->to) - base[k];
+			if (b) {
+				s->first = now();
+				s->at_first = b;
+			} else {
+				all = false;
+			}
+		}
+		if (all)
+			break;
+	}
+	while (left && !interrupted) {
+		double rest = t_start + cfg.seconds - now();
+		struct __kernel_timespec ts = {
+			.tv_sec = rest > 0 ? (long long)rest : 0,
+			.tv_nsec = rest > 0 ? (long)((rest - (long long)rest) * 1e9) : 0,
+		};
+
+		count(SC_URING);
+		if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts) == 0) {
+			struct stream *s = &streams[cqe->user_data];
+
+			/* before the drain: it failed */
+			stream_fail(s, cqe->res < 0 ? -cqe->res : EIO, "stream");
+			s->done = cqe->big_cqe[0];
+			s->last = now();
+			io_uring_cqe_seen(&ring, cqe);
+			left--;
+			continue;
+		}
+		break;
+	}
+	for (k = 0; k < cfg.streams; k++) {
+		struct iub_port_claim c = { .port = (__u32)streams[k].from,
+					    .flags = IUB_CANCEL_DRAIN };
+
+		if (x_ioctl(bridge_fd, IUB_IOC_PORT_CANCEL, &c) < 0)
+			stream_fail(&streams[k], errno, "drain");
+	}
+	while (left) {
+		struct __kernel_timespec ts = { .tv_sec = 20 };
+		struct stream *s;
+
+		count(SC_URING);
+		if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts))
+			break;	/* the ring's exit cancels what is left */
+		s = &streams[cqe->user_data];
+		if (cqe->res < 0)
+			stream_fail(s, -cqe->res, "stream");
+		s->done += cqe->big_cqe[0];
+		s->submitted = s->done;
+		s->last = now();
+		io_uring_cqe_seen(&ring, cqe);
+		left--;
+		/*
+		 * The host side reads 1 MiB transfers: end on a whole MiB,
+		 * with a stream of what is missing (the converter's stream
+		 * goes on where the drained one stopped).
+		 */
+		if (!s->err && s->done % MIB) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+			d[s->idx].s.bytes = MIB - s->done % MIB;
+			iub_prep_stream(sqe, bridge_fd, &d[s->idx].s);
+			sqe->user_data = (__u64)s->idx;
+			count(SC_URING);
+			if (io_uring_submit(&ring) != 1)
+				stream_fail(s, EIO, "io_uring_submit");
+			else
+				left++;
+		}
+	}
+	io_uring_queue_exit(&ring);
+}
+
 /* ---- the host side ---------------------------------------------------------------- */
 
 static pid_t recv_pid = -1;
@@ -1018,7 +1159,7 @@ int main(int argc, char **argv)
 	    cfg.inflight > MAX_INFLIGHT || !cfg.streams ||
 	    cfg.streams > MAX_STREAMS ||
 	    (!cfg.sg && !cfg.recv && cfg.path != P_CAPTURE)) {
-		fprintf(stderr, "usage: iub-bench --path copy|pair|mixed|bridge|sourcesink|capture --udc dummy|sg [--size POWER_OF_2] [--inflight 1-32] [--streams 1-2] [--seconds S] [--min-buffers N] [--buffer udmabuf|hugetlb|heap] --recv PATH (dummy)\n");
+		fprintf(stderr, "usage: iub-bench --path copy|pair|mixed|bridge|sourcesink|capture|stream --udc dummy|sg [--size POWER_OF_2] [--inflight 1-32] [--streams 1-2] [--seconds S] [--min-buffers N] [--buffer udmabuf|hugetlb|heap] --recv PATH (dummy)\n");
 		return 2;
 	}
 	/* 0: enough buffers for the pipeline's fill and drain to be small */
@@ -1057,6 +1198,7 @@ int main(int argc, char **argv)
 		break;
 	case P_BRIDGE:
 	case P_CAPTURE:
+	case P_STREAM:
 		bridge_setup();
 		break;
 	case P_SOURCESINK:
@@ -1120,6 +1262,9 @@ int main(int argc, char **argv)
 	case P_BRIDGE:
 	case P_CAPTURE:
 		run_bridge();
+		break;
+	case P_STREAM:
+		run_stream();
 		break;
 	case P_SOURCESINK:
 	case P_NR:
@@ -1187,7 +1332,7 @@ int main(int argc, char **argv)
 	/* ---- teardown ---- */
 	for (k = 0; k < cfg.streams; k++)
 		iio_teardown(&streams[k]);
-	if (cfg.path == P_BRIDGE || cfg.path == P_CAPTURE)
+	if (cfg.path == P_BRIDGE || cfg.path == P_CAPTURE || cfg.path == P_STREAM)
 		bridge_teardown();
 	if (cfg.path <= P_MIXED)
 		ffs_teardown();

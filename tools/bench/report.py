@@ -55,12 +55,13 @@ import sys
 
 GIB = 1 << 30
 MIB = 1 << 20
-PATHS = ["copy", "pair", "mixed", "bridge", "sourcesink"]
+PATHS = ["copy", "pair", "mixed", "bridge", "stream", "sourcesink"]
 NAMES = {
     "copy": "copy: read() IIO + write() FunctionFS",
     "pair": "upstream DMABUF pair (IIO + FunctionFS)",
     "mixed": "mixed: IIO DMABUF + write() of the map",
     "bridge": "the bridge: io_uring routes",
+    "stream": "the bridge: one in-kernel stream",
     "sourcesink": "ceiling: f_sourcesink bulk IN",
     "capture": "simulated ADC alone (no USB)",
 }
@@ -491,6 +492,21 @@ TARGETS = [
      conf("sg", "bridge", 4096), conf("sg", "pair", 4096), "dev_s_per_gib", 1.0, False),
     ("bridge / f_sourcesink, throughput, 1 MiB x 8", "dummy",
      conf("dummy", "bridge"), conf("dummy", "sourcesink"), "mibps", 0.9, True),
+] + [
+    # the same goals for the bridge's in-kernel stream (IUB_IOC_STREAM)
+    (name.replace("bridge /", "stream /"), udc, dict(num, path="stream"), den, key, goal, high)
+    for name, udc, num, den, key, goal, high in (
+        ("bridge / upstream pair, throughput, 1 MiB x 8", "sg",
+         conf("sg", "bridge"), conf("sg", "pair"), "mibps", 1.3, True),
+        ("bridge / upstream pair, device CPU per GiB, 1 MiB x 8", "sg",
+         conf("sg", "bridge"), conf("sg", "pair"), "dev_s_per_gib", 0.7, False),
+        ("bridge / upstream pair, throughput, 64 KiB x 8", "sg",
+         conf("sg", "bridge", 64 << 10), conf("sg", "pair", 64 << 10), "mibps", 2.0, True),
+        ("bridge / upstream pair, throughput, 4 KiB x 8", "sg",
+         conf("sg", "bridge", 4096), conf("sg", "pair", 4096), "mibps", 3.0, True),
+        ("bridge / f_sourcesink, throughput, 1 MiB x 8", "dummy",
+         conf("dummy", "bridge"), conf("dummy", "sourcesink"), "mibps", 0.9, True),
+    )
 ] + [t for udc in ("dummy", "sg") for t in (
     ("bridge / copy path, throughput, 1 MiB x 8", udc,
      conf(udc, "bridge"), conf(udc, "copy"), "mibps", 2.5, True),
@@ -527,6 +543,20 @@ def targets(runs):
         if 0 < met < len(vals) or (ok and met < len(vals)):
             verdict += " (not in every repetition)" if ok else " (met in some repetitions)"
         res.append([name, UDCS[udc], g, fmt_ratios(rr), f"{met}/{len(vals)}", verdict])
+    # streaming: fewer than one system call per 64 buffers (not a ratio)
+    for udc in ("sg", "dummy"):
+        per = [(rep, r["syscalls"] * 64 * r["size"] / r["bytes"])
+               for rep, r in sorted(by_rep(runs, **conf(udc, "stream")).items())
+               if r.get("bytes") and r.get("syscalls") is not None]
+        if not per:
+            res.append(["stream: system calls per 64 buffers, 1 MiB x 8", UDCS[udc],
+                        "< 1", "not measured", "-", "-"])
+            continue
+        vals = [x for _, x in per]
+        met = sum(1 for x in vals if x < 1)
+        res.append(["stream: system calls per 64 buffers, 1 MiB x 8", UDCS[udc], "< 1",
+                    fmt_spread(spread(vals), 2), f"{met}/{len(vals)}",
+                    "met" if median(vals) < 1 else "MISSED"])
     return res
 
 
@@ -613,6 +643,7 @@ STYLE = {
     "pair": ('"#009e73"', 2, 7),
     "mixed": ('"#56b4e9"', 4, 9),
     "bridge": ('"#d55e00"', 1, 13),
+    "stream": ('"#e69f00"', 3, 15),
     "sourcesink": ('"#cc79a7"', 5, 11),
 }
 SWEEP_KEYS = [("mibps", "MiB/s (steady state)", "throughput"),

@@ -750,7 +750,9 @@ static unsigned long long port_bytes(int fd, int id)
  * @t0: when the stream started
  * @done: set to the bytes TO moved
  *
- * A stop (signal, -t) cancels FROM's port, which ends the stream.
+ * A stop (signal, -t) drains the stream (IUB_CANCEL_DRAIN: the buffers in
+ * flight go out whole); if it has not ended 2 s later, FROM's port is
+ * cancelled.
  *
  * Return: 0, or an exit status.
  */
@@ -767,7 +769,7 @@ static int stream_in_kernel(int fd, struct io_uring *ring,
 	unsigned long long base = port_bytes(fd, to->port);
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 	bool cancelled = false;
-	double last = 0;
+	double last = 0, drained = 0;
 	__u64 extra;
 	int ret, res;
 
@@ -800,7 +802,16 @@ static int stream_in_kernel(int fd, struct io_uring *ring,
 			io_uring_cqe_seen(ring, cqe);
 			break;
 		}
-		if (!cancelled && (stop || (o->seconds && now() - t0 >= o->seconds))) {
+		if (!drained && (stop || (o->seconds && now() - t0 >= o->seconds))) {
+			struct iub_port_claim cl = { .port = (__u32)from->port,
+						     .flags = IUB_CANCEL_DRAIN };
+
+			drained = now();
+			if (ioctl(fd, IUB_IOC_PORT_CANCEL, &cl) < 0)
+				fprintf(stderr, "\niub: drain %s: %s\n", from->name,
+					strerror(errno));
+		}
+		if (drained && !cancelled && now() - drained > 2) {
 			struct iub_port_claim cl = { .port = (__u32)from->port };
 
 			cancelled = true;

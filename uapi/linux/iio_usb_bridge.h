@@ -365,6 +365,15 @@ struct iub_stream_cmd {
 	__u32 flags;
 };
 
+/* Flags of IUB_IOC_PORT_CANCEL (struct iub_port_claim.flags) */
+/**
+ * IUB_CANCEL_DRAIN - end the stream on the port gracefully: it routes
+ * nothing more, its routes in flight finish, and it completes with 0.
+ * Nothing is cancelled; the result is 1 if a stream ran on the port, else 0
+ */
+#define IUB_CANCEL_DRAIN	_BITUL(0)
+#define IUB_CANCEL_FLAGS	IUB_CANCEL_DRAIN
+
 /* Flags of IUB_IOC_PORT_EVENT (struct iub_port_claim.flags) */
 /** IUB_EVENT_NOWAIT - fail with EAGAIN when no event is queued */
 #define IUB_EVENT_NOWAIT	_BITUL(0)
