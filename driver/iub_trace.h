@@ -5,6 +5,8 @@
  *   iub_xfer_submit    a transfer was accepted and queued
  *   iub_xfer_start     it was handed to the port's hardware
  *   iub_xfer_complete  it ended; latency is from submission
+ *   iub_port_gap       a transfer's start ended a gap of its converter port:
+ *                      gap_ns with nothing running before it (iub_port.c)
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM iio_usb_bridge
@@ -67,6 +69,23 @@ TRACE_EVENT(iub_xfer_complete,
 	),
 	TP_printk("port=%u result=%d latency_ns=%lld", __entry->port,
 		  __entry->result, __entry->latency_ns)
+);
+
+TRACE_EVENT(iub_port_gap,
+	TP_PROTO(struct iub_port *port, s64 gap_ns),
+	TP_ARGS(port, gap_ns),
+	TP_STRUCT__entry(
+		__field(u32, port)
+		__field(s64, gap_ns)
+		__field(u64, gaps)
+	),
+	TP_fast_assign(
+		__entry->port = port->id;
+		__entry->gap_ns = gap_ns;
+		__entry->gaps = port->gaps;
+	),
+	TP_printk("port=%u gap_ns=%lld gaps=%llu", __entry->port,
+		  __entry->gap_ns, __entry->gaps)
 );
 
 #endif /* _IUB_TRACE_H */
