@@ -220,11 +220,13 @@ TEST_F(rt, starved_stream_counts_its_gaps)
 	/*
 	 * The bridge's gap starts when it learns of the completion, after the
 	 * converter's last sample went into the buffer: it is short by that
-	 * latency (the simulated engine's pacing step and its BH work here),
-	 * so the estimate is at most a little above what was dropped and not
-	 * much below.
+	 * latency (the simulated engine's pacing step and its BH work here).
+	 * It ends once the start returned, a little after the engine took the
+	 * descriptor (issue_pending), by more when the host preempts the
+	 * emulated CPU in between (+0.7% seen in the bounce lane). So the
+	 * estimate is not much below what was dropped, and hardly above.
 	 */
-	EXPECT_LE(est, dropped + dropped / 20);
+	EXPECT_LE(est, dropped + dropped / 10);
 	EXPECT_LE(dropped - dropped / 4, est);
 }
 
