@@ -51,7 +51,7 @@ static int iub_cmd_get_features(struct iub_cmd *cmd)
 			    IUB_FEAT_TRANSFER | IUB_FEAT_CYCLIC |
 			    IUB_FEAT_IMPLICIT_SYNC | IUB_FEAT_USB_PORTS |
 			    IUB_FEAT_ROUTE | IUB_FEAT_PORT_EVENTS |
-			    IUB_FEAT_STREAM,
+			    IUB_FEAT_STREAM | IUB_FEAT_OVERRUNS,
 		.max_inflight = iub_max_inflight,
 		.max_buffers = iub_max_buffers,
 		.nr_ports = iub_ports_count(),

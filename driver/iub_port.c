@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 
 #include "iub_priv.h"
+#include "iub_trace.h"
 
 /*
  * Serializes changes to the registry and to the owner of every port. The
@@ -170,6 +171,8 @@ static void iub_port_fill_info(struct iub_port *port, struct iub_ctx *ctx,
 	info->bytes = port->bytes;
 	info->transfers = port->transfers;
 	info->errors = port->errors;
+	info->gaps = port->gaps;
+	info->gap_ns = port->gap_ns;
 	spin_unlock_irqrestore(&port->lock, flags);
 }
 
@@ -259,6 +262,7 @@ int iub_port_claim(struct iub_ctx *ctx, u32 id)
 	spin_lock_irq(&port->lock);
 	WRITE_ONCE(port->owner, ctx);
 	WRITE_ONCE(port->lost_owner, NULL);
+	iub_port_gap_forget(port);
 	spin_unlock_irq(&port->lock);
 	kref_get(&port->ref);
 	mutex_unlock(&iub_ports_lock);
@@ -344,10 +348,12 @@ int iub_port_release(struct iub_ctx *ctx, u32 id)
 		goto out;
 	}
 	spin_lock_irq(&port->lock);
-	if (iub_port_idle(port))
+	if (iub_port_idle(port)) {
 		WRITE_ONCE(port->owner, NULL);
-	else
+		iub_port_gap_forget(port);
+	} else {
 		ret = -EBUSY;
+	}
 	spin_unlock_irq(&port->lock);
 out:
 	mutex_unlock(&iub_ports_lock);
@@ -375,6 +381,7 @@ void iub_ports_release_ctx(struct iub_ctx *ctx)
 		spin_lock_irq(&port->lock);
 		WARN_ON(!iub_port_idle(port));
 		WRITE_ONCE(port->owner, NULL);
+		iub_port_gap_forget(port);
 		spin_unlock_irq(&port->lock);
 	}
 	mutex_unlock(&iub_ports_lock);
@@ -469,4 +476,63 @@ int iub_port_cancel_cmd(struct iub_ctx *ctx, u32 id)
 	ret = iub_xfer_end_port(port, -ECANCELED);
 	iub_port_put(port);
 	return ret < 0 ? ret : ret + stream;
+}
+
+/*
+ * Gaps: a converter whose DMA has nothing queued does not wait (not every
+ * one does, but a radio's ADC does): what it samples meanwhile is lost.
+ * The bridge cannot see the converter's FIFO, and dmaengine reports no
+ * overflow (axi-dmac has none to report); what it can see is the time its
+ * port had nothing running while a stream was going on: from the
+ * completion of a transfer that left nothing running behind it to the
+ * start of the next one. Idle time that is not a stream's is not a gap:
+ * before the first transfer after a claim, and after a cancel or a
+ * release. Documentation/uapi.rst, "Overruns".
+ */
+
+/**
+ * iub_port_gap_open() - the last running transfer of a port ended
+ * @port: the port, @port->lock held
+ *
+ * Called from the transfer's completion, with @port->running empty. Not
+ * during a cancel, which forgets the gap.
+ */
+void iub_port_gap_open(struct iub_port *port)
+{
+	lockdep_assert_held(&port->lock);
+	if (port->kind == IUB_PORT_CONVERTER && !port->cancelling)
+		port->gap_start = ktime_get();
+}
+
+/**
+ * iub_port_gap_close() - a transfer started on a port: count the gap it ends
+ * @port: the port, @port->lock held
+ *
+ * Called once the hardware took the transfer (its start succeeded).
+ */
+void iub_port_gap_close(struct iub_port *port)
+{
+	s64 ns;
+
+	lockdep_assert_held(&port->lock);
+	if (!port->gap_start)
+		return;
+	ns = ktime_to_ns(ktime_sub(ktime_get(), port->gap_start));
+	port->gap_start = 0;
+	port->gaps++;
+	port->gap_ns += ns;
+	trace_iub_port_gap(port, ns);
+}
+
+/**
+ * iub_port_gap_forget() - the port's idle time from now on is no gap
+ * @port: the port, @port->lock held
+ *
+ * At a claim, a release and a cancel: the open gap, if any, is not
+ * counted.
+ */
+void iub_port_gap_forget(struct iub_port *port)
+{
+	lockdep_assert_held(&port->lock);
+	port->gap_start = 0;
 }

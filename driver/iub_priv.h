@@ -35,6 +35,7 @@
 #include <linux/dmaengine.h>
 #include <linux/dma-direction.h>
 #include <linux/kref.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -285,8 +286,9 @@ struct iub_port_ops {
  *	under iub_ports_lock, cleared and given back under @cancel_lock,
  *	iub_ports_lock and @lock, so that the port's cancel (which holds
  *	@cancel_lock) and start (@lock) never use a channel given back
- * @lock: protects @pending, @running, @cancelling, @cancel_ended, @seqno
- *	and the counters; taken with interrupts disabled (DMA callbacks take it)
+ * @lock: protects @pending, @running, @cancelling, @cancel_ended, @seqno,
+ *	@gap_start and the counters; taken with interrupts disabled (DMA
+ *	callbacks take it)
  * @pending: transfers submitted and not yet started, in submission order
  * @running: transfers started and not yet ended, in submission order
  * @cancelling: a cancel is under way: nothing new starts until it is over
@@ -297,6 +299,12 @@ struct iub_port_ops {
  * @bytes: bytes moved by successful transfers
  * @transfers: successful transfers
  * @errors: failed or cancelled transfers
+ * @gap_start: converter ports: when the last running transfer ended
+ *	(iub_port_gap_open()), while nothing was started after it; 0 when no
+ *	gap is open (the port was claimed, cancelled or released since, or
+ *	something runs). Protected by @lock
+ * @gaps: gaps closed by a transfer's start (iub_port_gap_close())
+ * @gap_ns: their total length
  * @cancel_lock: serializes cancellations of this port (process context)
  * @failed: transfers that could not start from a fence callback, to be
  *	ended by @kick_work; protected by @lock
@@ -344,6 +352,9 @@ struct iub_port {
 	u64 bytes;
 	u64 transfers;
 	u64 errors;
+	ktime_t gap_start;
+	u64 gaps;
+	u64 gap_ns;
 	struct mutex cancel_lock;	/* one cancellation at a time */
 	struct list_head failed;
 	unsigned int ending;
@@ -647,6 +658,9 @@ int iub_port_not_ours(struct iub_port *port, struct iub_ctx *ctx);
 void iub_port_put(struct iub_port *port);
 int iub_port_add(struct iub_port *port);
 void iub_port_unregister(struct iub_port *port, int error);
+void iub_port_gap_open(struct iub_port *port);
+void iub_port_gap_close(struct iub_port *port);
+void iub_port_gap_forget(struct iub_port *port);
 
 /* iub_port_dma.c */
 int iub_port_dma_init(void);

@@ -7,6 +7,8 @@
  *   iub_xfer_complete  it ended; latency is from submission
  *   iub_stream_route   a route of a stream ended, before it is routed again
  *   iub_stream_end     a stream ended
+ *   iub_port_gap       a transfer's start ended a gap of its converter port:
+ *                      gap_ns with nothing running before it (iub_port.c)
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM iio_usb_bridge
@@ -105,6 +107,23 @@ TRACE_EVENT(iub_stream_end,
 	),
 	TP_printk("from=%u to=%u result=%d moved=%llu", __entry->from,
 		  __entry->to, __entry->result, __entry->moved)
+);
+
+TRACE_EVENT(iub_port_gap,
+	TP_PROTO(struct iub_port *port, s64 gap_ns),
+	TP_ARGS(port, gap_ns),
+	TP_STRUCT__entry(
+		__field(u32, port)
+		__field(s64, gap_ns)
+		__field(u64, gaps)
+	),
+	TP_fast_assign(
+		__entry->port = port->id;
+		__entry->gap_ns = gap_ns;
+		__entry->gaps = port->gaps;
+	),
+	TP_printk("port=%u gap_ns=%lld gaps=%llu", __entry->port,
+		  __entry->gap_ns, __entry->gaps)
 );
 
 #endif /* _IUB_TRACE_H */

@@ -219,6 +219,7 @@ static void iub_port_start_ready(struct iub_port *port,
 			list_move_tail(&x->node, failed);
 			continue;
 		}
+		iub_port_gap_close(port);
 		x->state = IUB_XFER_RUNNING;
 		list_move_tail(&x->node, &port->running);
 	}
@@ -355,6 +356,8 @@ void iub_xfer_done(struct iub_xfer *x, int result)
 	}
 	x->state = IUB_XFER_ENDED;
 	list_del_init(&x->node);
+	if (list_empty(&port->running))
+		iub_port_gap_open(port);
 	/* the hardware's answer to a cancel (a USB request dequeued) */
 	if (port->cancelling && result < 0)
 		port->cancel_ended++;
@@ -433,6 +436,7 @@ int iub_xfer_end_port(struct iub_port *port, int error)
 	spin_lock_irq(&port->lock);
 	port->cancelling = true;
 	port->cancel_ended = 0;
+	iub_port_gap_forget(port);
 	list_splice_init(&port->pending, &pending);
 	list_for_each_entry(x, &pending, node) {
 		x->state = IUB_XFER_ENDED;

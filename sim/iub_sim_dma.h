@@ -68,6 +68,9 @@ enum iub_sim_fault {
  * @failed: descriptors completed with an error
  * @refused: descriptors whose preparation failed because a segment broke
  *	the controller's constraints (DMA mask, bus width, maximum segment)
+ * @dropped_bytes: real-time mode: bytes of the device-to-memory stream the
+ *	converter produced while no descriptor was there to take them (the
+ *	stream's index skips them: a reader sees a jump)
  *
  * All counters start again at zero when the stream is reset (see
  * iub_sim_dma_reset_stream()).
@@ -84,6 +87,7 @@ struct iub_sim_stats {
 	u64 completed;
 	u64 failed;
 	u64 refused;
+	u64 dropped_bytes;
 };
 
 struct iub_sim_chan *iub_sim_dma_find(const char *devname, const char *slave);

@@ -48,6 +48,8 @@ struct iub_sim_seg {
  * @end_len: where this pass ends: @total_len, less an injected short end
  *	(IUB_SIM_FAULT_SHORT_NEXT); set when started, protected by the lock
  * @started: the worker has begun this descriptor; protected by the lock
+ * @issued_at: when issue_pending handed it to the "hardware": from then
+ *	on a real-time converter can write into it; protected by the lock
  * @not_before: the descriptor (or period) may not complete before this
  *	time (fault injection: delay); protected by the channel lock
  * @done: bytes moved in the current pass; protected by the channel lock
@@ -67,6 +69,7 @@ struct iub_sim_desc {
 	size_t total_len;
 	size_t end_len;
 	bool started;
+	ktime_t issued_at;
 	ktime_t not_before;
 	size_t done;
 	unsigned int seg;
@@ -94,6 +97,9 @@ struct iub_sim_desc {
  * @IUB_SIM_DBG_REFUSED: "refused", read-only: segments prep refused
  * @IUB_SIM_DBG_SYNC_DELAY_MS: "sync_delay_ms"
  * @IUB_SIM_DBG_SHORT_NEXT: "short_next"
+ * @IUB_SIM_DBG_REALTIME: "realtime", 0 or 1: the converter runs by its
+ *	clock and drops what no descriptor takes
+ * @IUB_SIM_DBG_DROPPED: "dropped_bytes", read-only
  * @IUB_SIM_DBG_NR: number of entries
  */
 enum iub_sim_dbg_id {
@@ -112,6 +118,8 @@ enum iub_sim_dbg_id {
 	IUB_SIM_DBG_REFUSED,
 	IUB_SIM_DBG_SYNC_DELAY_MS,
 	IUB_SIM_DBG_SHORT_NEXT,
+	IUB_SIM_DBG_REALTIME,
+	IUB_SIM_DBG_DROPPED,
 	IUB_SIM_DBG_NR
 };
 
@@ -154,6 +162,18 @@ struct iub_sim_dbg_file {
  * @paced: @epoch is valid (rate limiting in progress); protected by @lock
  * @epoch: start of the current rate window; protected by @lock
  * @epoch_bytes: bytes moved since @epoch; protected by @lock
+ * @realtime: real-time mode: the device-to-memory stream advances with the
+ *	converter's clock (@rate) whether or not a descriptor takes it, and
+ *	what none takes is dropped (see iub_sim_rt_drop()); protected by @lock
+ * @rt_running: the real-time converter runs: since the first descriptor
+ *	issued after realtime was turned on, the stream reset, or the last
+ *	terminate; protected by @lock
+ * @rt_epoch: reference time of the converter's clock; protected by @lock
+ * @rt_epoch_bytes: bytes the converter had produced at @rt_epoch (since it
+ *	started); protected by @lock
+ * @rt_pos: bytes of the converter's output written to memory or dropped
+ *	since it started, a multiple of the word size; never ahead of what
+ *	the clock produced; protected by @lock
  * @fail_next: descriptors left to fail; protected by @lock
  * @fail_result: result a failed descriptor reports; protected by @lock
  * @stall: no progress until terminated; protected by @lock
@@ -197,6 +217,12 @@ struct iub_sim_chan {
 	bool paced;
 	ktime_t epoch;
 	u64 epoch_bytes;
+
+	bool realtime;
+	bool rt_running;
+	ktime_t rt_epoch;
+	u64 rt_epoch_bytes;
+	u64 rt_pos;
 
 	u32 fail_next;
 	u32 fail_result;
@@ -262,6 +288,9 @@ void iub_sim_chan_fini(struct iub_sim_chan *c);
 void iub_sim_dma_init_ops(struct iub_sim_dma *sim);
 void iub_sim_reset_stream_locked(struct iub_sim_chan *c, u32 seed);
 void iub_sim_kick_locked(struct iub_sim_chan *c);
+void iub_sim_set_rate_locked(struct iub_sim_chan *c, u64 rate);
+void iub_sim_set_realtime_locked(struct iub_sim_chan *c, bool on);
+void iub_sim_rt_settle_locked(struct iub_sim_chan *c);
 
 /* sim_dma_core.c */
 void iub_sim_get_stats_locked(struct iub_sim_chan *c, struct iub_sim_stats *st);

@@ -360,9 +360,7 @@ void iub_sim_dma_set_rate(struct iub_sim_chan *c, u64 bytes_per_sec)
 	unsigned long flags;
 
 	spin_lock_irqsave(&c->lock, flags);
-	c->rate = min_t(u64, bytes_per_sec, IUB_SIM_MAX_RATE);
-	c->paced = false;
-	iub_sim_kick_locked(c);
+	iub_sim_set_rate_locked(c, bytes_per_sec);
 	spin_unlock_irqrestore(&c->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(iub_sim_dma_set_rate, IUB_SIM_NS);
@@ -406,10 +404,14 @@ EXPORT_SYMBOL_NS_GPL(iub_sim_dma_reset_stream, IUB_SIM_NS);
  * iub_sim_get_stats_locked() - snapshot of a channel's counters
  * @c: channel, lock held
  * @st: filled in
+ *
+ * A real-time converter that runs with nothing issued has its drop counted
+ * up to now first (iub_sim_rt_settle_locked()).
  */
 void iub_sim_get_stats_locked(struct iub_sim_chan *c, struct iub_sim_stats *st)
 {
 	lockdep_assert_held(&c->lock);
+	iub_sim_rt_settle_locked(c);
 	*st = c->stats;
 	st->seed = c->seed;
 	st->index = c->index;

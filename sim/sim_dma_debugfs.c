@@ -124,6 +124,8 @@ static const struct {
 	[IUB_SIM_DBG_REFUSED] = { "refused", 0400 },
 	[IUB_SIM_DBG_SYNC_DELAY_MS] = { "sync_delay_ms", 0600 },
 	[IUB_SIM_DBG_SHORT_NEXT] = { "short_next", 0600 },
+	[IUB_SIM_DBG_REALTIME] = { "realtime", 0600 },
+	[IUB_SIM_DBG_DROPPED] = { "dropped_bytes", 0400 },
 };
 
 static const enum iub_sim_fault iub_sim_dbg_fault[IUB_SIM_DBG_NR] = {
@@ -167,6 +169,12 @@ static int iub_sim_dbg_get(void *data, u64 *val)
 	case IUB_SIM_DBG_REFUSED:
 		*val = st.refused;
 		break;
+	case IUB_SIM_DBG_REALTIME:
+		*val = c->realtime;
+		break;
+	case IUB_SIM_DBG_DROPPED:
+		*val = st.dropped_bytes;
+		break;
 	case IUB_SIM_DBG_FAIL_NEXT:
 	case IUB_SIM_DBG_FAIL_RESULT:
 	case IUB_SIM_DBG_STALL:
@@ -191,9 +199,13 @@ static int iub_sim_dbg_set(void *data, u64 val)
 	spin_lock_irq(&c->lock);
 	switch (f->id) {
 	case IUB_SIM_DBG_RATE:
-		c->rate = min_t(u64, val, IUB_SIM_MAX_RATE);
-		c->paced = false;
-		iub_sim_kick_locked(c);
+		iub_sim_set_rate_locked(c, val);
+		break;
+	case IUB_SIM_DBG_REALTIME:
+		if (val > 1)
+			ret = -EINVAL;
+		else
+			iub_sim_set_realtime_locked(c, val);
 		break;
 	case IUB_SIM_DBG_SEED:
 		if (val > U32_MAX)
@@ -276,6 +288,9 @@ static int iub_sim_info_show(struct seq_file *m, void *unused)
 		   iub_sim_count(&c->completed));
 	seq_printf(m, "rate:             %llu bytes/s%s\n", c->rate,
 		   c->rate ? "" : " (as fast as possible)");
+	seq_printf(m, "realtime:         %u%s\n", c->realtime,
+		   c->rt_running ? " (running)" : "");
+	seq_printf(m, "dropped_bytes:    %llu\n", st.dropped_bytes);
 	seq_printf(m, "seed:             0x%08x\n", st.seed);
 	seq_printf(m, "index:            %llu\n", st.index);
 	seq_printf(m, "produced_bytes:   %llu\n", st.produced_bytes);

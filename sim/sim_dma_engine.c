@@ -84,8 +84,137 @@ void iub_sim_reset_stream_locked(struct iub_sim_chan *c, u32 seed)
 	c->seed = seed;
 	c->index = 0;
 	c->gap_pending = 0;
+	c->rt_running = false;
 	iub_sim_stream_check_init(&c->check);
 	memset(&c->stats, 0, sizeof(c->stats));
+}
+
+/* ---- the real-time converter ---- */
+
+/*
+ * In real-time mode a device-to-memory channel plays a converter that does
+ * not wait: from the first descriptor issued after it was turned on (or
+ * after a stream reset or a terminate, which stop it) it produces @rate
+ * bytes per second by its clock. A descriptor takes the samples produced
+ * while it is issued; what the clock produced while none was issued is
+ * dropped: counted in dropped_bytes, and skipped in the stream (the index
+ * advances), so that a reader sees a jump of exactly that size. A real
+ * converter has a FIFO of a few samples; this one has none.
+ */
+static bool iub_sim_rt(struct iub_sim_chan *c, struct iub_sim_desc *desc)
+{
+	lockdep_assert_held(&c->lock);
+	return c->realtime && c->rate && desc->dir == DMA_DEV_TO_MEM;
+}
+
+/* Bytes the running converter has produced by @t, not rounded. */
+static u64 iub_sim_rt_bytes(struct iub_sim_chan *c, ktime_t t)
+{
+	s64 ns = ktime_to_ns(ktime_sub(t, c->rt_epoch));
+
+	lockdep_assert_held(&c->lock);
+	if (ns <= 0)
+		return c->rt_epoch_bytes;
+	return c->rt_epoch_bytes + mul_u64_u64_div_u64(c->rate, ns,
+						       NSEC_PER_SEC);
+}
+
+/* The same in whole words: what a descriptor may have been given by @t. */
+static u64 iub_sim_rt_produced(struct iub_sim_chan *c, ktime_t t)
+{
+	return round_down(iub_sim_rt_bytes(c, t), IUB_SIM_STREAM_WORD_SIZE);
+}
+
+/*
+ * No descriptor was issued from where the converter's output has been
+ * taken up to (@rt_pos) until @t: what it produced meanwhile is lost.
+ */
+static void iub_sim_rt_drop(struct iub_sim_chan *c, ktime_t t)
+{
+	u64 produced = iub_sim_rt_produced(c, t), lost;
+
+	lockdep_assert_held(&c->lock);
+	if (produced <= c->rt_pos)
+		return;
+	lost = produced - c->rt_pos;
+	c->rt_pos = produced;
+	c->index += lost / IUB_SIM_STREAM_WORD_SIZE;
+	c->stats.dropped_bytes += lost;
+}
+
+/*
+ * A descriptor starts on a real-time channel: the converter starts with
+ * the first one (at the time it was issued), and a later one takes the
+ * samples from the time it was issued, or from where the previous one
+ * ended if it was issued before that.
+ */
+static void iub_sim_rt_start(struct iub_sim_chan *c, ktime_t issued_at)
+{
+	lockdep_assert_held(&c->lock);
+	if (!c->rt_running) {
+		c->rt_running = true;
+		c->rt_epoch = issued_at;
+		c->rt_epoch_bytes = 0;
+		c->rt_pos = 0;
+		return;
+	}
+	iub_sim_rt_drop(c, issued_at);
+}
+
+/**
+ * iub_sim_rt_settle_locked() - count what a running real-time converter
+ *	has dropped so far
+ * @c: channel, lock held
+ *
+ * With nothing issued, the drop goes on until a descriptor comes; a reader
+ * of the counters wants it up to now.
+ */
+void iub_sim_rt_settle_locked(struct iub_sim_chan *c)
+{
+	lockdep_assert_held(&c->lock);
+	if (c->rt_running && !c->active && list_empty(&c->issued))
+		iub_sim_rt_drop(c, ktime_get());
+}
+
+/**
+ * iub_sim_set_rate_locked() - set the speed of a channel
+ * @c: channel, lock held
+ * @rate: bytes per second, 0 = as fast as possible; clamped to
+ *	IUB_SIM_MAX_RATE
+ *
+ * A running real-time converter keeps what its clock produced so far and
+ * goes on at the new rate; at rate 0 it stops.
+ */
+void iub_sim_set_rate_locked(struct iub_sim_chan *c, u64 rate)
+{
+	lockdep_assert_held(&c->lock);
+	if (c->rt_running) {
+		ktime_t now = ktime_get();
+
+		c->rt_epoch_bytes = iub_sim_rt_bytes(c, now);
+		c->rt_epoch = now;
+	}
+	c->rate = min_t(u64, rate, IUB_SIM_MAX_RATE);
+	if (!c->rate)
+		c->rt_running = false;
+	c->paced = false;
+	iub_sim_kick_locked(c);
+}
+
+/**
+ * iub_sim_set_realtime_locked() - turn real-time mode on or off
+ * @c: channel, lock held
+ * @on: the new mode
+ *
+ * Either way the converter stops; in real-time mode the next descriptor
+ * issued starts it again.
+ */
+void iub_sim_set_realtime_locked(struct iub_sim_chan *c, bool on)
+{
+	lockdep_assert_held(&c->lock);
+	c->realtime = on;
+	c->rt_running = false;
+	iub_sim_kick_locked(c);
 }
 
 /* ---- descriptors ---- */
@@ -431,6 +560,50 @@ static void iub_sim_advance(struct iub_sim_chan *c, struct iub_sim_desc *desc,
 	}
 }
 
+/* Bytes per pacing step: about 1 ms of data, at least one word. */
+static size_t iub_sim_granule(struct iub_sim_chan *c)
+{
+	size_t granule;
+
+	granule = clamp_t(u64, div_u64(c->rate, IUB_SIM_STEPS_PER_SEC),
+			  IUB_SIM_STREAM_WORD_SIZE, IUB_SIM_STEP);
+	return round_down(granule, IUB_SIM_STREAM_WORD_SIZE);
+}
+
+/*
+ * iub_sim_step_len() of a running real-time converter: what its clock has
+ * produced and the descriptor has not taken yet. The descriptor may fall
+ * behind the clock (a late worker) without losing anything: it was there
+ * to take the samples.
+ */
+static size_t iub_sim_rt_step_len(struct iub_sim_chan *c, size_t len,
+				  ktime_t now, ktime_t *wait)
+{
+	u64 produced, want, due;
+	s64 elapsed;
+
+	lockdep_assert_held(&c->lock);
+	/* turned on (or given a rate) in the middle of a descriptor */
+	if (!c->rt_running)
+		iub_sim_rt_start(c, now);
+	elapsed = ktime_to_ns(ktime_sub(now, c->rt_epoch));
+	if (elapsed > IUB_SIM_WINDOW_NS) {
+		/* keep the products of iub_sim_rt_bytes() small */
+		c->rt_epoch_bytes = iub_sim_rt_bytes(c, now);
+		c->rt_epoch = now;
+		elapsed = 0;
+	}
+	produced = iub_sim_rt_produced(c, now);
+	want = min_t(u64, len, iub_sim_granule(c));
+	if (produced >= c->rt_pos + want)
+		return min_t(u64, len, produced - c->rt_pos);
+
+	due = mul_u64_u64_div_u64(c->rt_pos + want - c->rt_epoch_bytes,
+				  NSEC_PER_SEC, c->rate) + 1;
+	*wait = ns_to_ktime(max_t(s64, due - elapsed, 1));
+	return 0;
+}
+
 /*
  * How many bytes the next step may move now. Returns 0 and sets @wait if
  * the rate limit or an injected delay says to come back later.
@@ -439,7 +612,7 @@ static size_t iub_sim_step_len(struct iub_sim_chan *c,
 			       struct iub_sim_desc *desc, ktime_t now,
 			       ktime_t *wait)
 {
-	size_t len, boundary, want, granule;
+	size_t len, boundary, want;
 	u64 elapsed, allowed, due;
 
 	lockdep_assert_held(&c->lock);
@@ -458,6 +631,8 @@ static size_t iub_sim_step_len(struct iub_sim_chan *c,
 	}
 	if (!c->rate)
 		return len;
+	if (iub_sim_rt(c, desc))
+		return iub_sim_rt_step_len(c, len, now, wait);
 
 	if (!c->paced) {
 		c->paced = true;
@@ -476,10 +651,7 @@ static size_t iub_sim_step_len(struct iub_sim_chan *c,
 		elapsed = 0;
 	}
 	allowed = mul_u64_u64_div_u64(c->rate, elapsed, NSEC_PER_SEC);
-	granule = clamp_t(u64, div_u64(c->rate, IUB_SIM_STEPS_PER_SEC),
-			  IUB_SIM_STREAM_WORD_SIZE, IUB_SIM_STEP);
-	granule = round_down(granule, IUB_SIM_STREAM_WORD_SIZE);
-	want = min(len, granule);
+	want = min(len, iub_sim_granule(c));
 	if (allowed >= c->epoch_bytes + want)
 		return min_t(u64, len,
 			     round_down(allowed - c->epoch_bytes,
@@ -530,6 +702,8 @@ static bool iub_sim_step(struct iub_sim_chan *c)
 		desc->started = true;
 		desc->not_before = ktime_add_us(now, c->delay_us);
 		desc->end_len = desc->total_len;
+		if (iub_sim_rt(c, desc))
+			iub_sim_rt_start(c, desc->issued_at);
 		if (c->fail_next) {
 			/* Injected fault: fail before moving anything. */
 			c->fail_next--;
@@ -576,6 +750,8 @@ static bool iub_sim_step(struct iub_sim_chan *c)
 	if (!err && gen == c->stream_gen) {
 		c->index = index;
 		c->check = check;
+		if (c->rt_running && dir == DMA_DEV_TO_MEM)
+			c->rt_pos += len;
 		if (dir == DMA_DEV_TO_MEM)
 			c->stats.produced_bytes += len;
 		else
@@ -719,6 +895,13 @@ static int iub_sim_terminate_all(struct dma_chan *chan)
 	c->cyclic_pending = 0;
 	c->stall = false;
 	c->paced = false;
+	/*
+	 * A real-time converter stops with its DMA (as an IIO buffer's
+	 * disable stops both); the next descriptor starts it again. What it
+	 * would have produced since the last descriptor ended is not counted:
+	 * its consumer stopped reading.
+	 */
+	c->rt_running = false;
 	/* The consumer cannot know where we stopped: resynchronize. */
 	c->check.synced = 0;
 	hrtimer_try_to_cancel(&c->timer);
@@ -813,6 +996,11 @@ static void iub_sim_issue_pending(struct dma_chan *chan)
 
 	spin_lock_irqsave(&c->lock, flags);
 	if (!list_empty(&c->submitted)) {
+		ktime_t now = ktime_get();
+		struct iub_sim_desc *desc;
+
+		list_for_each_entry(desc, &c->submitted, node)
+			desc->issued_at = now;
 		list_splice_tail_init(&c->submitted, &c->issued);
 		iub_sim_kick_locked(c);
 	}

@@ -89,7 +89,8 @@ CHECK_OFF(iub_port_info, max_transfer, 52);
 CHECK_OFF(iub_port_info, bytes, 56);
 CHECK_OFF(iub_port_info, transfers, 64);
 CHECK_OFF(iub_port_info, errors, 72);
-CHECK_OFF(iub_port_info, reserved, 80);
+CHECK_OFF(iub_port_info, gaps, 80);
+CHECK_OFF(iub_port_info, gap_ns, 88);
 IUB_STATIC_ASSERT(IUB_PORT_NAME_LEN == 32);
 
 CHECK_SIZE(iub_nop, 16);

@@ -50,6 +50,7 @@ FIXTURE_TEARDOWN(adc)
 	sim_iio_enable(self->dir, 0);
 	sim_write_file(sim_attr(p, sizeof(p), self->dir, "sampling_frequency"),
 		       "0");
+	sim_write_file(sim_chan_file(p, sizeof(p), self->dir, "realtime"), "0");
 }
 
 static int adc_start(struct __test_metadata *_metadata,
@@ -149,6 +150,61 @@ TEST_F(adc, paced_by_sampling_frequency)
 	TH_LOG("1 MiB at 1 MiB/s took %.3f s", s);
 	EXPECT_LE(0.9, s);
 	EXPECT_GE(5.0, s);
+}
+
+/*
+ * Real-time mode (debugfs "realtime"): the converter runs by its clock, and
+ * a reader that pauses longer than its two blocks last loses samples: its
+ * data jumps, and dropped_bytes holds at least what it jumped over (plus
+ * what was lost after its last read).
+ */
+TEST_F(adc, realtime_slow_reader_loses_samples)
+{
+	const size_t chunk = 128 * 1024;
+	struct iub_sim_stream_check chk;
+	static char buf[128 * 1024];
+	long long dropped;
+	__u32 first = 0;
+	__u64 jumped;
+	char p[512];
+	int k;
+
+	/* 1 MiB/s; two blocks of 128 KiB, 125 ms each */
+	ASSERT_EQ(0, sim_write_num(sim_attr(p, sizeof(p), self->dir,
+					    "buffer0/length"), 32768));
+	ASSERT_EQ(0, sim_write_file(sim_attr(p, sizeof(p), self->dir,
+					     "sampling_frequency"), "131072"));
+	ASSERT_EQ(0, sim_write_file(sim_chan_file(p, sizeof(p), self->dir,
+						  "realtime"), "1"));
+	ASSERT_EQ(0, sim_write_file(sim_chan_file(p, sizeof(p), self->dir,
+						  "reset"), "1"));
+	EXPECT_EQ(0, sim_read_num(sim_chan_file(p, sizeof(p), self->dir,
+						"dropped_bytes")));
+	iub_sim_stream_check_init(&chk);
+	adc_start(_metadata, self);
+	for (k = 0; k < 6; k++) {
+		size_t got = 0;
+
+		while (got < chunk) {
+			ssize_t n = read(self->fd, buf + got, chunk - got);
+
+			ASSERT_LT(0, n) TH_LOG("read: %s", strerror(errno));
+			got += n;
+		}
+		if (!k)
+			first = iub_sim_stream_get_le32(buf);
+		iub_sim_stream_check_buf(&chk, buf, chunk);
+		usleep(400000);
+	}
+	dropped = sim_read_num(sim_chan_file(p, sizeof(p), self->dir,
+					     "dropped_bytes"));
+	jumped = (__u32)(chk.next - first) - chk.words;
+	TH_LOG("%llu jumps over %llu words; %lld bytes dropped",
+	       (unsigned long long)chk.mismatches,
+	       (unsigned long long)jumped, dropped);
+	EXPECT_LT(0, chk.mismatches);
+	EXPECT_LT(0, jumped);
+	EXPECT_LE((long long)jumped * 4, dropped);
 }
 
 /* One channel of a scan: each word is the previous plus @step. */

@@ -43,6 +43,11 @@ iub_vm_test(NAME sim-adc-dmabuf TIMEOUT 300
 # debugfs "refused" counts it; the board reloaded with other parameters.
 iub_vm_test(NAME sim-strict TIMEOUT 300
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/sim-strict.sh)
+# The simulated ADC in real-time mode against the bridge's gap counters:
+# a deep stream drops nothing, a starved one drops what its gaps say.
+iub_vm_program(overrun overrun.c)
+iub_vm_test(NAME overrun BOUNCE TIMEOUT 300
+  COMMAND ${IUB_GUEST_BUILD}/tests/vm/overrun)
 # The board unloads cleanly and loads again (keep it last).
 iub_vm_test(NAME sim-unload
   COMMAND sh ${IUB_GUEST_SRC}/tests/vm/sim-unload.sh)

@@ -46,6 +46,7 @@ static inline void sim_restore(unsigned int chan)
 	sim_set(chan, "rate", 0);
 	sim_set(chan, "sync_delay_ms", 0);
 	sim_set(chan, "short_next", 0);
+	sim_set(chan, "realtime", 0);
 }
 
 #endif /* _SIM_UTIL_H */

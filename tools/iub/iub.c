@@ -100,7 +100,9 @@ static const struct cmd cmds[] = {
 	  "the ports, their flags and counters",
 	  "List the ports of the bridge: id, name, kind, whether the port fills\n"
 	  "buffers (capture, bulk OUT) or drains them (playback, bulk IN), flags,\n"
-	  "and its counters of bytes, transfers and errors.\n"
+	  "and its counters of bytes, transfers, errors and gaps (a converter\n"
+	  "port's idle time inside a stream, when an ADC that does not wait\n"
+	  "loses samples).\n"
 	  "\n"
 	  "      --json         one JSON array of objects instead of the table\n"
 	  "  -h, --help         this text\n"
@@ -408,9 +410,11 @@ static void port_json(const struct iub_port_info *p)
 	printf(",\"kind\":\"%s\",\"buffers\":\"%s\",\"flags\":%s",
 	       port_kind(p), port_buffers(p), flags);
 	printf(",\"align\":%u,\"max_transfer\":%u,\"bytes\":%" PRIu64
-	       ",\"transfers\":%" PRIu64 ",\"errors\":%" PRIu64 "}",
+	       ",\"transfers\":%" PRIu64 ",\"errors\":%" PRIu64
+	       ",\"gaps\":%" PRIu64 ",\"gap_ns\":%" PRIu64 "}",
 	       p->align, p->max_transfer, (uint64_t)p->bytes,
-	       (uint64_t)p->transfers, (uint64_t)p->errors);
+	       (uint64_t)p->transfers, (uint64_t)p->errors,
+	       (uint64_t)p->gaps, (uint64_t)p->gap_ns);
 }
 
 static int cmd_ports(int argc, char **argv)
@@ -436,16 +440,19 @@ static int cmd_ports(int argc, char **argv)
 		printf("\n]\n");
 		return 0;
 	}
-	printf("%-4s %-26s %-10s %-7s %-34s %14s %10s %6s\n", "id", "name",
-	       "kind", "buffers", "flags", "bytes", "transfers", "errors");
+	printf("%-4s %-26s %-10s %-7s %-34s %14s %10s %6s %6s %8s\n", "id",
+	       "name", "kind", "buffers", "flags", "bytes", "transfers",
+	       "errors", "gaps", "gap_ms");
 	for (int i = 0; i < n; i++) {
 		bits_str(p[i].flags, port_flag_names,
 			 ARRAY_SIZE(port_flag_names), false, fl, sizeof(fl));
 		printf("%-4u %-26s %-10s %-7s %-34s", p[i].id, p[i].name,
 		       port_kind(&p[i]), port_buffers(&p[i]), fl);
-		printf(" %14" PRIu64 " %10" PRIu64 " %6" PRIu64 "\n",
+		printf(" %14" PRIu64 " %10" PRIu64 " %6" PRIu64 " %6" PRIu64
+		       " %8" PRIu64 "\n",
 		       (uint64_t)p[i].bytes, (uint64_t)p[i].transfers,
-		       (uint64_t)p[i].errors);
+		       (uint64_t)p[i].errors, (uint64_t)p[i].gaps,
+		       (uint64_t)(p[i].gap_ns / 1000000));
 	}
 	return 0;
 }

@@ -82,6 +82,8 @@ struct iub_query {
 #define IUB_FEAT_PORT_EVENTS	_BITULL(9)
 /** IUB_FEAT_STREAM - IUB_IOC_STREAM */
 #define IUB_FEAT_STREAM		_BITULL(10)
+/** IUB_FEAT_OVERRUNS - &struct iub_port_info.gaps and .gap_ns are counted */
+#define IUB_FEAT_OVERRUNS	_BITULL(11)
 
 /**
  * struct iub_features - what this kernel module offers
@@ -209,7 +211,14 @@ struct iub_buf_detach {
  * @bytes: bytes moved by completed transfers, since the module loaded
  * @transfers: transfers completed successfully
  * @errors: transfers that ended with an error (cancellations included)
- * @reserved: zero
+ * @gaps: converter ports (%IUB_FEAT_OVERRUNS): times the hardware had
+ *	nothing queued between a transfer's end and the start of the next
+ *	one, since the module loaded; the time before the first transfer
+ *	after a claim, a PORT_CANCEL or a release is not counted. 0 on USB
+ *	ports
+ * @gap_ns: the sum of those times in nanoseconds; for a converter that
+ *	does not wait, gap_ns x its byte rate / 10^9 is an estimate of the
+ *	bytes it lost (Documentation/uapi.rst, "Overruns")
  */
 struct iub_port_info {
 	char name[IUB_PORT_NAME_LEN];
@@ -222,7 +231,8 @@ struct iub_port_info {
 	__u64 bytes;
 	__u64 transfers;
 	__u64 errors;
-	__u64 reserved[2];
+	__u64 gaps;
+	__u64 gap_ns;
 };
 
 /**
