@@ -16,7 +16,7 @@ unbind() {
 	usb_setup dummy || fail "setup"
 	# nobody reads on the host: the routes' second stages stay queued
 	p0=$(cat /sys/kernel/debug/iub-sim-dma/chan0/produced_bytes)
-	$IUB stream -q $1 -b 65536 -n 8 iub-sim-adc.0:rx usb0:in0 > /tmp/iub.out 2>&1 &
+	$IUB stream -q ${1:+"$1"} -b 65536 -n 8 iub-sim-adc.0:rx usb0:in0 > /tmp/iub.out 2>&1 &
 	ipid=$!
 	# the routes are queued once the ADC moved data into the first buffers
 	for _ in $(seq 600); do
@@ -43,7 +43,7 @@ for mode in --recycle ""; do
 	usb_setup dummy || fail "setup"
 	echo 1 > /sys/kernel/debug/iub-sim-dma/chan0/fail_next
 	TMPDIR=/run chroot /host "$RECV" --quiet --seconds 5 > /dev/null 2>&1 &
-	bounded "$IUB" stream -q $mode -b 65536 -n 8 -B $((8 * 1048576)) iub-sim-adc.0:rx usb0:in0 > /tmp/iub.out 2>&1
+	bounded "$IUB" stream -q ${mode:+"$mode"} -b 65536 -n 8 -B $((8 * 1048576)) iub-sim-adc.0:rx usb0:in0 > /tmp/iub.out 2>&1
 	rc=$?
 	wait
 	cat /tmp/iub.out
