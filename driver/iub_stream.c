@@ -28,6 +28,9 @@
  * struct iub_stream_slot - one range of a stream's ring
  * @s: the stream
  * @range: the range, as userspace gave it
+ * @buf: the buffer its handle named at submission, referenced: a handle
+ *	that names another buffer by the time the range is routed again
+ *	(detached, another buffer attached) ends the stream with -ENOENT
  * @route: its route while one is in flight, else NULL; the route's own
  *	reference is the stream's from when the route ended until the
  *	worker puts it. Written by the worker; read by the route's done
@@ -39,6 +42,7 @@
 struct iub_stream_slot {
 	struct iub_stream_req *s;
 	struct iub_stream_range range;
+	struct iub_buf *buf;
 	struct iub_req *route;
 	struct list_head node;
 };
@@ -56,6 +60,9 @@ struct iub_stream_slot {
  * @cancelled: the worker cancelled the routes in flight; worker only
  * @started: the worker has routed every range once; worker only
  * @finished: the worker ended the stream; worker only
+ * @committed: the request is io_uring's (iub_req_commit() ran): before
+ *	that, the worker does nothing, so that a PORT_CANCEL of another
+ *	thread cannot complete it first. Set once with a release store
  * @lock: protects @ended, @error and @stopping; taken with interrupts
  *	off (a route ends from a DMA callback)
  * @ended: slots whose route ended, in the order they did
@@ -85,6 +92,7 @@ struct iub_stream_req {
 	bool cancelled;
 	bool started;
 	bool finished;
+	bool committed;
 	spinlock_t lock;		/* @ended, @error, @stopping */
 	struct list_head ended;
 	int error;
@@ -113,7 +121,11 @@ bool iub_stream_stopping(struct iub_stream_req *s)
 	return READ_ONCE(s->stopping);
 }
 
-/* Any context: let the worker run, holding the request for it. */
+/*
+ * Any context: let the worker run, holding the request for it. The caller
+ * holds a reference of its own across the call, so that the decrement
+ * below never drops the last one.
+ */
 static void iub_stream_kick(struct iub_stream_req *s)
 {
 	iub_req_get(&s->req);
@@ -140,10 +152,18 @@ static void iub_stream_route_done(struct iub_req *route)
 	struct iub_stream_req *s = slot->s;
 	unsigned long flags;
 
+	/*
+	 * The route holds no reference to the stream: while its slot is not
+	 * on @ended, the stream cannot end (the worker counts it active).
+	 * So the slot is listed and the worker queued, with the worker's
+	 * reference, in one step under the lock; not a byte of @s after it.
+	 */
 	spin_lock_irqsave(&s->lock, flags);
 	list_add_tail(&slot->node, &s->ended);
+	iub_req_get(&s->req);
+	if (!queue_work(iub_issue_wq, &s->work))
+		refcount_dec(&s->req.ref);	/* the queued run holds one */
 	spin_unlock_irqrestore(&s->lock, flags);
-	iub_stream_kick(s);
 }
 
 /* Worker: route @slot's range again, unless the stream is over. */
@@ -163,6 +183,7 @@ static void iub_stream_route(struct iub_stream_req *s,
 		.offset = slot->range.offset,
 		.length = slot->range.length,
 	};
+	struct iub_buf *buf;
 	int ret;
 
 	if (iub_stream_stopping(s) || READ_ONCE(s->draining))
@@ -172,10 +193,20 @@ static void iub_stream_route(struct iub_stream_req *s,
 			return;
 		rt.length = min_t(u64, rt.length, s->limit - s->queued);
 	}
+	buf = iub_buf_get(s->req.ctx, rt.handle);
+	if (buf)
+		iub_buf_put(buf);
+	if (buf != slot->buf) {
+		iub_stream_stop(s, -ENOENT);
+		return;
+	}
 	ret = iub_route_start(&cmd, &rt, iub_stream_route_done, slot,
 			      &slot->route);
 	if (ret) {
 		slot->route = NULL;
+		/* a port that went away (unregistered: -ENODEV) is -ESHUTDOWN */
+		if (!READ_ONCE(s->from->present) || !READ_ONCE(s->to->present))
+			ret = -ESHUTDOWN;
 		iub_stream_stop(s, ret);
 		return;
 	}
@@ -188,8 +219,11 @@ static void iub_stream_release_port(struct iub_stream_req *s,
 				    struct iub_port *port)
 {
 	spin_lock_irq(&port->lock);
-	if (port->stream == s)
+	if (port->stream == s) {
 		port->stream = NULL;
+		/* the idle time after a stream is no gap */
+		iub_port_gap_forget(port);
+	}
 	spin_unlock_irq(&port->lock);
 }
 
@@ -202,6 +236,9 @@ static void iub_stream_work(struct work_struct *work)
 	unsigned int i;
 	int error;
 
+	/* not before the submitter made the request io_uring's (release) */
+	if (!smp_load_acquire(&s->committed))
+		goto out;
 	spin_lock_irq(&s->lock);
 	list_splice_init(&s->ended, &ended);
 	spin_unlock_irq(&s->lock);
@@ -211,10 +248,10 @@ static void iub_stream_work(struct work_struct *work)
 		for (i = 0; i < s->nr; i++)
 			iub_stream_route(s, &s->slot[i]);
 	}
-	list_for_each_entry_safe(slot, tmp, &ended, node) {
+	/* every outcome first (an error is the stream's), then route again */
+	list_for_each_entry(slot, &ended, node) {
 		struct iub_req *route = slot->route;
 
-		list_del_init(&slot->node);
 		if (route->result < 0)
 			iub_stream_stop(s, route->result);
 		else
@@ -223,6 +260,9 @@ static void iub_stream_work(struct work_struct *work)
 		slot->route = NULL;
 		s->active--;
 		iub_req_put(route);
+	}
+	list_for_each_entry_safe(slot, tmp, &ended, node) {
+		list_del_init(&slot->node);
 		iub_stream_route(s, slot);
 	}
 
@@ -247,6 +287,7 @@ static void iub_stream_work(struct work_struct *work)
 		trace_iub_stream_end(s->from->id, s->to->id, error, s->moved);
 		iub_req_complete(&s->req, error);
 	}
+out:
 	iub_req_put(&s->req);
 }
 
@@ -298,7 +339,12 @@ static void iub_stream_cancel(struct iub_req *req)
 static void iub_stream_release(struct iub_req *req)
 {
 	struct iub_stream_req *s = to_stream(req);
+	unsigned int i;
 
+	for (i = 0; i < s->nr; i++) {
+		if (s->slot[i].buf)
+			iub_buf_put(s->slot[i].buf);
+	}
 	iub_port_put(s->from);
 	iub_port_put(s->to);
 }
@@ -348,13 +394,38 @@ iub_stream_copy_in(const struct iub_stream_cmd *c)
 }
 
 /*
+ * Map @buf for @port now, as a transfer would when it is created: a buffer
+ * that cannot be mapped (-EIO), or that another device fills (-EBUSY),
+ * is refused before anything runs. -EAGAIN: it would have to wait.
+ */
+static int iub_stream_map(struct iub_buf *buf, struct iub_port *port,
+			  bool nowait)
+{
+	struct iub_buf_map *map;
+	void *vaddr;
+
+	if (!port->dma_dev) {
+		vaddr = iub_buf_vmap(buf, nowait);
+		return IS_ERR(vaddr) ? PTR_ERR(vaddr) : 0;
+	}
+	map = iub_buf_map(buf, port->dma_dev, iub_port_map_dir(port),
+			  IUB_MAP_USE | (nowait ? IUB_MAP_NOWAIT : 0));
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+	iub_buf_map_put(buf, map);
+	return 0;
+}
+
+/*
  * Each range as a transfer through both ports: flags, alignment, size
- * (-EINVAL, -E2BIG), the handle (-ENOENT), the range inside the buffer.
+ * (-EINVAL, -E2BIG), the handle (-ENOENT), the range inside the buffer,
+ * the buffer's mappings (-EIO, -EBUSY; -EAGAIN with @nowait).
  */
 static int iub_stream_check_range(struct iub_ctx *ctx,
 				  const struct iub_stream *desc,
 				  const struct iub_stream_range *r,
-				  struct iub_port *from, struct iub_port *to)
+				  struct iub_port *from, struct iub_port *to,
+				  bool nowait)
 {
 	struct iub_transfer t = {
 		.handle = r->handle,
@@ -364,8 +435,6 @@ static int iub_stream_check_range(struct iub_ctx *ctx,
 	struct iub_buf *buf;
 	int ret;
 
-	if (r->reserved0 || r->reserved1)
-		return -EINVAL;
 	ret = iub_xfer_check(&t, from);
 	if (ret)
 		return ret;
@@ -377,6 +446,11 @@ static int iub_stream_check_range(struct iub_ctx *ctx,
 	if (!buf)
 		return -ENOENT;
 	ret = (u64)r->offset + r->length > buf->size ? -EINVAL : 0;
+	/* the mappings, as the ranges' routes would make them */
+	if (!ret)
+		ret = iub_stream_map(buf, from, nowait);
+	if (!ret)
+		ret = iub_stream_map(buf, to, nowait);
 	iub_buf_put(buf);
 	return ret;
 }
@@ -388,10 +462,17 @@ static int iub_stream_take_port(struct iub_stream_req *s,
 	int ret = 0;
 
 	spin_lock_irq(&port->lock);
-	if (port->stream)
+	if (port->owner != s->req.ctx)
+		ret = iub_port_not_ours(port, s->req.ctx);	/* released since */
+	else if (!port->present)
+		ret = -ESHUTDOWN;
+	else if (port->stream)
 		ret = -EBUSY;
 	else
 		port->stream = s;
+	/* the idle time before a stream is no gap */
+	if (!ret)
+		iub_port_gap_forget(port);
 	spin_unlock_irq(&port->lock);
 	return ret;
 }
@@ -399,7 +480,8 @@ static int iub_stream_take_port(struct iub_stream_req *s,
 /* Everything the stream names, checked in the documented order. */
 static int iub_stream_check(struct iub_ctx *ctx,
 			    const struct iub_stream_desc *d,
-			    struct iub_port **from, struct iub_port **to)
+			    struct iub_port **from, struct iub_port **to,
+			    bool nowait)
 {
 	const struct iub_stream *desc = &d->s;
 	unsigned int i;
@@ -407,6 +489,10 @@ static int iub_stream_check(struct iub_ctx *ctx,
 
 	if (desc->reserved0 || desc->flags & ~IUB_ROUTE_FLAGS)
 		return -EINVAL;
+	for (i = 0; i < desc->nr_ranges; i++) {
+		if (d->ranges[i].reserved0 || d->ranges[i].reserved1)
+			return -EINVAL;
+	}
 	*from = iub_port_get_claimed(ctx, desc->from);
 	if (IS_ERR(*from))
 		return PTR_ERR(*from);
@@ -424,7 +510,7 @@ static int iub_stream_check(struct iub_ctx *ctx,
 		goto err_put_to;
 	for (i = 0; i < desc->nr_ranges; i++) {
 		ret = iub_stream_check_range(ctx, desc, &d->ranges[i],
-					     *from, *to);
+					     *from, *to, nowait);
 		if (ret)
 			goto err_put_to;
 	}
@@ -461,7 +547,7 @@ int iub_stream_submit(struct iub_cmd *cmd)
 	desc = iub_stream_copy_in(&cmd->arg.stream);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc);
-	ret = iub_stream_check(cmd->ctx, desc, &from, &to);
+	ret = iub_stream_check(cmd->ctx, desc, &from, &to, cmd->nowait);
 	if (ret)
 		goto out_free;
 
@@ -489,9 +575,13 @@ int iub_stream_submit(struct iub_cmd *cmd)
 	for (i = 0; i < s->nr; i++) {
 		s->slot[i].s = s;
 		s->slot[i].range = desc->ranges[i];
+		s->slot[i].buf = iub_buf_get(cmd->ctx, desc->ranges[i].handle);
 		INIT_LIST_HEAD(&s->slot[i].node);
+		if (!s->slot[i].buf)
+			ret = -ENOENT;	/* detached since the check */
 	}
-	ret = iub_stream_take_port(s, from);
+	if (!ret)
+		ret = iub_stream_take_port(s, from);
 	if (!ret) {
 		ret = iub_stream_take_port(s, to);
 		if (ret)
@@ -502,6 +592,8 @@ int iub_stream_submit(struct iub_cmd *cmd)
 		goto out_free;
 	}
 	iub_req_commit(cmd, req);
+	/* pairs with the acquire in iub_stream_work(): the commit is seen */
+	smp_store_release(&s->committed, true);
 	iub_req_get(req);
 	iub_stream_kick(s);
 	iub_req_arm(req);

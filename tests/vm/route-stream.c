@@ -268,6 +268,52 @@ TEST_F(st, drain)
 	EXPECT_EQ(-ENODEV, both(IUB_IOC_PORT_CANCEL, &c));
 }
 
+/*
+ * A handle detached while the stream runs, and given to another buffer
+ * (the lowest free handle comes back): the stream does not route into
+ * that buffer, it ends with ENOENT when the range comes round.
+ */
+TEST_F(st, reattached_handle_ends_it)
+{
+	struct iub_buf_detach dt = { .handle = self->h[0] };
+	struct dmabuf other;
+	__u64 ud = 0, extra = 0;
+	int h;
+
+	submit(_metadata, self, 1);
+	ASSERT_TRUE(dac_played(MiB));
+	ASSERT_EQ(0, iub_test_ioctl(self->fd, IUB_IOC_BUF_DETACH, &dt));
+	ASSERT_EQ(0, dmabuf_create(&other, DMABUF_UDMABUF, SIZE));
+	h = iub_test_attach(self->fd, other.fd);
+	EXPECT_EQ(self->h[0], h);
+	EXPECT_EQ(-ENOENT, reap(&self->ring, 20, &ud, &extra));
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
+	dmabuf_destroy(&other);
+}
+
+/*
+ * The time between two streams is no gap of the ADC's port: what the
+ * second stream adds to gap_ns is far below the pause between them.
+ */
+TEST_F(st, no_gap_between_streams)
+{
+	struct iub_port_info a, b;
+	struct iub_stream_cmd c;
+
+	self->d.s.bytes = 2 * MiB;
+	c = blk(self);
+	EXPECT_EQ(0, iub_test_ioctl(self->fd, IUB_IOC_STREAM, &c));
+	ASSERT_LE(0, iub_test_find_port(self->fd, SIM_ADC0, &a));
+	usleep(500000);
+	EXPECT_EQ(0, iub_test_ioctl(self->fd, IUB_IOC_STREAM, &c));
+	ASSERT_LE(0, iub_test_find_port(self->fd, SIM_ADC0, &b));
+	EXPECT_GT(400000000ULL, b.gap_ns - a.gap_ns)
+		TH_LOG("%llu ns of gaps, %llu gaps, in the second stream",
+		       (unsigned long long)(b.gap_ns - a.gap_ns),
+		       (unsigned long long)(b.gaps - a.gaps));
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
+}
+
 /* While a stream runs, its ports take nothing else: EBUSY on both paths. */
 TEST_F(st, ports_are_the_streams)
 {
