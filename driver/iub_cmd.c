@@ -176,15 +176,14 @@ static int iub_cmd_port_release(struct iub_cmd *cmd)
 static int iub_cmd_port_cancel(struct iub_cmd *cmd)
 {
 	const struct iub_port_claim *c = &cmd->arg.claim;
+	bool drain = c->flags & IUB_CANCEL_DRAIN;
 
 	if ((c->flags & ~IUB_CANCEL_FLAGS) || c->reserved)
 		return -EINVAL;
-	if (c->flags & IUB_CANCEL_DRAIN)
-		return iub_port_drain_cmd(cmd->ctx, c->port);
 	/* stopping the hardware waits for it (a UDC's give-backs) */
-	if (cmd->nowait)
+	if (cmd->nowait && !drain)
 		return -EAGAIN;
-	return iub_port_cancel_cmd(cmd->ctx, c->port);
+	return iub_port_cancel_cmd(cmd->ctx, c->port, drain);
 }
 
 /**

@@ -433,47 +433,29 @@ int iub_port_not_ours(struct iub_port *port, struct iub_ctx *ctx)
 }
 
 /**
- * iub_port_drain_cmd() - IUB_IOC_PORT_CANCEL with %IUB_CANCEL_DRAIN
- * @ctx: the file that claimed the port
- * @id: the port
- *
- * Process context; waits for nothing.
- *
- * Return: 1 if a stream ran on the port (it now ends once its routes in
- * flight have), 0 if none did, or -ENODEV/-EPERM/-ESHUTDOWN.
- */
-int iub_port_drain_cmd(struct iub_ctx *ctx, u32 id)
-{
-	struct iub_port *port = iub_port_get_claimed(ctx, id);
-	int ret;
-
-	if (IS_ERR(port))
-		return PTR_ERR(port);
-	ret = iub_stream_end_port(port, false);
-	iub_port_put(port);
-	return ret;
-}
-
-/**
  * iub_port_cancel_cmd() - IUB_IOC_PORT_CANCEL
  * @ctx: the file that claimed the port
  * @id: the port
+ *
+ * @drain: %IUB_CANCEL_DRAIN: only end the port's stream gracefully (its
+ *	routes in flight finish); waits for nothing, cancels nothing
  *
  * A stream on the port stops first (it routes nothing more), so that the
  * transfers ended here are its last.
  *
  * Return: the number of transfers that ended cancelled, plus one for a
- * stream that ran on the port, or -ENODEV/-EPERM.
+ * stream that ran on the port (@drain: 1 for a stream, else 0), or
+ * -ENODEV/-EPERM/-ESHUTDOWN.
  */
-int iub_port_cancel_cmd(struct iub_ctx *ctx, u32 id)
+int iub_port_cancel_cmd(struct iub_ctx *ctx, u32 id, bool drain)
 {
 	struct iub_port *port = iub_port_get_claimed(ctx, id);
 	int ret, stream;
 
 	if (IS_ERR(port))
 		return PTR_ERR(port);
-	stream = iub_stream_end_port(port, true);
-	ret = iub_xfer_end_port(port, -ECANCELED);
+	stream = iub_stream_end_port(port, !drain);
+	ret = drain ? 0 : iub_xfer_end_port(port, -ECANCELED);
 	iub_port_put(port);
 	return ret < 0 ? ret : ret + stream;
 }

@@ -123,8 +123,9 @@ bool iub_stream_stopping(struct iub_stream_req *s)
 
 /*
  * Any context: let the worker run, holding the request for it. The caller
- * holds a reference of its own across the call, so that the decrement
- * below never drops the last one.
+ * keeps the request alive across the call (a reference of its own, or a
+ * route's slot listed under @s->lock), so that the decrement below never
+ * drops the last reference.
  */
 static void iub_stream_kick(struct iub_stream_req *s)
 {
@@ -160,9 +161,7 @@ static void iub_stream_route_done(struct iub_req *route)
 	 */
 	spin_lock_irqsave(&s->lock, flags);
 	list_add_tail(&slot->node, &s->ended);
-	iub_req_get(&s->req);
-	if (!queue_work(iub_issue_wq, &s->work))
-		refcount_dec(&s->req.ref);	/* the queued run holds one */
+	iub_stream_kick(s);	/* the listed slot holds @s for the call */
 	spin_unlock_irqrestore(&s->lock, flags);
 }
 
