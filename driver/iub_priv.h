@@ -544,7 +544,8 @@ enum iub_xfer_state {
  *	the transfer started; it is handed back to the CPU when it ends,
  *	before its fence signals. Under @port->lock.
  * @stream: the stream whose route this transfer is a stage of, or NULL;
- *	compared with &struct iub_port.stream, never dereferenced
+ *	compared with &struct iub_port.stream, and asked whether it stops
+ *	only while the stream's worker, which holds it, queues the transfer
  */
 struct iub_xfer {
 	struct iub_req req;

@@ -526,8 +526,14 @@ static const struct iub_req_ops iub_xfer_req_ops = {
 /*
  * Whether @x may go on its port's queue: the file still holds the port
  * (-EPERM, or -ESHUTDOWN if its converter's removal took it) and its
- * hardware is there (-ESHUTDOWN), and no stream but its own holds the port
- * (-EBUSY). Under @port->lock.
+ * hardware is there (-ESHUTDOWN), no stream but its own holds the port
+ * (-EBUSY), and its own stream, if any, has not stopped (-ECANCELED).
+ * Under @port->lock.
+ *
+ * The last check makes a PORT_CANCEL of a stream final: it stops the
+ * stream, then ends the port's transfers under this lock, while the
+ * stream's worker may be routing a range again. A stage queued before
+ * that is ended with the others; one queued after it sees the stop.
  */
 static int iub_xfer_may_queue(struct iub_xfer *x)
 {
@@ -536,7 +542,9 @@ static int iub_xfer_may_queue(struct iub_xfer *x)
 		return iub_port_not_ours(x->port, x->req.ctx);
 	if (!x->port->present)
 		return -ESHUTDOWN;
-	return x->port->stream && x->port->stream != x->stream ? -EBUSY : 0;
+	if (x->port->stream && x->port->stream != x->stream)
+		return -EBUSY;
+	return x->stream && iub_stream_stopping(x->stream) ? -ECANCELED : 0;
 }
 
 /**
@@ -692,7 +700,8 @@ static int iub_xfer_enqueue_nosync(struct iub_xfer *x)
  *
  * Return: 0, or -errno and the transfer was not queued (-EPERM: the port
  * was released meanwhile; -ESHUTDOWN: its hardware went away; -EBUSY: a
- * stream runs on it); the caller then ends it with iub_xfer_fail().
+ * stream runs on it; -ECANCELED: its stream stopped); the caller then
+ * ends it with iub_xfer_fail().
  */
 int iub_xfer_enqueue(struct iub_xfer *x)
 {

@@ -758,9 +758,15 @@ static bool iub_sim_step(struct iub_sim_chan *c)
 			c->stats.consumed_bytes += len;
 	}
 
-	/* terminate_all took it away while we were moving data. */
-	if (c->active != desc)
+	/*
+	 * terminate_all took it away while we were moving data: the words
+	 * read are counted, but the verifier synchronizes again, as the
+	 * terminate said (the write-back above undid that).
+	 */
+	if (c->active != desc) {
+		c->check.synced = 0;
 		return true;
+	}
 
 	if (err) {
 		iub_sim_complete_desc(c, desc,

@@ -340,6 +340,50 @@ TEST_F(st, ports_are_the_streams)
 	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
 }
 
+/*
+ * One PORT_CANCEL of a running stream on @port (the ADC's or the DAC's):
+ * once it returned, that converter moves not a byte more, although the
+ * stream's worker may have been routing a range again at that moment.
+ * And the DAC never played a stray range: no mismatch.
+ */
+static void cancel_is_final(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(st) *self, int port, unsigned int chan,
+			    const char *counter, unsigned int delay_us)
+{
+	unsigned long long after_cancel;
+	__u64 ud = 0, extra = 0;
+
+	ASSERT_EQ(0, sim_set(SIM_CH_DAC0, "reset", 1));
+	submit(_metadata, self, 1);
+	usleep(delay_us);
+	EXPECT_LE(1, port_cmd(self->fd, IUB_IOC_PORT_CANCEL, port));
+	after_cancel = sim_get(chan, counter);
+	EXPECT_EQ(-ECANCELED, reap(&self->ring, 20, &ud, &extra));
+	usleep(20000);
+	EXPECT_EQ(after_cancel, sim_get(chan, counter))
+		TH_LOG("%s moved after PORT_CANCEL returned", counter);
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
+}
+
+/*
+ * PORT_CANCEL is the end of a stream, even while its worker routes ranges
+ * again: small ranges keep the worker routing all the time. On the port
+ * that fills and on the port that empties.
+ */
+TEST_F(st, port_cancel_is_final)
+{
+	for (int i = 0; i < N; i++)
+		self->d.r[i].length = 4096;
+	for (int i = 0; i < 60 && !_metadata->exit_code; i++) {
+		bool adc = i & 1;
+
+		cancel_is_final(_metadata, self, adc ? self->adc : self->dac,
+				adc ? SIM_CH_ADC0 : SIM_CH_DAC0,
+				adc ? "produced_bytes" : "consumed_bytes",
+				500 + (i % 10) * 400);
+	}
+}
+
 /* A capture that fails ends the stream with its error, the rest cancelled. */
 TEST_F(st, failed_route_ends_it)
 {
