@@ -204,7 +204,10 @@ struct f_iub {
 
 /**
  * struct iub_usb_job - what one USB transfer needs to start
- * @sgt: the range's DMA segments (SG UDCs)
+ * @segs: the range's DMA segments, shared (iub_xfer_segs(); SG UDCs)
+ * @trim_sgt: the transfer's own copy of @segs' scatterlist, cut to its
+ *	length when a route shortened it after it was prepared; @trim_sgt.sgl
+ *	NULL otherwise
  * @vaddr: the range's kernel address (UDCs that copy with the CPU)
  * @req: the request, borrowed from the port while the transfer runs
  * @done_work: completes a request that the UDC gave back from inside
@@ -213,7 +216,8 @@ struct f_iub {
  * @dequeued: a cancel dequeued @req already; protected by the port's lock
  */
 struct iub_usb_job {
-	struct sg_table sgt;
+	struct iub_segs *segs;
+	struct sg_table trim_sgt;
 	void *vaddr;
 	struct usb_request *req;
 	struct work_struct done_work;
@@ -348,9 +352,11 @@ static int iub_usb_prepare(struct iub_xfer *x)
 		return -ENOMEM;
 	INIT_WORK(&job->done_work, iub_usb_done_work);
 	if (up->sg) {
-		ret = iub_xfer_sgt(x, &job->sgt);
-		if (ret)
+		job->segs = iub_xfer_segs(x, true);
+		if (IS_ERR(job->segs)) {
+			ret = PTR_ERR(job->segs);
 			goto err_free;
+		}
 	} else {
 		vaddr = iub_buf_vmap(x->buf, false);
 		if (IS_ERR(vaddr)) {
@@ -390,13 +396,23 @@ static int iub_usb_start(struct iub_xfer *x)
 		return -ENOMEM;
 
 	if (up->sg) {
-		/* a route's second stage may have been shortened */
-		unsigned int n = iub_sgt_trim(&job->sgt, x->length);
+		/* the UDC only reads the shared table */
+		struct sg_table *sgt = &job->segs->sgt;
 
+		/* a route's second stage may have been shortened */
+		if (x->length < job->segs->length) {
+			if (!job->trim_sgt.sgl &&
+			    iub_segs_trim_sgt(job->segs, x->length,
+					      &job->trim_sgt)) {
+				list_add(&req->list, &up->free_reqs);
+				return -ENOMEM;
+			}
+			sgt = &job->trim_sgt;
+		}
 		req->buf = NULL;
-		req->sg = job->sgt.sgl;
-		req->num_sgs = n;
-		req->num_mapped_sgs = n;
+		req->sg = sgt->sgl;
+		req->num_sgs = sgt->nents;
+		req->num_mapped_sgs = sgt->nents;
 		req->sg_was_mapped = 1;
 	} else {
 		req->buf = job->vaddr;
@@ -509,8 +525,9 @@ static void iub_usb_release(struct iub_xfer *x)
 
 	if (!job)
 		return;
-	if (job->sgt.sgl)
-		sg_free_table(&job->sgt);
+	if (job->trim_sgt.sgl)
+		sg_free_table(&job->trim_sgt);
+	iub_segs_put(job->segs);
 	kfree(job);
 }
 

@@ -58,6 +58,7 @@ static void iub_buf_map_free(struct iub_buf *buf, struct iub_buf_map *map)
 	 */
 	if (map->need_sync && iub_map_writable(map->dir))
 		dma_sync_sgtable_for_device(map->dev, map->sgt, map->dir);
+	iub_segs_drop_cache(map);
 	dma_buf_unmap_attachment_unlocked(map->attach, map->sgt, map->dir);
 	dma_buf_detach(buf->dmabuf, map->attach);
 	put_device(map->dev);
@@ -490,6 +491,7 @@ struct iub_buf_map *iub_buf_map(struct iub_buf *buf, struct device *dev,
 	}
 	map->dev = get_device(dev);
 	map->dir = dir;
+	INIT_LIST_HEAD(&map->segs);
 	map->attach = dma_buf_attach(buf->dmabuf, dev);
 	if (IS_ERR(map->attach)) {
 		ret = PTR_ERR(map->attach);

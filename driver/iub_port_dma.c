@@ -47,21 +47,23 @@ MODULE_PARM_DESC(dma_vec,
 static LIST_HEAD(iub_dma_ports);
 
 /**
- * struct iub_dma_job - what ->prepare built for one transfer
- * @vec: start with prep_peripheral_dma_vec() on @v, else prep_slave_sg()
- *	on @sgt
+ * struct iub_dma_job - what ->prepare found for one transfer
+ * @segs: the range's segments, shared (iub_xfer_segs()); with a
+ *	scatterlist for prep_slave_sg() where @vec is false
+ * @vec: start with prep_peripheral_dma_vec(), else prep_slave_sg()
  * @hw_cyclic: one segment, repeated by prep_dma_cyclic()
- * @nents: number of segments
- * @sgt: the segments for prep_slave_sg() (only if !@vec): DMA addresses
- *	and lengths only
- * @v: the segments
+ * @trim_v: the transfer's own copy of @segs->v, cut to its length when a
+ *	route shortened it after it was prepared (@vec); NULL otherwise
+ * @trim_sgt: the same for prep_slave_sg(); @trim_sgt.sgl NULL otherwise
+ * @trim_n: the segments of the cut copy; 0 while there is none
  */
 struct iub_dma_job {
+	struct iub_segs *segs;
 	bool vec;
 	bool hw_cyclic;
-	unsigned int nents;
-	struct sg_table sgt;
-	struct dma_vec v[] __counted_by(nents);
+	struct dma_vec *trim_v;
+	struct sg_table trim_sgt;
+	unsigned int trim_n;
 };
 
 static void iub_dma_callback(void *param, const struct dmaengine_result *r)
@@ -81,7 +83,6 @@ static int iub_dma_prepare(struct iub_xfer *x)
 	struct iub_port *port = x->port;
 	struct iub_dma_job *job;
 	struct dma_chan *chan;
-	unsigned int n;
 	int ret;
 
 	/* the channel is there while the port is present */
@@ -90,26 +91,37 @@ static int iub_dma_prepare(struct iub_xfer *x)
 	spin_unlock_irq(&port->lock);
 	if (!chan)
 		return -ESHUTDOWN;
-	n = iub_xfer_segments(x, NULL);
-	if (!n)
-		return -EINVAL;
-	job = kzalloc(struct_size(job, v, n), GFP_KERNEL);
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
 	if (!job)
 		return -ENOMEM;
-	job->nents = n;
-	iub_xfer_segments(x, job->v);
-	job->hw_cyclic = (x->flags & IUB_XFER_CYCLIC) && n == 1 &&
+	/* prep_slave_sg() needs the scatterlist */
+	job->segs = iub_xfer_segs(x, !(port->caps & IUB_PORT_F_DMA_VEC));
+	if (IS_ERR(job->segs)) {
+		ret = PTR_ERR(job->segs);
+		kfree(job);
+		return ret;
+	}
+	job->hw_cyclic = (x->flags & IUB_XFER_CYCLIC) &&
+			 job->segs->nents == 1 &&
 			 chan->device->device_prep_dma_cyclic;
 	job->vec = job->hw_cyclic || (port->caps & IUB_PORT_F_DMA_VEC);
-	if (!job->vec) {
-		/* prep_slave_sg() reads DMA addresses and lengths only */
-		ret = iub_xfer_sgt(x, &job->sgt);
-		if (ret) {
-			kfree(job);
-			return ret;
-		}
-	}
 	x->dma_priv = job;
+	return 0;
+}
+
+/*
+ * A route's second stage cut short after it was prepared: its own copy of
+ * the segments, cut to its length (once; a repeated start reuses it).
+ */
+static int iub_dma_trim(struct iub_dma_job *job, u32 len)
+{
+	if (job->vec) {
+		job->trim_v = iub_segs_trim_vec(job->segs, len, &job->trim_n);
+		return job->trim_v ? 0 : -ENOMEM;
+	}
+	if (iub_segs_trim_sgt(job->segs, len, &job->trim_sgt))
+		return -ENOMEM;
+	job->trim_n = job->trim_sgt.nents;
 	return 0;
 }
 
@@ -126,26 +138,35 @@ static int iub_dma_start(struct iub_xfer *x)
 	struct dma_async_tx_descriptor *desc;
 	enum dma_transfer_direction dir = iub_dma_dir(port);
 	unsigned long flags = DMA_PREP_INTERRUPT;
-	unsigned int nents = job->nents;
+	unsigned int nents = job->segs->nents;
+	struct scatterlist *sgl = job->segs->sgt.sgl;
+	struct dma_vec *v = job->segs->v;
 
 	lockdep_assert_held(&port->lock);
 	if (!port->present)
 		return -ESHUTDOWN;	/* the converter went away */
 	/* a route's second stage may have been shortened since prepare */
-	if (job->vec)
-		nents = iub_vec_trim(job->v, nents, x->length);
-	else
-		nents = iub_sgt_trim(&job->sgt, x->length);
+	if (x->length < job->segs->length && !job->trim_n) {
+		int ret = iub_dma_trim(job, x->length);
+
+		if (ret)
+			return ret;
+	}
+	if (job->trim_n) {
+		nents = job->trim_n;
+		v = job->trim_v;
+		sgl = job->trim_sgt.sgl;
+	}
 	if (job->hw_cyclic)
-		desc = dmaengine_prep_dma_cyclic(port->chan, job->v[0].addr,
+		desc = dmaengine_prep_dma_cyclic(port->chan, v[0].addr,
 						 x->length, x->length, dir,
 						 flags);
 	else if (job->vec)
-		desc = dmaengine_prep_peripheral_dma_vec(port->chan, job->v,
-							 nents, dir, flags);
+		desc = dmaengine_prep_peripheral_dma_vec(port->chan, v, nents,
+							 dir, flags);
 	else
-		desc = dmaengine_prep_slave_sg(port->chan, job->sgt.sgl,
-					       nents, dir, flags);
+		desc = dmaengine_prep_slave_sg(port->chan, sgl, nents, dir,
+					       flags);
 	if (!desc)
 		return -ENOMEM;
 	desc->callback_result = iub_dma_callback;
@@ -183,8 +204,10 @@ static void iub_dma_release(struct iub_xfer *x)
 
 	if (!job)
 		return;
-	if (!job->vec)
-		sg_free_table(&job->sgt);
+	if (job->trim_sgt.sgl)
+		sg_free_table(&job->trim_sgt);
+	kfree(job->trim_v);
+	iub_segs_put(job->segs);
 	kfree(job);
 }
 

@@ -39,6 +39,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -124,6 +125,11 @@ struct iub_ctx {
  * @users: transfers that hold the mapping, from iub_xfer_create() to their
  *	release; protected by &struct iub_buf.maps_lock. Only a mapping
  *	without users leaves @maps before the buffer is released.
+ * @segs: the segment tables of the ranges transferred on it lately
+ *	(&struct iub_segs, most recently used first), so that a range moved
+ *	again is not walked, split and allocated again (iub_xfer_segs());
+ *	protected by &struct iub_buf.maps_lock, freed with the mapping
+ * @nr_segs: entries on @segs, at most %IUB_SEGS_CACHED
  */
 struct iub_buf_map {
 	struct list_head node;
@@ -133,6 +139,43 @@ struct iub_buf_map {
 	struct sg_table *sgt;
 	bool need_sync;
 	unsigned int users;
+	struct list_head segs;
+	unsigned int nr_segs;
+};
+
+/* Ranges whose segment tables a mapping keeps (&struct iub_buf_map.segs). */
+#define IUB_SEGS_CACHED	32
+
+/**
+ * struct iub_segs - the DMA segments of one range of a mapping, built once
+ * @ref: one for the mapping's cache while it is listed there, one for
+ *	each transfer that uses it; the last put frees it
+ * @node: in &struct iub_buf_map.segs, under &struct iub_buf.maps_lock
+ * @offset: the range's start in the buffer
+ * @length: its length
+ * @max_seg: the longest segment of the port it was built for
+ * @align: the alignment its segments were checked against
+ * @sgt: the same segments as a DMA-side scatterlist (each entry's DMA
+ *	address and length, no page), for hardware that takes one; built
+ *	only when asked for (@sgt.sgl NULL otherwise)
+ * @nents: entries of @v
+ * @v: the segments
+ *
+ * Immutable once built: any number of transfers, on any port that DMAs
+ * through the same mapping, read it at once. A transfer cut short after it
+ * was prepared (a route's second stage) gets its own trimmed copy
+ * (iub_segs_trim_vec(), iub_segs_trim_sgt()).
+ */
+struct iub_segs {
+	refcount_t ref;
+	struct list_head node;
+	u32 offset;
+	u32 length;
+	u32 max_seg;
+	u32 align;
+	struct sg_table sgt;
+	unsigned int nents;
+	struct dma_vec v[] __counted_by(nents);
 };
 
 /**
@@ -683,6 +726,13 @@ void iub_xfer_destroy(struct iub_xfer *x);
 void iub_xfer_done(struct iub_xfer *x, int result);
 unsigned int iub_xfer_segments(struct iub_xfer *x, struct dma_vec *v);
 int iub_xfer_sgt(struct iub_xfer *x, struct sg_table *sgt);
+struct iub_segs *iub_xfer_segs(struct iub_xfer *x, bool sgt);
+void iub_segs_put(struct iub_segs *segs);
+void iub_segs_drop_cache(struct iub_buf_map *map);
+struct dma_vec *iub_segs_trim_vec(const struct iub_segs *segs, u32 len,
+				  unsigned int *n);
+int iub_segs_trim_sgt(const struct iub_segs *segs, u32 len,
+		      struct sg_table *sgt);
 unsigned int iub_vec_trim(struct dma_vec *v, unsigned int n, u32 len);
 unsigned int iub_sgt_trim(struct sg_table *sgt, u32 len);
 

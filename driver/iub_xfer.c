@@ -811,6 +811,25 @@ unsigned int iub_xfer_segments(struct iub_xfer *x, struct dma_vec *v)
 }
 EXPORT_SYMBOL_GPL(iub_xfer_segments);
 
+/* @sgt allocated with @n entries and filled from @v: DMA side only */
+static int iub_vec_to_sgt(const struct dma_vec *v, unsigned int n,
+			  struct sg_table *sgt, gfp_t gfp)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	ret = sg_alloc_table(sgt, n, gfp);
+	if (ret)
+		return ret;
+	for_each_sgtable_sg(sgt, sg, i) {
+		sg_dma_address(sg) = v[i].addr;
+		sg_dma_len(sg) = v[i].len;
+		sg->length = v[i].len;
+	}
+	return 0;
+}
+
 /**
  * iub_xfer_sgt() - a scatterlist of a transfer's range, DMA side only
  * @x: the transfer, with its buffer's mapping
@@ -824,8 +843,7 @@ EXPORT_SYMBOL_GPL(iub_xfer_segments);
  */
 int iub_xfer_sgt(struct iub_xfer *x, struct sg_table *sgt)
 {
-	unsigned int n = iub_xfer_segments(x, NULL), i;
-	struct scatterlist *sg;
+	unsigned int n = iub_xfer_segments(x, NULL);
 	struct dma_vec *v;
 	int ret;
 
@@ -835,18 +853,214 @@ int iub_xfer_sgt(struct iub_xfer *x, struct sg_table *sgt)
 	if (!v)
 		return -ENOMEM;
 	iub_xfer_segments(x, v);
-	ret = sg_alloc_table(sgt, n, GFP_KERNEL);
-	if (!ret) {
-		for_each_sgtable_sg(sgt, sg, i) {
-			sg_dma_address(sg) = v[i].addr;
-			sg_dma_len(sg) = v[i].len;
-			sg->length = v[i].len;
-		}
-	}
+	ret = iub_vec_to_sgt(v, n, sgt, GFP_KERNEL);
 	kfree(v);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iub_xfer_sgt);
+
+static void iub_segs_free(struct iub_segs *segs)
+{
+	if (segs->sgt.sgl)
+		sg_free_table(&segs->sgt);
+	kfree(segs);
+}
+
+/**
+ * iub_segs_put() - a transfer is done with a segment table
+ * @segs: from iub_xfer_segs(), or NULL
+ *
+ * Any context.
+ */
+void iub_segs_put(struct iub_segs *segs)
+{
+	if (segs && refcount_dec_and_test(&segs->ref))
+		iub_segs_free(segs);
+}
+EXPORT_SYMBOL_GPL(iub_segs_put);
+
+/**
+ * iub_segs_drop_cache() - free a mapping's cached segment tables
+ * @map: the mapping, being freed: no transfer uses it any more
+ */
+void iub_segs_drop_cache(struct iub_buf_map *map)
+{
+	struct iub_segs *segs, *tmp;
+
+	list_for_each_entry_safe(segs, tmp, &map->segs, node) {
+		list_del(&segs->node);
+		/* the transfers that used it held the mapping too */
+		WARN_ON(refcount_read(&segs->ref) != 1);
+		iub_segs_put(segs);
+	}
+	map->nr_segs = 0;
+}
+
+/*
+ * The cached table of @key's range and kind, referenced, moved to the
+ * front; NULL if there is none. Under the buffer's maps_lock.
+ */
+static struct iub_segs *iub_segs_find(struct iub_buf_map *map,
+				      const struct iub_segs *key, bool sgt)
+{
+	struct iub_segs *segs;
+
+	list_for_each_entry(segs, &map->segs, node) {
+		if (segs->offset != key->offset ||
+		    segs->length != key->length ||
+		    segs->max_seg != key->max_seg ||
+		    segs->align != key->align || (sgt && !segs->sgt.sgl))
+			continue;
+		list_move(&segs->node, &map->segs);
+		refcount_inc(&segs->ref);
+		return segs;
+	}
+	return NULL;
+}
+
+/* A new table of @x's range, referenced once: for the caller. */
+static struct iub_segs *iub_segs_build(struct iub_xfer *x,
+				       const struct iub_segs *key, bool sgt)
+{
+	unsigned int n = iub_xfer_segments(x, NULL);
+	struct iub_segs *segs;
+
+	if (!n)
+		return ERR_PTR(-EINVAL);
+	segs = kzalloc(struct_size(segs, v, n), GFP_KERNEL);
+	if (!segs)
+		return ERR_PTR(-ENOMEM);
+	segs->nents = n;
+	iub_xfer_segments(x, segs->v);
+	if (sgt && iub_vec_to_sgt(segs->v, n, &segs->sgt, GFP_KERNEL)) {
+		kfree(segs);
+		return ERR_PTR(-ENOMEM);
+	}
+	refcount_set(&segs->ref, 1);
+	INIT_LIST_HEAD(&segs->node);
+	segs->offset = key->offset;
+	segs->length = key->length;
+	segs->max_seg = key->max_seg;
+	segs->align = key->align;
+	return segs;
+}
+
+/**
+ * iub_xfer_segs() - the DMA segments of a transfer's range, built once
+ * @x: the transfer, with its buffer's mapping (@x->map)
+ * @sgt: also as a DMA-side scatterlist (&struct iub_segs.sgt)
+ *
+ * Process context. The segments of iub_xfer_segments(), made the first
+ * time a range is moved through a mapping and kept with the mapping
+ * (&struct iub_buf_map.segs): a buffer that goes round a ring costs one
+ * list lookup per transfer, not a walk of its mapping and allocations.
+ * The least recently used table no transfer holds makes room for a new
+ * one; when every cached table is in use, the new one is the transfer's
+ * alone.
+ *
+ * Return: the table, referenced for @x (iub_segs_put()), or an ERR_PTR():
+ * -EINVAL if the mapping does not cover the range or a segment breaks the
+ * port's alignment, -ENOMEM.
+ */
+struct iub_segs *iub_xfer_segs(struct iub_xfer *x, bool sgt)
+{
+	struct iub_buf_map *map = x->map;
+	struct iub_segs key = {
+		.offset = x->offset,
+		.length = x->length,
+		.max_seg = x->port->max_seg,
+		/* as iub_xfer_segments() checks it */
+		.align = x->port->kind == IUB_PORT_CONVERTER ? x->port->align : 1,
+	};
+	struct iub_segs *segs, *other, *evict = NULL, *s;
+	unsigned long flags;
+
+	spin_lock_irqsave(&x->buf->maps_lock, flags);
+	segs = iub_segs_find(map, &key, sgt);
+	spin_unlock_irqrestore(&x->buf->maps_lock, flags);
+	if (segs)
+		return segs;
+
+	segs = iub_segs_build(x, &key, sgt);
+	if (IS_ERR(segs))
+		return segs;
+
+	spin_lock_irqsave(&x->buf->maps_lock, flags);
+	/* another transfer of the same range may have built it meanwhile */
+	other = iub_segs_find(map, &key, sgt);
+	if (!other && map->nr_segs >= IUB_SEGS_CACHED) {
+		list_for_each_entry_reverse(s, &map->segs, node) {
+			/* only the cache holds it: nobody can take it now */
+			if (refcount_read(&s->ref) == 1) {
+				list_del(&s->node);
+				map->nr_segs--;
+				evict = s;
+				break;
+			}
+		}
+	}
+	if (!other && map->nr_segs < IUB_SEGS_CACHED) {
+		refcount_inc(&segs->ref);	/* the cache's */
+		list_add(&segs->node, &map->segs);
+		map->nr_segs++;
+	}
+	spin_unlock_irqrestore(&x->buf->maps_lock, flags);
+
+	if (evict)
+		iub_segs_put(evict);
+	if (other) {
+		iub_segs_put(segs);
+		return other;
+	}
+	return segs;
+}
+EXPORT_SYMBOL_GPL(iub_xfer_segs);
+
+/**
+ * iub_segs_trim_vec() - a copy of the first @len bytes of a segment table
+ * @segs: the table, covering at least @len bytes
+ * @len: the length the transfer was cut to
+ * @n: set to the number of segments of the copy
+ *
+ * Any context (the start of a route's second stage, under its port's
+ * lock). The shared table is left as it is.
+ *
+ * Return: the copy (kfree() it), or NULL without memory.
+ */
+struct dma_vec *iub_segs_trim_vec(const struct iub_segs *segs, u32 len,
+				  unsigned int *n)
+{
+	struct dma_vec *v;
+
+	v = kmemdup(segs->v, segs->nents * sizeof(*v), GFP_ATOMIC);
+	if (v)
+		*n = iub_vec_trim(v, segs->nents, len);
+	return v;
+}
+EXPORT_SYMBOL_GPL(iub_segs_trim_vec);
+
+/**
+ * iub_segs_trim_sgt() - the same as a DMA-side scatterlist
+ * @segs: the table, covering at least @len bytes
+ * @len: the length the transfer was cut to
+ * @sgt: the table to allocate and fill (sg_free_table() frees it); its
+ *	@nents is the number of entries that hold the @len bytes
+ *
+ * Any context.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int iub_segs_trim_sgt(const struct iub_segs *segs, u32 len,
+		      struct sg_table *sgt)
+{
+	int ret;
+
+	ret = iub_vec_to_sgt(segs->v, segs->nents, sgt, GFP_ATOMIC);
+	if (!ret)
+		sgt->nents = iub_sgt_trim(sgt, len);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iub_segs_trim_sgt);
 
 /**
  * iub_vec_trim() - shorten a segment vector to @len bytes

@@ -118,6 +118,20 @@ TEST_F(r, short_first_stage_passes_its_bytes_on)
 	EXPECT_EQ(SIZE - 8192, IUB_ROUTE_INFO_BYTES(info));
 	EXPECT_EQ(SIZE - 8192, sim_get(SIM_CH_DAC0, "consumed_bytes"));
 	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
+
+	/*
+	 * The same range again, whole: the cut was the transfer's own, the
+	 * range's segment table (shared, cached with the mapping) is whole.
+	 */
+	sqe = io_uring_get_sqe(&self->ring);
+	ASSERT_NE(NULL, sqe);
+	iub_prep_route(sqe, self->fd, self->h[0], self->adc, self->dac, 0, SIZE, 0);
+	sqe->user_data = 2;
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(SIZE, reap(self, &ud, &info));
+	EXPECT_EQ(2, ud);
+	EXPECT_EQ(2 * SIZE - 8192, sim_get(SIM_CH_DAC0, "consumed_bytes"));
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
 }
 
 /* the first stage fails: stage 1, the second never runs, others fine */

@@ -292,6 +292,30 @@ TEST_F(st, reattached_handle_ends_it)
 }
 
 /*
+ * The largest ring, all of it in one buffer: 64 ranges of 1 KiB, more
+ * than a mapping keeps segment tables of (IUB_SEGS_CACHED), so tables are
+ * evicted and built again while others are in use. Every byte arrives,
+ * in order.
+ */
+TEST_F(st, many_ranges_of_one_buffer)
+{
+	__u64 ud = 0, extra = 0;
+
+	self->d.s.nr_ranges = IUB_STREAM_RANGES_MAX;
+	for (int i = 0; i < IUB_STREAM_RANGES_MAX; i++) {
+		self->d.r[i].handle = self->h[0];
+		self->d.r[i].offset = i * 1024;
+		self->d.r[i].length = 1024;
+	}
+	self->d.s.bytes = 4 * MiB;
+	submit(_metadata, self, 1);
+	EXPECT_EQ(0, reap(&self->ring, 60, &ud, &extra));
+	EXPECT_EQ(4 * MiB, extra);
+	EXPECT_EQ(4 * MiB, sim_get(SIM_CH_DAC0, "consumed_bytes"));
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
+}
+
+/*
  * The time between two streams is no gap of the ADC's port: what the
  * second stream adds to gap_ns is far below the pause between them.
  */
