@@ -9,6 +9,8 @@
  *                           close the bridge: the DMABUF's dma_resv keeps
  *                           our fence. With "sync-file", export it as a
  *                           sync_file and close the DMABUF too.
+ *   hold-fence stream       the same left by an in-kernel stream (four
+ *                           routes of the udmabuf, ADC 0 -> DAC 0).
  *   usb-late PORT           a USB transfer on PORT from a ring with
  *                           IORING_SETUP_DEFER_TASKRUN: it completes in
  *                           the kernel, its CQE is reaped only at EOF.
@@ -91,6 +93,36 @@ static int open_claim_attach(int *fd, const char *a, int *pa, const char *b,
 		return -1;
 	}
 	return h;
+}
+
+/* A stream ADC 0 -> DAC 0 over one udmabuf, four routes, then close. */
+static int hold_fence_stream(void)
+{
+	struct {
+		struct iub_stream s;
+		struct iub_stream_range r;
+	} d = { .s = { .nr_ranges = 1, .bytes = 4 * SIZE },
+		.r = { .length = SIZE } };
+	struct iub_stream_cmd c = { .stream = (__u64)(uintptr_t)&d,
+				    .size = sizeof(d) };
+	struct dmabuf b;
+	int fd, adc, dac, h, ret;
+
+	h = open_claim_attach(&fd, SIM_ADC0, &adc, SIM_DAC0, &dac, &b);
+	if (h < 0)
+		return 1;
+	d.s.from = adc;
+	d.s.to = dac;
+	d.r.handle = h;
+	ret = iub_test_ioctl(fd, IUB_IOC_STREAM, &c);
+	if (ret)
+		return die("stream", ret);
+	close(fd);	/* the routes' fences stay in the DMABUF's dma_resv */
+	say("held: stream");
+	wait_eof();
+	dmabuf_destroy(&b);
+	say("released");
+	return 0;
 }
 
 static int hold_fence(bool sync_file)
@@ -262,6 +294,9 @@ static int route_sigint(int n, const char *from, const char *to)
 
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "hold-fence") &&
+	    !strcmp(argv[2], "stream"))
+		return hold_fence_stream();
 	if (argc >= 2 && !strcmp(argv[1], "hold-fence"))
 		return hold_fence(argc >= 3 && !strcmp(argv[2], "sync-file"));
 	if (argc == 3 && !strcmp(argv[1], "usb-late"))
@@ -269,7 +304,7 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "route-sigint"))
 		return route_sigint(atoi(argv[2]), argv[3], argv[4]);
 	fprintf(stderr,
-		"usage: %s hold-fence [sync-file] | usb-late PORT | route-sigint N FROM TO\n",
+		"usage: %s hold-fence [sync-file|stream] | usb-late PORT | route-sigint N FROM TO\n",
 		argv[0]);
 	return 2;
 }

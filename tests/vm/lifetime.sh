@@ -3,7 +3,8 @@
 # lifetime: what the bridge leaves in the kernel outlives its file, its port
 # and its module's users, and unloading waits for it (the unload policy of
 # Documentation/hardening.rst):
-#  1. a fence of ours in a DMABUF's dma_resv, kept by a process that still
+#  1. a fence of ours in a DMABUF's dma_resv (of a transfer, or of the
+#     routes of an in-kernel stream), kept by a process that still
 #     has the DMABUF after closing the bridge: rmmod is refused until the
 #     DMABUF goes (before: rmmod went through and closing the DMABUF
 #     crashed in dma_fence_release);
@@ -40,10 +41,11 @@ release_helper() {
 	return $hrc
 }
 
-# 1, 2: a fence of ours, held by a DMABUF or by a sync_file
-for how in udmabuf sync-file; do
+# 1, 2: a fence of ours, held by a DMABUF (of a transfer, of a stream's
+# routes) or by a sync_file
+for how in udmabuf sync-file stream; do
 	arg=
-	[ $how = sync-file ] && arg=sync-file
+	[ $how != udmabuf ] && arg=$how
 	# shellcheck disable=SC2086
 	start_helper hold-fence $arg
 	wait_for_line "$OUT" "held: $how" || { cat "$OUT"; fail "$how: no fence held"; }
