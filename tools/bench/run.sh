@@ -22,7 +22,8 @@
 # 64 MiB at 8 in flight, an in-flight sweep 1 to 32 at 1 MiB; five
 # repetitions of 2 s runs; then the bounced lane's boot. About 70 minutes
 # on these machines, estimated (--list prints the estimate for any options;
-# Documentation/benchmark.rst); --quick: about 8 minutes.
+# Documentation/benchmark.rst); --quick: about 8 minutes. Then the
+# gap-free searches (--gap-hold): about 14 minutes more, 4 with --quick.
 #
 #   --libiio        the libiio clients instead: one boot running the libiio
 #                   plan (bench-guest.sh --libiio, libiio-guest.sh):
