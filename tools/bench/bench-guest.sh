@@ -588,6 +588,28 @@ field() {
 	echo "$2" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"
 }
 
+SIM_DBG=/sys/kernel/debug/iub-sim-dma
+
+# sim_default: every simulated channel in its default mode at full speed
+# (iub-bench does that on its exit; this is for an iub-bench that was
+# killed). The plan sets no rate anywhere else.
+sim_default() {
+	for c in "$SIM_DBG"/chan*; do
+		[ -d "$c" ] || continue
+		echo 0 > "$c/realtime"
+		echo 0 > "$c/rate"
+	done
+}
+
+# sim_is_default: whether no channel was left in real-time mode or paced
+sim_is_default() {
+	for c in "$SIM_DBG"/chan*; do
+		[ -d "$c" ] || continue
+		[ "$(cat "$c/realtime")" = 0 ] && [ "$(cat "$c/rate")" = 0 ] || return 1
+	done
+	return 0
+}
+
 # gap_trial RATE: one trial of the search's point at RATE bytes per second,
 # held $gap_hold s; sets g_held (true, false, or the run's status)
 gap_trial() {
@@ -595,6 +617,11 @@ gap_trial() {
 	secs=$gap_hold rate=$1
 	run "$g_udc" "$g_path" "$g_size" "$g_n" "$g_k"
 	secs=$secs_keep rate=''
+	if ! sim_is_default; then
+		echo "# a channel was left in real-time mode or paced" >> "$log"
+		g_left=1
+		sim_default
+	fi
 	g_line=$(tail -n 1 "$results")
 	g_held=$(field held "$g_line")
 	[ -n "$g_held" ] || g_held=$(field status "$g_line" | tr -d '"')
@@ -642,7 +669,7 @@ gap_search() {
 
 if [ "$plan" = coherent ] && [ $gap = 1 ]; then
 	make_gap_plan > "$out/gap-plan.txt"
-	results_keep=$results only_keep=$only
+	results_keep=$results only_keep=$only g_left=0
 	results=$gapres
 	t1=$(date +%s) seq=0
 	if [ $smoke = 1 ]; then
@@ -947,6 +974,10 @@ if [ $smoke = 1 ]; then
 				echo "ok - gap-free trial $l_udc $l_path at $(field rate "$line") B/s for $gap_hold s: dropped $d, gaps $(field gaps "$line"), held $(field held "$line")"
 			fi
 		done < "$out/gap-plan.txt"
+		if [ "$g_left" = 1 ]; then
+			echo "not ok - an iub-bench --rate left a simulated channel in real-time mode or paced"
+			bad=1
+		fi
 	fi
 	# every path moved data
 	if grep '"status":"ok"' "$results" | grep -q '"bytes":0,'; then

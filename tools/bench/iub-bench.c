@@ -1050,6 +1050,7 @@ static bool bridge_path(void)
 static void rt_setup(void)
 {
 	char dev[64];
+	long long d;
 
 	atexit(rt_restore);
 	for (unsigned int k = 0; k < cfg.streams; k++) {
@@ -1064,7 +1065,10 @@ static void rt_setup(void)
 		    sim_set(s->chan, "rate", (long long)cfg.rate) ||
 		    sim_set(s->chan, "realtime", 1))
 			die("--rate: chan%d: %s", s->chan, strerror(errno));
-		s->dropped0 = (uint64_t)sim_get(s->chan, "dropped_bytes");
+		d = sim_get(s->chan, "dropped_bytes");
+		if (d < 0)
+			die("--rate: chan%d: no dropped_bytes", s->chan);
+		s->dropped0 = (uint64_t)d;
 		if (bridge_path())
 			port_gaps(s->from, &s->gaps0, &s->gap_ns0);
 	}
@@ -1083,12 +1087,14 @@ static void *rt_watch(void *arg)
 
 	(void)arg;
 	while (!rt_done && !overrun && (t = now()) < end) {
-		for (k = 0; k < cfg.streams; k++)
-			if ((uint64_t)sim_get(streams[k].chan, "dropped_bytes") >
-			    streams[k].dropped0) {
+		for (k = 0; k < cfg.streams; k++) {
+			long long d = sim_get(streams[k].chan, "dropped_bytes");
+
+			if (d >= 0 && (uint64_t)d > streams[k].dropped0) {
 				rt_lost_at = t - t_start;
 				overrun = 1;
 			}
+		}
 		t = end - now();
 		if (!overrun && t > 0)
 			usleep(t < 0.05 ? (useconds_t)(t * 1e6) + 1 : 50000);
@@ -1096,7 +1102,12 @@ static void *rt_watch(void *arg)
 	for (k = 0; k < cfg.streams; k++) {
 		struct stream *s = &streams[k];
 
-		s->dropped = (uint64_t)sim_get(s->chan, "dropped_bytes") - s->dropped0;
+		long long d = sim_get(s->chan, "dropped_bytes");
+
+		if (d < 0)
+			stream_fail(s, EIO, "--rate: dropped_bytes");
+		else
+			s->dropped = (uint64_t)d - s->dropped0;
 		sim_set(s->chan, "realtime", 0);
 	}
 	return NULL;
