@@ -40,8 +40,8 @@
 # until held, then bisected to within 1/8. Each trial is a JSON line in
 # DIR/gapfree.jsonl (the probes too, without "rate"). --gap-reps N
 # searches each (default 1). --list prints the searches as "UDC PATH SIZE
-# INFLIGHT STREAMS REP gapfree", and --only selects them by that line
-# ("gapfree": the searches only); --no-gap: none. --smoke: one trial per
+# INFLIGHT STREAMS REP gapfree", and --only matches them as "UDC PATH SIZE
+# INFLIGHT STREAMS gapfree" ("gapfree": the searches only); --no-gap: none. --smoke: one trial per
 # path on the SG UDC at 4 MiB/s, 64 KiB x 4, held --gap-hold (default
 # 0.3) seconds; it must run and report what it dropped.
 #
@@ -635,8 +635,12 @@ gap_search() {
 	run "$g_udc" "$g_path" "$g_size" "$g_n" "$g_k"
 	seq=$((seq + 1))
 	g_mibps=$(field mibps "$(tail -n 1 "$results")")
-	g_r=$(( ${g_mibps%.*} * M ))
-	[ "$g_r" -ge $GAP_FLOOR ] 2> /dev/null || g_r=$((64 * M))
+	g_mibps=${g_mibps%.*}
+	case $g_mibps in
+	''|*[!0-9]*) g_r=0 ;;		# the probe failed
+	*) g_r=$((g_mibps * M)) ;;
+	esac
+	[ "$g_r" -ge $GAP_FLOOR ] || g_r=$((64 * M))
 	[ "$g_r" -le $GAP_CAP ] || g_r=$GAP_CAP
 	g_lo=0 g_hi=0
 	gap_trial $g_r

@@ -53,7 +53,7 @@
 #                   no bounced lane unless asked for)
 #   --only REGEX    only the plan lines matching REGEX ("UDC PATH SIZE
 #                   INFLIGHT STREAMS", bench-guest.sh; the gap-free
-#                   searches: "UDC PATH SIZE INFLIGHT STREAMS REP gapfree",
+#                   searches: "UDC PATH SIZE INFLIGHT STREAMS gapfree",
 #                   so "gapfree" selects them alone)
 #   --gap-hold S    the hold of each gap-free trial (default 30 s; --quick:
 #                   2 s; --smoke: 0.3 s): after the coherent plan, per path
