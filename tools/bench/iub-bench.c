@@ -64,10 +64,10 @@
  * iub_port_info.gaps), the share of the rate delivered and whether the
  * path held the rate: nothing dropped, no gap, the data verified and at
  * least 95 % of the rate delivered. The channels' realtime and rate are
- * set back to 0 on every exit of this program.
+ * set back to 0 when this program exits (SIGKILL aside: bench-guest.sh
+ * checks after each trial).
  */
 #include <getopt.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
