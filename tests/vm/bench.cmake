@@ -6,7 +6,10 @@
 # Every path of the benchmark on both UDCs (dummy_hcd and the simulated SG
 # UDC), 64 KiB buffers, 0.3 s each, one and two streams. It asserts that each
 # path ran and that its data verified at the USB host side (or was refused
-# with EPERM: the upstream DMABUF pair on dummy_hcd), never a timing. It
+# with EPERM: the upstream DMABUF pair on dummy_hcd), never a timing; then
+# one gap-free trial per path on the SG UDC (the simulated ADC in real-time
+# mode at 4 MiB/s for 0.3 s, iub-bench --rate), which must run and report
+# what it dropped (whether it held is not asserted). It
 # loads its own configuration of the board and the bridge, and unloads it
 # again; the harness then loads the standard modules. The results are in
 # vm-out/bench-smoke/.

@@ -8,6 +8,7 @@
 #   sh tools/bench/bench-guest.sh [--smoke] [--quick] [--out DIR] [--seconds S]
 #                                 [--reps N] [--only REGEX] [--profile] [--libiio]
 #                                 [--list [--plan coherent|bounced|arm64]]
+#                                 [--gap-hold S] [--gap-reps N] [--no-gap]
 #
 # Loads its own configuration of the simulated board (two DMA-buffer ADCs),
 # the bridge, FunctionFS, f_sourcesink, dummy_hcd and the simulated SG UDC;
@@ -29,6 +30,20 @@
 # UDC at 4 and 64 KiB x 8), no sweeps. --list prints the plan ("UDC PATH
 # SIZE INFLIGHT STREAMS REP", after --only) and exits without touching the
 # machine; --plan chooses the plan it prints (default: this machine's).
+#
+# The highest gap-free rate (the coherent plan only; Documentation/
+# benchmark.rst): after the plan, per path and UDC at 1 MiB x 8 (copy: 1),
+# a search for the highest rate of the simulated ADC in real-time mode that
+# the path holds for --gap-hold seconds (default 30; --quick: 2) with
+# nothing dropped, no gap and its data verified (iub-bench --rate): a run
+# without a rate (the probe) gives the start, doubled while held, halved
+# until held, then bisected to within 1/8. Each trial is a JSON line in
+# DIR/gapfree.jsonl (the probes too, without "rate"). --gap-reps N
+# searches each (default 1). --list prints the searches as "UDC PATH SIZE
+# INFLIGHT STREAMS REP gapfree", and --only matches them as "UDC PATH SIZE
+# INFLIGHT STREAMS gapfree" ("gapfree": the searches only); --no-gap: none. --smoke: one trial per
+# path on the SG UDC at 4 MiB/s, 64 KiB x 4, held --gap-hold (default
+# 0.3) seconds; it must run and report what it dropped.
 #
 # --libiio: the libiio plan instead (tools/bench/libiio-guest.sh): Debian's
 # iio_readdev over USB through stock iiod and the bridge's iub-iiod, 256 to
@@ -70,8 +85,8 @@ USBFS_MB=/sys/module/usbcore/parameters/usbfs_memory_mb
 MAP=iub-sim-adc.0:rx,iub-sim-adc.1:rx,iub-sim-dac.0:tx,iub-sim-dac.1:tx,iub-sim-adc-dmabuf.0:rx,iub-sim-adc.2:rx,iub-sim-adc-dmabuf.1:rx
 K=1024 M=1048576
 
-smoke=0 out=/out/bench secs='' only='' profile=0 perfctl='' strace_to='' libiio=0
-nreps='' quick=0 list=0 plan_arg=''
+smoke=0 out=/out/bench secs='' rate='' only='' profile=0 perfctl='' strace_to='' libiio=0
+nreps='' quick=0 list=0 plan_arg='' gap_hold='' gap_reps=1 gap=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1; shift ;;
@@ -84,6 +99,9 @@ while [ $# -gt 0 ]; do
 	--only) only=$2; shift 2 ;;
 	--profile) profile=1; shift ;;
 	--libiio) libiio=1; shift ;;
+	--gap-hold) gap_hold=$2; shift 2 ;;
+	--gap-reps) gap_reps=$2; shift 2 ;;
+	--no-gap) gap=0; shift ;;
 	*) echo "bench-guest: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -96,6 +114,16 @@ fi
 case $nreps in
 ''|0*|*[!0-9]*) echo "bench-guest: --reps wants a number from 1" >&2; exit 2 ;;
 esac
+case $gap_reps in
+''|0*|*[!0-9]*) echo "bench-guest: --gap-reps wants a number from 1" >&2; exit 2 ;;
+esac
+if [ $smoke = 1 ]; then
+	gap_hold=${gap_hold:-0.3}
+elif [ $quick = 1 ]; then
+	gap_hold=${gap_hold:-2}
+else
+	gap_hold=${gap_hold:-30}
+fi
 
 say() { echo "bench: $*"; }
 
@@ -274,6 +302,28 @@ make_plan() {
 	fi
 }
 
+# make_gap_plan: the gap-free searches, "UDC PATH SIZE INFLIGHT STREAMS REP
+# gapfree" (--smoke: single trials); none outside the coherent plan
+make_gap_plan() {
+	[ "$plan" = coherent ] && [ $gap = 1 ] || return 0
+	if [ $smoke = 1 ]; then
+		for p in copy pair bridge stream; do
+			emit sg $p $((64 * K)) 4 1 gapfree
+		done
+		return 0
+	fi
+	rep=1
+	while [ $rep -le "$gap_reps" ]; do
+		for p in copy pair bridge stream; do
+			emit sg $p $M 8 1 gapfree
+		done
+		for p in copy bridge stream; do
+			emit dummy $p $M 8 1 gapfree
+		done
+		rep=$((rep + 1))
+	done
+}
+
 # selected SPEC: whether --only selects the plan line SPEC (its first five
 # words, and the buffer, when not udmabuf)
 selected() {
@@ -286,7 +336,7 @@ selected() {
 }
 
 if [ $list = 1 ]; then
-	make_plan | while read -r line; do
+	{ make_plan; make_gap_plan; } | while read -r line; do
 		if selected "$line"; then
 			echo "$line"
 		fi
@@ -299,7 +349,9 @@ results=$out/results.jsonl log=$out/bench.log
 : > "$results"
 : > "$log"
 echo "$plan" > "$out/plan.txt"
-echo "reps=$nreps seconds=$secs quick=$quick" >> "$out/plan.txt"
+echo "reps=$nreps seconds=$secs quick=$quick gap_hold=$gap_hold gap_reps=$gap_reps" >> "$out/plan.txt"
+gapres=$out/gapfree.jsonl
+: > "$gapres"
 rep=1 seq=0
 
 # ---- the guest ------------------------------------------------------------------
@@ -461,6 +513,7 @@ run() {
 	set -- --path "$path" --udc "$udc" --size "$size" --inflight "$n" \
 		--streams "$k" --seconds "$secs" --min-buffers $minb --recv "$RECV"
 	[ "$buf" = udmabuf ] || set -- "$@" --buffer "$buf"
+	[ -n "$rate" ] && set -- "$@" --rate "$rate"
 	if [ -n "$strace_to" ]; then
 		"$BENCH" "$@" --wait-tracer 30 > /tmp/bench.out 2>> "$log" &
 		bpid=$!
@@ -524,6 +577,124 @@ while read -r l_udc l_path l_size l_n l_k l_rep l_buf; do
 done < "$out/plan-runs.txt"
 rep=1 seq=0
 say "$(grep -c . "$results") runs in $(( $(date +%s) - t0 )) s; results in $results"
+
+# ---- the highest gap-free rate ------------------------------------------------------
+
+GAP_FLOOR=$((256 * K))		# bytes per second: below it, no search
+GAP_CAP=$((16384 * M))		# above it neither (16 GiB/s, far below IUB_SIM_MAX_RATE)
+
+# field KEY JSON_LINE: the value of KEY in the line (strings quoted), or nothing
+field() {
+	echo "$2" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"
+}
+
+SIM_DBG=/sys/kernel/debug/iub-sim-dma
+
+# sim_default: every simulated channel in its default mode at full speed
+# (iub-bench does that on its exit; this is for an iub-bench that was
+# killed). The plan sets no rate anywhere else.
+sim_default() {
+	for c in "$SIM_DBG"/chan*; do
+		[ -d "$c" ] || continue
+		echo 0 > "$c/realtime"
+		echo 0 > "$c/rate"
+	done
+}
+
+# sim_is_default: whether no channel was left in real-time mode or paced
+sim_is_default() {
+	for c in "$SIM_DBG"/chan*; do
+		[ -d "$c" ] || continue
+		[ "$(cat "$c/realtime")" = 0 ] && [ "$(cat "$c/rate")" = 0 ] || return 1
+	done
+	return 0
+}
+
+# gap_trial RATE: one trial of the search's point at RATE bytes per second,
+# held $gap_hold s; sets g_held (true, false, or the run's status)
+gap_trial() {
+	secs_keep=$secs
+	secs=$gap_hold rate=$1
+	run "$g_udc" "$g_path" "$g_size" "$g_n" "$g_k"
+	secs=$secs_keep rate=''
+	if ! sim_is_default; then
+		echo "# a channel was left in real-time mode or paced" >> "$log"
+		g_left=1
+		sim_default
+	fi
+	g_line=$(tail -n 1 "$results")
+	g_held=$(field held "$g_line")
+	[ -n "$g_held" ] || g_held=$(field status "$g_line" | tr -d '"')
+	seq=$((seq + 1))
+}
+
+# gap_search UDC PATH SIZE INFLIGHT STREAMS: the highest rate held
+gap_search() {
+	g_udc=$1 g_path=$2 g_size=$3 g_n=$4 g_k=$5
+	# the probe: the path's throughput without a rate, the first guess
+	run "$g_udc" "$g_path" "$g_size" "$g_n" "$g_k"
+	seq=$((seq + 1))
+	g_mibps=$(field mibps "$(tail -n 1 "$results")")
+	g_mibps=${g_mibps%.*}
+	case $g_mibps in
+	''|*[!0-9]*) g_r=0 ;;		# the probe failed
+	*) g_r=$((g_mibps * M)) ;;
+	esac
+	[ "$g_r" -ge $GAP_FLOOR ] || g_r=$((64 * M))
+	[ "$g_r" -le $GAP_CAP ] || g_r=$GAP_CAP
+	g_lo=0 g_hi=0
+	gap_trial $g_r
+	if [ "$g_held" = true ]; then
+		g_lo=$g_r
+		while [ $g_hi = 0 ] && [ $((2 * g_r)) -le $GAP_CAP ]; do
+			g_r=$((2 * g_r))
+			gap_trial $g_r
+			if [ "$g_held" = true ]; then g_lo=$g_r; else g_hi=$g_r; fi
+		done
+	else
+		g_hi=$g_r
+		while [ $g_lo = 0 ] && [ $((g_r / 2)) -ge $GAP_FLOOR ]; do
+			g_r=$((g_r / 2))
+			gap_trial $g_r
+			if [ "$g_held" = true ]; then g_lo=$g_r; else g_hi=$g_r; fi
+		done
+	fi
+	# bisect to within 1/8, in steps of 64 KiB/s
+	while [ $g_lo != 0 ] && [ $g_hi != 0 ] && [ $((8 * g_hi)) -gt $((9 * g_lo)) ]; do
+		g_r=$(( (g_lo + g_hi) / 2 / (64 * K) * (64 * K) ))
+		if [ $g_r -le $g_lo ] || [ $g_r -ge $g_hi ]; then
+			break
+		fi
+		gap_trial $g_r
+		if [ "$g_held" = true ]; then g_lo=$g_r; else g_hi=$g_r; fi
+	done
+	say "gap-free $g_udc $g_path $g_size x $g_n: $((g_lo / K)) KiB/s held for $gap_hold s$([ $g_hi = 0 ] && echo " (the cap)" || echo ", not $((g_hi / K)) KiB/s")"
+}
+
+if [ "$plan" = coherent ] && [ $gap = 1 ]; then
+	make_gap_plan > "$out/gap-plan.txt"
+	results_keep=$results only_keep=$only g_left=0
+	results=$gapres
+	t1=$(date +%s) seq=0
+	if [ $smoke = 1 ]; then
+		say "gap-free trials (smoke): one per path at 4 MiB/s, held $gap_hold s (a short hold)"
+	else
+		say "gap-free searches: held $gap_hold s per trial$([ "$gap_hold" != 30 ] && echo " (a short hold: the full plan holds 30 s)")"
+	fi
+	while read -r l_udc l_path l_size l_n l_k l_rep _; do
+		only=$only_keep
+		selected "$l_udc $l_path $l_size $l_n $l_k $l_rep gapfree" || continue
+		only='' rep=$l_rep
+		if [ $smoke = 1 ]; then
+			g_udc=$l_udc g_path=$l_path g_size=$l_size g_n=$l_n g_k=$l_k
+			gap_trial $((4 * M))
+		else
+			gap_search "$l_udc" "$l_path" "$l_size" "$l_n" "$l_k"
+		fi
+	done < "$out/gap-plan.txt"
+	results=$results_keep only=$only_keep rep=1 seq=0
+	say "$(grep -c . "$gapres") gap-free runs in $(( $(date +%s) - t1 )) s; results in $gapres"
+fi
 
 # ---- the bridge's sync calls --------------------------------------------------------
 
@@ -744,7 +915,7 @@ if [ $smoke = 1 ]; then
 		b=$(echo "$line" | sed -n 's/.*"bytes":\([0-9]*\).*/\1/p')
 		echo "ok - $1 $2 x1 (bounced): ran, verified ${v:-?}, ${m:-?} of $(( ${b:-0} / 4 )) words wrong (upstream maps without syncing: a fact, not a failure)"
 	}
-	[ -s "$results" ] || { echo "not ok - --only '$only' selected no run"; bad=1; }
+	[ -s "$results" ] || [ -s "$gapres" ] || { echo "not ok - --only '$only' selected no run"; bad=1; }
 	if [ $lane = bounced ]; then
 		expect dummy bridge 1 ok true
 		expect sg bridge 1 ok true
@@ -788,6 +959,28 @@ if [ $smoke = 1 ]; then
 			bad=1
 		else
 			echo "ok - the bridge's sync calls ($lane): $sc"
+		fi
+	fi
+	# the gap-free trials: each ran in real-time mode and said what it
+	# dropped (whether it held is a measurement, not a verdict)
+	if [ "$plan" = coherent ] && [ $gap = 1 ]; then
+		while read -r l_udc l_path l_size l_n l_k l_rep _; do
+			selected "$l_udc $l_path $l_size $l_n $l_k $l_rep gapfree" || continue
+			line=$(grep "\"udc\":\"$l_udc\",\"path\":\"$l_path\",.*\"rate\":" "$gapres" | head -n 1)
+			d=$(field dropped "$line")
+			if [ -z "$line" ]; then
+				echo "not ok - gap-free trial $l_udc $l_path: did not run"
+				bad=1
+			elif ! echo "$line" | grep -q '"status":"ok"' || [ -z "$d" ]; then
+				echo "not ok - gap-free trial $l_udc $l_path: $line"
+				bad=1
+			else
+				echo "ok - gap-free trial $l_udc $l_path at $(field rate "$line") B/s for $gap_hold s: dropped $d, gaps $(field gaps "$line"), held $(field held "$line")"
+			fi
+		done < "$out/gap-plan.txt"
+		if [ "$g_left" = 1 ]; then
+			echo "not ok - an iub-bench --rate left a simulated channel in real-time mode or paced"
+			bad=1
 		fi
 	fi
 	# every path moved data

@@ -8,7 +8,7 @@
  *   iub-bench --path PATH --udc dummy|sg [--size BYTES] [--inflight N]
  *             [--streams K] [--seconds S] [--min-buffers M] [--recv PATH]
  *             [--perf-ctl CTL_FIFO,ACK_FIFO] [--wait-tracer S]
- *             [--buffer udmabuf|hugetlb|heap]
+ *             [--buffer udmabuf|hugetlb|heap] [--rate BYTES_PER_S]
  *
  * PATH:
  *   copy        read() from the IIO DMA-buffer ADC (fileio), write() to a
@@ -51,6 +51,21 @@
  * --wait-tracer: between the setup and the measurement, wait (at most S
  * seconds) for a tracer to attach: strace -c -f then sees the whole
  * measurement, and its attach interrupts no write().
+ *
+ * --rate: the gap-free trial of a path (Documentation/benchmark.rst, "The
+ * highest gap-free rate"). The simulated ADC channel of each stream runs in
+ * real-time mode at that many bytes per second for --seconds (the hold):
+ * its samples come by its clock, and what comes while no buffer is queued
+ * is lost (debugfs "realtime", "rate", "dropped_bytes" of iub-sim-dma). At
+ * the end of the hold the channel goes back to its default mode (it waits
+ * for its buffers) for the rest of the run; the first drop seen (polled
+ * every 50 ms) ends the run early. The JSON line adds the rate, the bytes
+ * dropped, the ADC port's gaps (the bridge's paths: struct
+ * iub_port_info.gaps), the share of the rate delivered and whether the
+ * path held the rate: nothing dropped, no gap, the data verified and at
+ * least 95 % of the rate delivered. The channels' realtime and rate are
+ * set back to 0 when this program exits (SIGKILL aside: bench-guest.sh
+ * checks after each trial).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -78,6 +93,12 @@
 /* FunctionFS copies each write() into a kmalloc()ed buffer on a UDC without
  * SG: larger ones fail (and warn). So does a coherent IIO fileio block. */
 #define MAX_KMALLOC	(4 * MIB)
+
+/* The simulated provider's fastest rate, bytes per second (IUB_SIM_MAX_RATE) */
+#define SIM_MAX_RATE	1000000000000ULL
+#define SIM_DEBUGFS	"/sys/kernel/debug/iub-sim-dma"
+/* a trial holds when at least this share of its rate arrived */
+#define RATE_KEPT	0.95
 
 #define FFS_GADGET	"/sys/kernel/config/usb_gadget/iub-bench-ffs"
 #define FFS_FUNC	"ffs.iubbench"
@@ -114,6 +135,7 @@ static struct {
 	const char *perf_ctl;
 	double delay;
 	enum iub_dmabuf_src buf_src;	/* --buffer: where the DMABUFs come from */
+	uint64_t rate;		/* --rate: real-time ADC, bytes per second */
 } cfg = { .size = MIB, .inflight = 8, .streams = 1, .seconds = 3 };
 
 static const char *const buf_names[] = {
@@ -144,6 +166,10 @@ struct stream {
 	struct buf bufs[MAX_INFLIGHT];
 	/* bridge ports */
 	int from, to;
+	/* the ADC's simulated channel in real-time mode (--rate) */
+	int chan;
+	uint64_t dropped0, dropped;
+	uint64_t gaps0, gap_ns0, gaps, gap_ns;
 	/* progress */
 	uint64_t submitted, done, at_first;
 	unsigned long nsub;
@@ -156,6 +182,8 @@ struct stream {
 static struct stream streams[MAX_STREAMS];
 static double t_start;
 static volatile sig_atomic_t interrupted;
+/* --rate: the ADC dropped samples, the run ends */
+static volatile int overrun;
 static int ffs_ep0 = -1;
 static bool ffs_mounted;
 static char refused[160];
@@ -190,7 +218,7 @@ static void stream_fail(struct stream *s, int err, const char *what)
 /* Whether stream @s submits another buffer. */
 static bool keep_going(const struct stream *s)
 {
-	if (interrupted || s->err)
+	if (interrupted || overrun || s->err)
 		return false;
 	if (now() - t_start < cfg.seconds || s->nsub < cfg.min_bufs)
 		return true;
@@ -867,9 +895,14 @@ static void run_stream(void)
 		if (all)
 			break;
 	}
-	while (left && !interrupted) {
+	while (left && !interrupted && !overrun) {
 		double rest = t_start + cfg.seconds - now();
-		struct __kernel_timespec ts = {
+		struct __kernel_timespec ts;
+
+		/* --rate: a drop ends the run early; look every 50 ms */
+		if (cfg.rate && rest > 0.05)
+			rest = 0.05;
+		ts = (struct __kernel_timespec){
 			.tv_sec = rest > 0 ? (long long)rest : 0,
 			.tv_nsec = rest > 0 ? (long)((rest - (long long)rest) * 1e9) : 0,
 		};
@@ -886,6 +919,8 @@ static void run_stream(void)
 			left--;
 			continue;
 		}
+		if (cfg.rate && now() < t_start + cfg.seconds)
+			continue;
 		break;
 	}
 	for (k = 0; k < cfg.streams; k++) {
@@ -929,6 +964,169 @@ static void run_stream(void)
 		}
 	}
 	io_uring_queue_exit(&ring);
+}
+
+/* ---- the real-time ADC (--rate) ------------------------------------------------- */
+
+static pthread_t rt_thr;
+static volatile int rt_done;	/* the measurement ended */
+static double rt_lost_at;	/* seconds into the hold of the first drop seen */
+
+static int sim_knob_path(char *p, size_t size, int chan, const char *knob)
+{
+	return snprintf(p, size, SIM_DEBUGFS "/chan%d/%s", chan, knob);
+}
+
+static long long sim_get(int chan, const char *knob)
+{
+	char p[128];
+
+	sim_knob_path(p, sizeof(p), chan, knob);
+	return read_num(p);
+}
+
+static int sim_set(int chan, const char *knob, long long v)
+{
+	char p[128];
+
+	sim_knob_path(p, sizeof(p), chan, knob);
+	return write_num(p, v);
+}
+
+/* The simulated channel of converter @dev's "rx" (debugfs map), or -1. */
+static int sim_chan_of(const char *dev)
+{
+	char line[256], d[128], slave[64];
+	FILE *f = fopen(SIM_DEBUGFS "/map", "re");
+	int chan = -1, c;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "chan%d %127s %63s", &c, d, slave) == 3 &&
+		    !strcmp(d, dev) && !strcmp(slave, "rx")) {
+			chan = c;
+			break;
+		}
+	fclose(f);
+	return chan;
+}
+
+/* Every exit: the channels back to their default mode and full speed. */
+static void rt_restore(void)
+{
+	for (unsigned int k = 0; k < cfg.streams; k++) {
+		if (streams[k].chan < 0)
+			continue;
+		sim_set(streams[k].chan, "realtime", 0);
+		sim_set(streams[k].chan, "rate", 0);
+	}
+}
+
+/* The gap counters of the bridge's port @id. */
+static void port_gaps(int id, uint64_t *gaps, uint64_t *gap_ns)
+{
+	static struct iub_port_info p[256];
+	struct iub_query q = { .data = (__u64)(uintptr_t)p, .size = sizeof(p) };
+	int n = ioctl(bridge_fd, IUB_IOC_GET_PORTS, &q);
+
+	*gaps = *gap_ns = 0;
+	for (int i = 0; i < n && i < 256; i++)
+		if ((int)p[i].id == id) {
+			*gaps = p[i].gaps;
+			*gap_ns = p[i].gap_ns;
+		}
+}
+
+static bool bridge_path(void)
+{
+	return cfg.path == P_BRIDGE || cfg.path == P_STREAM || cfg.path == P_CAPTURE;
+}
+
+/*
+ * Before the measurement: each stream's ADC channel in real-time mode at
+ * cfg.rate. The converter starts with the first buffer queued after this.
+ */
+static void rt_setup(void)
+{
+	char dev[64];
+	long long d;
+
+	atexit(rt_restore);
+	for (unsigned int k = 0; k < cfg.streams; k++) {
+		struct stream *s = &streams[k];
+
+		snprintf(dev, sizeof(dev), bridge_path() ? "iub-sim-adc.%u" :
+			 "iub-sim-adc-dmabuf.%u", k);
+		s->chan = sim_chan_of(dev);
+		if (s->chan < 0)
+			die("--rate: no simulated channel of %s in " SIM_DEBUGFS "/map", dev);
+		if (sim_set(s->chan, "realtime", 0) ||
+		    sim_set(s->chan, "rate", (long long)cfg.rate) ||
+		    sim_set(s->chan, "realtime", 1))
+			die("--rate: chan%d: %s", s->chan, strerror(errno));
+		d = sim_get(s->chan, "dropped_bytes");
+		if (d < 0)
+			die("--rate: chan%d: no dropped_bytes", s->chan);
+		s->dropped0 = (uint64_t)d;
+		if (bridge_path())
+			port_gaps(s->from, &s->gaps0, &s->gap_ns0);
+	}
+}
+
+/*
+ * The hold: from t_start for cfg.seconds, or until the first drop. Then
+ * what was dropped (reading it counts a drop still going on), and the
+ * channels wait for their buffers again: the rest of the run (to its
+ * whole MiB) loses nothing and belongs to no hold.
+ */
+static void *rt_watch(void *arg)
+{
+	double end = t_start + cfg.seconds, t;
+	unsigned int k;
+
+	(void)arg;
+	while (!rt_done && !overrun && (t = now()) < end) {
+		for (k = 0; k < cfg.streams; k++) {
+			long long d = sim_get(streams[k].chan, "dropped_bytes");
+
+			if (d >= 0 && (uint64_t)d > streams[k].dropped0) {
+				rt_lost_at = t - t_start;
+				overrun = 1;
+			}
+		}
+		t = end - now();
+		if (!overrun && t > 0)
+			usleep(t < 0.05 ? (useconds_t)(t * 1e6) + 1 : 50000);
+	}
+	for (k = 0; k < cfg.streams; k++) {
+		struct stream *s = &streams[k];
+
+		long long d = sim_get(s->chan, "dropped_bytes");
+
+		if (d < 0)
+			stream_fail(s, EIO, "--rate: dropped_bytes");
+		else
+			s->dropped = (uint64_t)d - s->dropped0;
+		sim_set(s->chan, "realtime", 0);
+	}
+	return NULL;
+}
+
+/* After the measurement: the hold's end (if the run ended first), the gaps. */
+static void rt_finish(void)
+{
+	rt_done = 1;
+	pthread_join(rt_thr, NULL);
+	for (unsigned int k = 0; k < cfg.streams; k++) {
+		struct stream *s = &streams[k];
+
+		if (!bridge_path())
+			continue;
+		port_gaps(s->from, &s->gaps, &s->gap_ns);
+		s->gaps -= s->gaps0;
+		s->gap_ns -= s->gap_ns0;
+	}
 }
 
 /* ---- the host side ---------------------------------------------------------------- */
@@ -1090,6 +1288,39 @@ static void report_head(const char *status)
 	       iub_dma_bounced() ? "bounced" : "coherent");
 }
 
+/*
+ * --rate: the trial's figures. "kept": the share of the rate that arrived
+ * (the throughput after the first buffer, over the rate): a converter
+ * faster than the simulated engine can fill buffers loses nothing, it
+ * falls behind; that is no rate held either.
+ */
+static void report_rate(const char *error, int verified, double mibps)
+{
+	uint64_t dropped = 0, gaps = 0, gap_ns = 0;
+	double kept = mibps * MIB / (double)cfg.rate;
+	char chans[64] = "";
+	bool held;
+
+	for (unsigned int k = 0; k < cfg.streams; k++) {
+		dropped += streams[k].dropped;
+		gaps += streams[k].gaps;
+		gap_ns += streams[k].gap_ns;
+		snprintf(chans + strlen(chans), sizeof(chans) - strlen(chans),
+			 "%schan%d", k ? "," : "", streams[k].chan);
+	}
+	held = !error && verified != 0 && !dropped && !gaps && kept >= RATE_KEPT;
+	printf(",\"rate\":%" PRIu64 ",\"hold\":%.3f", cfg.rate, cfg.seconds);
+	json_str("rt_chans", chans);
+	printf(",\"dropped\":%" PRIu64, dropped);
+	if (overrun)
+		printf(",\"dropped_at\":%.3f", rt_lost_at);
+	if (bridge_path())
+		printf(",\"gaps\":%" PRIu64 ",\"gap_ns\":%" PRIu64, gaps, gap_ns);
+	else
+		printf(",\"gaps\":null");
+	printf(",\"kept\":%.3f,\"held\":%s", kept, held ? "true" : "false");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1104,6 +1335,7 @@ int main(int argc, char **argv)
 		{ "perf-ctl", required_argument, NULL, 'P' },
 		{ "wait-tracer", required_argument, NULL, 'D' },
 		{ "buffer", required_argument, NULL, 'B' },
+		{ "rate", required_argument, NULL, 'R' },
 		{ }
 	};
 	struct cpu_snap *c0 = calloc(1, sizeof(*c0)), *c1 = calloc(1, sizeof(*c1));
@@ -1148,18 +1380,26 @@ int main(int argc, char **argv)
 				die("--buffer: udmabuf, hugetlb or heap, not %s", optarg);
 			cfg.buf_src = k;
 			break;
+		case 'R':
+			if (iub_parse_size(optarg, &size) || !size || size > SIM_MAX_RATE)
+				die("--rate: bytes per second, 1 to %llu, not '%s'",
+				    SIM_MAX_RATE, optarg);
+			cfg.rate = size;
+			break;
 		default: return 2;
 		}
 	}
 	/* 6.12's udmabuf vmaps hugetlb folios wrong: no CPU path (dummy_hcd) */
 	if (cfg.buf_src == IUB_DMABUF_HUGETLB && !cfg.sg)
 		die("--buffer hugetlb needs --udc sg: the kernel's mapping of such a udmabuf is wrong on 6.12");
+	if (cfg.rate && cfg.path == P_SOURCESINK)
+		die("--rate: f_sourcesink has no ADC");
 	if (!c0 || !c1 || cfg.size < 4096 || cfg.size > 256 * MIB ||
 	    (cfg.size & (cfg.size - 1)) || !cfg.inflight ||
 	    cfg.inflight > MAX_INFLIGHT || !cfg.streams ||
 	    cfg.streams > MAX_STREAMS ||
 	    (!cfg.sg && !cfg.recv && cfg.path != P_CAPTURE)) {
-		fprintf(stderr, "usage: iub-bench --path copy|pair|mixed|bridge|sourcesink|capture|stream --udc dummy|sg [--size POWER_OF_2] [--inflight 1-32] [--streams 1-2] [--seconds S] [--min-buffers N] [--buffer udmabuf|hugetlb|heap] --recv PATH (dummy)\n");
+		fprintf(stderr, "usage: iub-bench --path copy|pair|mixed|bridge|sourcesink|capture|stream --udc dummy|sg [--size POWER_OF_2] [--inflight 1-32] [--streams 1-2] [--seconds S] [--min-buffers N] [--buffer udmabuf|hugetlb|heap] [--rate BYTES_PER_S] --recv PATH (dummy)\n");
 		return 2;
 	}
 	/* 0: enough buffers for the pipeline's fill and drain to be small */
@@ -1172,6 +1412,7 @@ int main(int argc, char **argv)
 	for (k = 0; k < MAX_STREAMS; k++) {
 		streams[k].idx = (int)k;
 		streams[k].ep = streams[k].iio_dev = streams[k].iio_buf = -1;
+		streams[k].chan = -1;
 		for (unsigned int i = 0; i < MAX_INFLIGHT; i++)
 			streams[k].bufs[i].fd = -1;
 	}
@@ -1243,9 +1484,13 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	if (cfg.rate)
+		rt_setup();
 	perf_ctl("enable\n");
 	cpu_snap_take(c0);
 	t_start = now();
+	if (cfg.rate && pthread_create(&rt_thr, NULL, rt_watch, NULL))
+		die("pthread_create");
 	counting = 1;
 	switch (cfg.path) {
 	case P_COPY:
@@ -1273,6 +1518,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	counting = 0;
+	if (cfg.rate)
+		rt_finish();
 	for (k = 0; k < cfg.streams; k++) {
 		struct stream *s = &streams[k];
 
@@ -1374,6 +1621,8 @@ int main(int argc, char **argv)
 		printf(",\"write_size\":%zu", streams[0].max_write);
 	if (cfg.path == P_MIXED)	/* how it waits for the ADC before write() */
 		json_str("cpu_view", iub_dma_bounced() ? "poll" : "DMA_BUF_IOCTL_SYNC");
+	if (cfg.rate)
+		report_rate(error, verified, mibps);
 	printf("}\n");
 	fflush(stdout);
 	return error ? 1 : 0;

@@ -15,6 +15,11 @@ line says "lane") and writes into DIR:
     table-libiio.txt, table-libiio.rst   instead, when plan.txt says libiio
                         (tools/bench/run.sh --libiio): the libiio clients'
                         rows, per daemon and buffer size, and their ratios
+    table-gapfree.txt, table-gapfree.rst   when DIR/gapfree.jsonl is there
+                        (bench-guest.sh's gap-free searches): the highest
+                        rate each path held in real-time mode, per UDC
+                        (the median over the searches); its ratios are in
+                        the targets of table.txt and table.rst
     table.txt, table.rst        the main table, two streams, the targets,
                         the bounced lane's rows next to the coherent rows
                         of the same path and size, the bridge's sync cost,
@@ -550,6 +555,142 @@ def targets(runs):
 
 THEAD = ["target", "UDC", "goal", "measured: median (min-max) of the ratios",
          "repetitions meeting it", "verdict"]
+
+
+# ---- the highest gap-free rate ----------------------------------------------------
+
+def load_gapfree(path):
+    """The gap-free trials of bench-guest.sh's searches (the lines of
+    gapfree.jsonl with a "rate"; the probes have none), or []."""
+    try:
+        return [r for r in load(path) if r.get("rate")]
+    except FileNotFoundError:
+        return []
+
+
+def gap_searches(gruns):
+    """{(udc, path, rep): search} of the trials: "highest", the highest
+    rate held (None: none held), "failed", the lowest rate above it that
+    failed (None: none tried, the search's cap), "lowest", the lowest rate
+    tried, "hold" (the hold times, seconds), "trials", "size", "inflight"."""
+    res = {}
+    for r in gruns:
+        k = (r.get("udc"), r.get("path"), r.get("rep", 1))
+        s = res.setdefault(k, dict(held=[], notheld=[], hold=set(), trials=0,
+                                   size=r.get("size"), inflight=r.get("inflight")))
+        s["trials"] += 1
+        s["hold"].add(r.get("hold"))
+        (s["held"] if r.get("held") is True else s["notheld"]).append(r["rate"])
+    for s in res.values():
+        s["highest"] = max(s["held"]) if s["held"] else None
+        above = [x for x in s["notheld"] if s["highest"] is None or x > s["highest"]]
+        s["failed"] = min(above) if above else None
+        s["lowest"] = min(s["held"] + s["notheld"])
+    return res
+
+
+def fmt_hold(holds):
+    """The hold times of some trials, "30 s" (a short one says so)."""
+    h = sorted(x for x in holds if x is not None)
+    if not h:
+        return "-"
+    txt = "/".join(f"{x:g} s" for x in h)
+    return txt if min(h) >= 30 else txt + " (short)"
+
+
+def gap_rows(gruns):
+    """Per path and UDC: the highest gap-free rate, median (min-max) over
+    the searches; a search whose every trial held says ">=" (its cap), one
+    that held none "<" its lowest rate."""
+    se = gap_searches(gruns)
+    rows = []
+    for udc in ["sg", "dummy"]:
+        for p in PATHS:
+            ss = [v for (u, pa, _), v in sorted(se.items()) if u == udc and pa == p]
+            if not ss:
+                continue
+            hi = [s["highest"] / MIB for s in ss if s["highest"] is not None]
+            txt = fmt_spread(spread(hi)) if hi else \
+                "< " + fmt(min(s["lowest"] for s in ss) / MIB)
+            if hi and any(s["failed"] is None and s["highest"] is not None for s in ss):
+                txt = ">= " + txt
+            fl = [s["failed"] / MIB for s in ss if s["failed"] is not None]
+            rows.append([NAMES[p], UDCS[udc], f"{kib(ss[0]['size'])} x {ss[0]['inflight']}",
+                         fmt_hold(set().union(*(s["hold"] for s in ss))), txt,
+                         fmt_spread(spread(fl)) if fl else "-",
+                         str(sum(s["trials"] for s in ss)), str(len(ss))])
+    return rows
+
+
+GHEAD = ["path", "UDC", "buffers", "held for", "highest gap-free MiB/s (min-max)",
+         "failed at MiB/s", "trials", "searches"]
+
+# the gap-free targets: (what, UDC, numerator, denominator, goal)
+GAP_TARGETS = [
+    ("stream / upstream pair, highest gap-free rate, 1 MiB x 8", "sg", "stream", "pair", 2.0),
+] + [("stream / copy path, highest gap-free rate, 1 MiB x 8", udc, "stream", "copy", 4.0)
+     for udc in ("sg", "dummy")]
+
+
+def gap_targets(gruns):
+    """The targets' rows (targets()) of the gap-free rates: the ratio of
+    the highest rates of the same repetition's searches."""
+    se = gap_searches(gruns)
+    res = []
+    for name, udc, num, den, goal in GAP_TARGETS:
+        g = f">= {goal:.2f}x"
+        reps = sorted({k[2] for k in se if k[0] == udc and k[1] in (num, den)})
+        vals = []
+        for rep in reps:
+            a, b = se.get((udc, num, rep)), se.get((udc, den, rep))
+            if a and b and a["highest"] and b["highest"]:
+                vals.append(a["highest"] / b["highest"])
+        if not vals:
+            res.append([name, UDCS[udc], g, "not measured", "-", "-"])
+            continue
+        met = sum(1 for x in vals if x >= goal)
+        ok = median(vals) >= goal
+        verdict = "met" if ok else "MISSED"
+        if 0 < met < len(vals):
+            verdict += " (not in every repetition)" if ok else " (met in some repetitions)"
+        res.append([name, UDCS[udc], g, fmt_ratios([(0, x) for x in vals]),
+                    f"{met}/{len(vals)}", verdict])
+    return res
+
+
+def gap_text(gruns):
+    """The gap-free table's heading lines and rows (rows None: no trials)."""
+    rows = gap_rows(gruns)
+    if not rows:
+        return None, None
+    hold = fmt_hold({r.get("hold") for r in gruns})
+    head = (f"The highest gap-free rate: the simulated ADC in real-time mode, the highest "
+            f"rate each path held for {hold} with nothing dropped, no gap of the bridge's "
+            "port and its data verified (Documentation/benchmark.rst); the median (min-max) "
+            "over the searches.")
+    return head, rows
+
+
+def write_gap_tables(gruns, d):
+    """table-gapfree.txt and .rst: the gap-free table and its targets.
+    Returns the text version."""
+    head, rows = gap_text(gruns)
+    tg = gap_targets(gruns)
+    txt = (head + "\n\n" + any_table(GHEAD, rows) + "\n\nTheir ratios, with the targets':"
+           "\n\n" + any_table(THEAD, tg) + "\n")
+    with open(os.path.join(d, "table-gapfree.txt"), "w") as f:
+        f.write(txt)
+    with open(os.path.join(d, "table-gapfree.rst"), "w") as f:
+        f.write(".. generated by tools/bench/report.py\n\n" + head + "\n\n"
+                + any_table(GHEAD, rows, rst=True) + "\n\nTheir ratios, with the "
+                "targets':\n\n" + any_table(THEAD, tg, rst=True) + "\n")
+    return txt
+
+
+def gap_only(gruns, d, note):
+    """A run of the gap-free searches alone: their tables only."""
+    txt = write_gap_tables(gruns, d)
+    print(txt + ("\n" + note if note else ""))
 
 
 # ---- every point ----------------------------------------------------------------
@@ -1186,7 +1327,8 @@ def main():
             runs += load(os.path.join(a.dir, fname), lane)
         except FileNotFoundError:
             pass
-    if not runs:
+    gruns = load_gapfree(os.path.join(a.dir, "gapfree.jsonl"))
+    if not runs and not gruns:
         sys.exit("report: no results")
     try:
         with open(os.path.join(a.dir, "plan.txt")) as f:
@@ -1211,10 +1353,15 @@ def main():
         libiio_report(runs, a.dir, a.command, a.note)
         return
 
+    if not runs:
+        gap_only(gruns, a.dir, a.note)
+        return
+
     none = [["not measured"] + [""] * (len(HEAD) - 1)]
     t1 = table_rows(runs, 1) or none
     t2 = table_rows(runs, 2) or none
-    tg = targets(runs)
+    tg = targets(runs) + gap_targets(gruns)
+    ghead, grows = gap_text(gruns)
     pr = point_rows(runs)
     nrep = max((r.get("rep", 1) for r in runs if r.get("lane") == "coherent"), default=0)
     how = (f"{nrep} repetitions, the paths of a point interleaved in each; figures: median "
@@ -1222,8 +1369,11 @@ def main():
            "the runs of the same repetition, then their median (min-max)")
     txt = [how, "", "One stream, 1 MiB buffers, 8 in flight (copy: 1)", "", text_table(t1), "",
            "Two concurrent streams (two ADCs, two bulk IN endpoints), same settings",
-           "", text_table(t2), "", "Targets (the verdict is the median ratio's)", "",
-           any_table(THEAD, tg)]
+           "", text_table(t2), ""]
+    if grows:
+        txt += [ghead, "", any_table(GHEAD, grows), ""]
+        write_gap_tables(gruns, a.dir)
+    txt += ["Targets (the verdict is the median ratio's)", "", any_table(THEAD, tg)]
     brows = bounced_rows(runs)
     cost = sync_cost(runs, a.dir)
     if brows:

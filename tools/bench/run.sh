@@ -12,6 +12,7 @@
 #                      [--only REGEX] [--smoke] [--list]
 #                      [--bounce | --no-bounce | --bounce-only] [--report-only]
 #                      [--arch arm64] [--libiio]
+#                      [--gap-hold S] [--gap-reps N] [--no-gap]
 #
 # The plan: points (UDC, buffer size, buffers in flight, streams), each with
 # the paths it compares; --reps repetitions, each running every point with
@@ -21,7 +22,8 @@
 # 64 MiB at 8 in flight, an in-flight sweep 1 to 32 at 1 MiB; five
 # repetitions of 2 s runs; then the bounced lane's boot. About 70 minutes
 # on these machines, estimated (--list prints the estimate for any options;
-# Documentation/benchmark.rst); --quick: about 8 minutes.
+# Documentation/benchmark.rst); --quick: about 8 minutes. Then the
+# gap-free searches (--gap-hold): about 14 minutes more, 4 with --quick.
 #
 #   --libiio        the libiio clients instead: one boot running the libiio
 #                   plan (bench-guest.sh --libiio, libiio-guest.sh):
@@ -50,7 +52,17 @@
 #   --quick         only the table's and the targets' points, no sweeps (and
 #                   no bounced lane unless asked for)
 #   --only REGEX    only the plan lines matching REGEX ("UDC PATH SIZE
-#                   INFLIGHT STREAMS", bench-guest.sh)
+#                   INFLIGHT STREAMS", bench-guest.sh; the gap-free
+#                   searches: "UDC PATH SIZE INFLIGHT STREAMS gapfree",
+#                   so "gapfree" selects them alone)
+#   --gap-hold S    the hold of each gap-free trial (default 30 s; --quick:
+#                   2 s; --smoke: 0.3 s): after the coherent plan, per path
+#                   and UDC, the highest rate of the simulated ADC in
+#                   real-time mode held that long with nothing dropped
+#                   (bench-guest.sh); --update-docs writes their table into
+#                   Documentation/benchmark/table-gapfree.inc
+#   --gap-reps N    searches per path and UDC (default 1)
+#   --no-gap        no gap-free searches
 #   --list          print the plan (after --only), its number of runs and an
 #                   estimate of its length, and exit
 #   --smoke         the test suite's smoke version instead of the full plan
@@ -73,7 +85,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$repo/build
 out=
-do_build=1 docs=0 vm=1 smoke=0 arch=amd64 libiio=0 list=0 secs='' reps=''
+do_build=1 docs=0 vm=1 smoke=0 arch=amd64 libiio=0 list=0 secs='' reps='' gap_hold=''
 bounce=''	# '': the default (the full plan: yes; --smoke, --only: no)
 guest_args=() bounce_args=()
 cmdline="tools/bench/run.sh $*"
@@ -95,6 +107,9 @@ while [ $# -gt 0 ]; do
 	--reps) guest_args+=("$1" "$2"); bounce_args+=("$1" "$2"); reps=$2; shift 2 ;;
 	--quick) guest_args+=("$1"); bounce_args+=("$1"); bounce=${bounce:-0}; shift ;;
 	--list) list=1; shift ;;
+	--gap-hold) guest_args+=("$1" "$2"); gap_hold=$2; shift 2 ;;
+	--gap-reps) guest_args+=("$1" "$2"); shift 2 ;;
+	--no-gap) guest_args+=("$1"); shift ;;
 	--only) guest_args+=("$1" "$2"); bounce_args+=("$1" "$2"); bounce=${bounce:-0}; shift 2 ;;
 	-h|--help) sed -n '3,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
@@ -112,9 +127,13 @@ esac
 bounce=${bounce:-1}
 # bench-guest.sh's defaults
 if [ $smoke = 1 ]; then
-	secs=${secs:-0.3} reps=${reps:-1}
+	secs=${secs:-0.3} reps=${reps:-1} gap_hold=${gap_hold:-0.3}
 else
 	secs=${secs:-2} reps=${reps:-5}
+	case " ${guest_args[*]} " in
+	*" --quick "*) gap_hold=${gap_hold:-2} ;;
+	*) gap_hold=${gap_hold:-30} ;;
+	esac
 fi
 
 # The plan's runs (bench-guest.sh --list) and their length: each run takes
@@ -122,7 +141,9 @@ fi
 # receiver's start through chroot, the gadget, the DMABUFs: measured in the
 # smoke plan on a shared host), longer where its minimum of buffers takes
 # longer (the mixed path on dummy_hcd moves about 15 MiB/s from 16 MiB up);
-# a boot takes about a minute.
+# a boot takes about a minute. A gap-free search: its probe, about three
+# trials that hold (the hold each) and three that fail early (about 5 s);
+# in the smoke plan one trial.
 # plan_list PLAN: the plan's lines with this command's options
 plan_list() {
 	local a=() x
@@ -133,7 +154,11 @@ plan_list() {
 }
 # plan_time: the seconds the plan lines on stdin take, estimated
 plan_time() {
-	awk -v s="$secs" '{
+	awk -v s="$secs" -v h="$gap_hold" -v smoke=$smoke '$7 == "gapfree" {
+		t += smoke ? h + 3.5 : s + 3.5 + 3 * (h + 3.5) + 3 * 5
+		next
+	}
+	{
 		t += s + 3.5
 		if ($1 == "dummy" && $2 == "mixed" && $3 >= 16777216) {
 			m = 2 * $4 * $3 / 1048576 / 15	# its minimum of buffers
@@ -195,7 +220,8 @@ if [ $vm = 1 ]; then
 			"sh \$IUB_GUEST_SRC/tools/bench/bench-guest.sh --out /out/bench$(quote "${guest_args[@]}")"
 		rc=$?
 		set -e
-		[ -s "$out/bench/results.jsonl" ] || { echo "bench: no results (VM exit $rc; see $out/console.log)"; exit 1; }
+		[ -s "$out/bench/results.jsonl" ] || [ -s "$out/bench/gapfree.jsonl" ] ||
+			{ echo "bench: no results (VM exit $rc; see $out/console.log)"; exit 1; }
 	fi
 	if [ "$bounce" != 0 ]; then
 		# every DMA mapping through 256 MiB of swiotlb: bench-guest.sh
@@ -234,7 +260,7 @@ if [ $vm = 1 ]; then
 	fi
 fi
 [ -s "$out/bench/results.jsonl" ] || [ -s "$out/bench/results-bounced.jsonl" ] ||
-	{ echo "bench: no results in $out/bench"; exit 1; }
+	[ -s "$out/bench/gapfree.jsonl" ] || { echo "bench: no results in $out/bench"; exit 1; }
 note=$(cat "$out/bench/note.txt" 2>/dev/null || true)
 cmdline=$(cat "$out/bench/command.txt" 2>/dev/null || echo "$cmdline")
 case " $cmdline " in *" --smoke "*) smoke=1 ;; esac	# --report-only of a smoke run
@@ -267,11 +293,20 @@ if [ $docs = 1 ]; then
 			printf '\nMeasured %s with::\n\n   %s\n' "$note" "$cmdline"
 		} > "$d/table-arm64.inc"
 	else
-		{
-			cat "$out/bench/table.rst"
-			printf '\nMeasured %s with::\n\n   %s\n' "$note" "$cmdline"
-		} > "$d/table.inc"
+		# a run of the gap-free searches alone has no main table
+		if [ -s "$out/bench/results.jsonl" ]; then
+			{
+				cat "$out/bench/table.rst"
+				printf '\nMeasured %s with::\n\n   %s\n' "$note" "$cmdline"
+			} > "$d/table.inc"
+		fi
 		[ -f "$out/bench/profile.txt" ] && cp "$out/bench/profile.txt" "$d/profile.txt"
+		if [ -f "$out/bench/table-gapfree.rst" ]; then
+			{
+				cat "$out/bench/table-gapfree.rst"
+				printf '\nMeasured %s with::\n\n   %s\n' "$note" "$cmdline"
+			} > "$d/table-gapfree.inc"
+		fi
 		if [ -s "$out/bench/plots.txt" ]; then
 			while read -r png; do
 				cp "$out/bench/$png" "$d/"

@@ -8,7 +8,9 @@ Feeds report.py a synthetic results.jsonl with known numbers across five
 repetitions and checks what it makes of them: medians and ranges of each
 configuration, ratios taken per repetition (not of the medians), a missing
 repetition, a failed run, the targets' verdicts, summary.csv, the plot data
-and script (and, when gnuplot is installed, that the PNGs are drawn).
+and script (and, when gnuplot is installed, that the PNGs are drawn); the
+gap-free searches (gapfree.jsonl): the highest rate held per search, its
+median over the searches, the ratios and their targets.
 Exit 0 when all checks pass, 1 otherwise; TAP-like lines on stdout.
 """
 import csv
@@ -97,6 +99,45 @@ def make(d):
         f.write("coherent\nreps=5 seconds=2 quick=0\n")
 
 
+def gtrial(rep, udc, path, rate_mib, held, status="ok"):
+    """One gap-free trial of bench-guest.sh's search (iub-bench --rate)."""
+    r = run(rep, udc, path, MIB, 1 if path == "copy" else 8, rate_mib, 1.0, status=status)
+    r.update(rate=int(rate_mib * MIB), hold=5.0, dropped=0 if held else 4096,
+             gaps=None if path in ("copy", "pair") else 0, kept=1.0, held=held)
+    return r
+
+
+# the searches: (udc, path, rep, [(MiB/s, held)...]) in the order tried
+GAP = [
+    ("sg", "stream", 1, [(128, True), (256, False), (192, True), (224, False)]),
+    ("sg", "stream", 2, [(128, True), (256, True), (512, False), (384, False), (320, False),
+                         (288, False)]),
+    ("sg", "stream", 3, [(128, True), (256, False), (192, False), (160, True), (176, False)]),
+    ("sg", "pair", 1, [(64, True), (128, False), (96, False), (80, False), (72, False)]),
+    ("sg", "pair", 2, [(128, True), (256, False), (192, False)]),
+    ("sg", "pair", 3, [(100, True), (200, "failed")]),
+    ("sg", "copy", 1, [(32, True), (64, False)]),
+    ("sg", "copy", 2, [(32, True), (64, False)]),
+    ("sg", "copy", 3, [(80, True), (160, False)]),
+    # every trial held: the search's cap; none held: below its lowest
+    ("dummy", "stream", 1, [(256, True), (512, True)]),
+    ("dummy", "copy", 1, [(16, False), (8, False)]),
+]
+
+
+def make_gap(d):
+    with open(os.path.join(d, "gapfree.jsonl"), "w") as f:
+        for udc, path, rep, trials in GAP:
+            # the probe: no rate, not a trial
+            f.write(json.dumps(run(rep, udc, path, MIB, 8, 300, 1.0)) + "\n")
+            for mib, held in trials:
+                if held == "failed":
+                    r = gtrial(rep, udc, path, mib, False, status="failed")
+                else:
+                    r = gtrial(rep, udc, path, mib, held)
+                f.write(json.dumps(r) + "\n")
+
+
 def load_module():
     spec = importlib.util.spec_from_file_location("report", REPORT)
     m = importlib.util.module_from_spec(spec)
@@ -109,6 +150,7 @@ def main():
     d = tempfile.mkdtemp(prefix="bench-report-")
     try:
         make(d)
+        make_gap(d)
         runs = rp.load(os.path.join(d, "results.jsonl"))
 
         # medians and ranges over the repetitions
@@ -172,6 +214,42 @@ def main():
         check("target sg bridge/copy", t[3:], ["4.00x (1.67-7.50)", "3/5",
                                                "met (not in every repetition)"])
 
+        # the gap-free searches
+        gruns = rp.load_gapfree(os.path.join(d, "gapfree.jsonl"))
+        check("gapfree.jsonl: the trials, not the probes", len(gruns),
+              sum(len(t) for *_, t in GAP))
+        se = rp.gap_searches(gruns)
+        s1 = se[("sg", "stream", 1)]
+        check("a search: the highest rate held, the lowest failed above it",
+              (s1["highest"] // MIB, s1["failed"] // MIB), (192, 224))
+        check("... a failed run is a rate not held",
+              (se[("sg", "pair", 3)]["highest"] // MIB, se[("sg", "pair", 3)]["failed"] // MIB),
+              (100, 200))
+        grows = {(r[0], r[1]): r for r in rp.gap_rows(gruns)}
+        r = grows[(rp.NAMES["stream"], "sim SG UDC")]
+        check("sg stream: median (min-max) over three searches, failed at, trials, searches",
+              r[2:], ["1 MiB x 8", "5 s (short)", "192.0 (160.0-256.0)", "224.0 (176.0-288.0)",
+                      "15", "3"])
+        check("sg copy: one buffer in flight, median of 32, 32, 80",
+              grows[(rp.NAMES["copy"], "sim SG UDC")][2:5],
+              ["1 MiB x 1", "5 s (short)", "32.0 (32.0-80.0)"])
+        check("every trial held: at least the highest",
+              grows[(rp.NAMES["stream"], "dummy_hcd")][4:6], [">= 512.0", "-"])
+        check("no trial held: below the lowest tried",
+              grows[(rp.NAMES["copy"], "dummy_hcd")][4:6], ["< 8.0", "8.0"])
+        gt = {(t[0], t[1]): t for t in rp.gap_targets(gruns)}
+        # per search: 192/64 256/128 160/100 = 3, 2, 1.6
+        check("target stream/pair gap-free, ratios per repetition",
+              gt[("stream / upstream pair, highest gap-free rate, 1 MiB x 8", "sim SG UDC")][2:],
+              [">= 2.00x", "2.00x (1.60-3.00)", "2/3", "met (not in every repetition)"])
+        # 192/32 256/32 160/80 = 6, 8, 2
+        check("target stream/copy gap-free (sg)",
+              gt[("stream / copy path, highest gap-free rate, 1 MiB x 8", "sim SG UDC")][2:],
+              [">= 4.00x", "6.00x (2.00-8.00)", "2/3", "met (not in every repetition)"])
+        check("target stream/copy gap-free (dummy): the copy path held nothing",
+              gt[("stream / copy path, highest gap-free rate, 1 MiB x 8", "dummy_hcd")][3:],
+              ["not measured", "-", "-"])
+
         # the whole report
         p = subprocess.run([sys.executable, REPORT, d, "--note", "synthetic"],
                            capture_output=True, text=True)
@@ -185,6 +263,23 @@ def main():
         rst = open(os.path.join(d, "table.rst")).read()
         check("table.rst: the targets table", "bridge / upstream pair, throughput, 4 KiB x 8"
               in rst and "met (not in every repetition)" in rst, True)
+        check("table.rst: the gap-free targets among them",
+              "stream / upstream pair, highest gap-free rate, 1 MiB x 8" in rst, True)
+        grst = open(os.path.join(d, "table-gapfree.rst")).read()
+        check("table-gapfree.rst: the table, its hold, its targets",
+              ("192.0 (160.0-256.0)" in grst, "5 s (short)" in grst,
+               "6.00x (2.00-8.00)" in grst), (True, True, True))
+        check("table.txt: the gap-free table", "highest gap-free MiB/s" in txt, True)
+        # the searches alone (run.sh --only gapfree): their tables only
+        g = tempfile.mkdtemp(prefix="bench-report-gap-")
+        try:
+            make_gap(g)
+            p = subprocess.run([sys.executable, REPORT, g], capture_output=True, text=True)
+            check("the searches alone: report.py exits 0, writes their table",
+                  (p.returncode, os.path.exists(os.path.join(g, "table-gapfree.rst")),
+                   os.path.exists(os.path.join(g, "table.rst"))), (0, True, False))
+        finally:
+            shutil.rmtree(g)
         rows = list(csv.DictReader(open(os.path.join(d, "summary.csv"))))
         row = next(r for r in rows if r["udc"] == "sg" and r["path"] == "pair"
                    and r["size"] == "4096")
