@@ -385,6 +385,10 @@ static int iub_usb_start(struct iub_xfer *x)
 		return -ESHUTDOWN;
 	if (!up->online)
 		return -EAGAIN;		/* waits for the host */
+	/* a route's second stage may have been shortened: its own copy */
+	if (up->sg && x->length < job->segs->length && !job->trim_sgt.sgl &&
+	    iub_segs_trim_sgt(job->segs, x->length, &job->trim_sgt))
+		return -ENOMEM;
 
 	req = list_first_entry_or_null(&up->free_reqs, struct usb_request,
 				       list);
@@ -397,18 +401,9 @@ static int iub_usb_start(struct iub_xfer *x)
 
 	if (up->sg) {
 		/* the UDC only reads the shared table */
-		struct sg_table *sgt = &job->segs->sgt;
+		struct sg_table *sgt = job->trim_sgt.sgl ? &job->trim_sgt :
+							   &job->segs->sgt;
 
-		/* a route's second stage may have been shortened */
-		if (x->length < job->segs->length) {
-			if (!job->trim_sgt.sgl &&
-			    iub_segs_trim_sgt(job->segs, x->length,
-					      &job->trim_sgt)) {
-				list_add(&req->list, &up->free_reqs);
-				return -ENOMEM;
-			}
-			sgt = &job->trim_sgt;
-		}
 		req->buf = NULL;
 		req->sg = sgt->sgl;
 		req->num_sgs = sgt->nents;

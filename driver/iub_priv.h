@@ -129,7 +129,9 @@ struct iub_ctx {
  *	(&struct iub_segs, most recently used first), so that a range moved
  *	again is not walked, split and allocated again (iub_xfer_segs());
  *	protected by &struct iub_buf.maps_lock, freed with the mapping
- * @nr_segs: entries on @segs, at most %IUB_SEGS_CACHED
+ * @nr_segs: tables on @segs, at most %IUB_SEGS_CACHED
+ * @seg_entries: their segments in all, at most twice the entries of @sgt
+ *	(iub_segs_fit())
  */
 struct iub_buf_map {
 	struct list_head node;
@@ -141,6 +143,7 @@ struct iub_buf_map {
 	unsigned int users;
 	struct list_head segs;
 	unsigned int nr_segs;
+	unsigned int seg_entries;
 };
 
 /* Ranges whose segment tables a mapping keeps (&struct iub_buf_map.segs). */

@@ -112,7 +112,11 @@ static struct iub_stream_req *to_stream(struct iub_req *req)
  * iub_stream_stopping() - whether a stream routes nothing more
  * @s: the stream
  *
- * Any context; a hint, read without the lock.
+ * Any context; read without the stream's lock. A hint, except where a
+ * stage of the stream is queued (iub_xfer_may_queue()): read there under
+ * the port's lock, which a PORT_CANCEL takes to end the port's transfers
+ * after it stopped the stream (iub_stream_end_port(), then
+ * iub_xfer_end_port()), so a stage queued after that cancel sees the stop.
  *
  * Return: true once it was cancelled or failed.
  */

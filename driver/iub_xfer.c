@@ -881,7 +881,10 @@ EXPORT_SYMBOL_GPL(iub_segs_put);
 
 /**
  * iub_segs_drop_cache() - free a mapping's cached segment tables
- * @map: the mapping, being freed: no transfer uses it any more
+ * @map: the mapping, being freed: no transfer uses it any more, and it is
+ *	off its buffer's list, so its cache is the caller's alone (no lock)
+ *
+ * Process context.
  */
 void iub_segs_drop_cache(struct iub_buf_map *map)
 {
@@ -894,6 +897,7 @@ void iub_segs_drop_cache(struct iub_buf_map *map)
 		iub_segs_put(segs);
 	}
 	map->nr_segs = 0;
+	map->seg_entries = 0;
 }
 
 /*
@@ -918,6 +922,21 @@ static struct iub_segs *iub_segs_find(struct iub_buf_map *map,
 	return NULL;
 }
 
+/*
+ * Whether @segs may join the cache of @map: at most %IUB_SEGS_CACHED
+ * tables, and at most twice as many segments as the mapping has entries
+ * (at least 64), so that varying ranges over a large buffer cannot pin
+ * more than about two tables of the whole buffer. Under maps_lock.
+ */
+static bool iub_segs_fit(const struct iub_buf_map *map,
+			 const struct iub_segs *segs)
+{
+	unsigned int max = max(2 * map->sgt->nents, 64U);
+
+	return map->nr_segs < IUB_SEGS_CACHED &&
+	       map->seg_entries + segs->nents <= max;
+}
+
 /* A new table of @x's range, referenced once: for the caller. */
 static struct iub_segs *iub_segs_build(struct iub_xfer *x,
 				       const struct iub_segs *key, bool sgt)
@@ -927,12 +946,13 @@ static struct iub_segs *iub_segs_build(struct iub_xfer *x,
 
 	if (!n)
 		return ERR_PTR(-EINVAL);
-	segs = kzalloc(struct_size(segs, v, n), GFP_KERNEL);
+	/* kept with the buffer: charged to the task that first moved it */
+	segs = kzalloc(struct_size(segs, v, n), GFP_KERNEL_ACCOUNT);
 	if (!segs)
 		return ERR_PTR(-ENOMEM);
 	segs->nents = n;
 	iub_xfer_segments(x, segs->v);
-	if (sgt && iub_vec_to_sgt(segs->v, n, &segs->sgt, GFP_KERNEL)) {
+	if (sgt && iub_vec_to_sgt(segs->v, n, &segs->sgt, GFP_KERNEL_ACCOUNT)) {
 		kfree(segs);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -972,8 +992,9 @@ struct iub_segs *iub_xfer_segs(struct iub_xfer *x, bool sgt)
 		/* as iub_xfer_segments() checks it */
 		.align = x->port->kind == IUB_PORT_CONVERTER ? x->port->align : 1,
 	};
-	struct iub_segs *segs, *other, *evict = NULL, *s;
+	struct iub_segs *segs, *other, *evict, *s;
 	unsigned long flags;
+	LIST_HEAD(evicted);
 
 	spin_lock_irqsave(&x->buf->maps_lock, flags);
 	segs = iub_segs_find(map, &key, sgt);
@@ -988,26 +1009,33 @@ struct iub_segs *iub_xfer_segs(struct iub_xfer *x, bool sgt)
 	spin_lock_irqsave(&x->buf->maps_lock, flags);
 	/* another transfer of the same range may have built it meanwhile */
 	other = iub_segs_find(map, &key, sgt);
-	if (!other && map->nr_segs >= IUB_SEGS_CACHED) {
+	while (!other && !iub_segs_fit(map, segs)) {
+		evict = NULL;
 		list_for_each_entry_reverse(s, &map->segs, node) {
 			/* only the cache holds it: nobody can take it now */
 			if (refcount_read(&s->ref) == 1) {
-				list_del(&s->node);
-				map->nr_segs--;
 				evict = s;
 				break;
 			}
 		}
+		if (!evict)
+			break;
+		list_move(&evict->node, &evicted);
+		map->nr_segs--;
+		map->seg_entries -= evict->nents;
 	}
-	if (!other && map->nr_segs < IUB_SEGS_CACHED) {
+	if (!other && iub_segs_fit(map, segs)) {
 		refcount_inc(&segs->ref);	/* the cache's */
 		list_add(&segs->node, &map->segs);
 		map->nr_segs++;
+		map->seg_entries += segs->nents;
 	}
 	spin_unlock_irqrestore(&x->buf->maps_lock, flags);
 
-	if (evict)
-		iub_segs_put(evict);
+	list_for_each_entry_safe(s, evict, &evicted, node) {
+		list_del(&s->node);
+		iub_segs_put(s);
+	}
 	if (other) {
 		iub_segs_put(segs);
 		return other;
@@ -1016,10 +1044,29 @@ struct iub_segs *iub_xfer_segs(struct iub_xfer *x, bool sgt)
 }
 EXPORT_SYMBOL_GPL(iub_xfer_segs);
 
+/* How many of @segs' segments hold the first @len bytes. */
+static unsigned int iub_segs_count(const struct iub_segs *segs, u32 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < segs->nents && len; i++)
+		len -= min(len, segs->v[i].len);
+	return i;
+}
+
+/*
+ * The copies below are made where a transfer starts, under its port's
+ * lock with interrupts off: only the segments kept are copied, and a
+ * failure ends the transfer with -ENOMEM rather than dipping into the
+ * atomic reserves or warning (a cut is a short capture or a short bulk
+ * OUT transfer: usually a few segments).
+ */
+#define IUB_GFP_CUT	(GFP_ATOMIC | __GFP_NOWARN)
+
 /**
  * iub_segs_trim_vec() - a copy of the first @len bytes of a segment table
  * @segs: the table, covering at least @len bytes
- * @len: the length the transfer was cut to
+ * @len: the length the transfer was cut to, not 0
  * @n: set to the number of segments of the copy
  *
  * Any context (the start of a route's second stage, under its port's
@@ -1030,11 +1077,14 @@ EXPORT_SYMBOL_GPL(iub_xfer_segs);
 struct dma_vec *iub_segs_trim_vec(const struct iub_segs *segs, u32 len,
 				  unsigned int *n)
 {
+	unsigned int k = iub_segs_count(segs, len);
 	struct dma_vec *v;
 
-	v = kmemdup(segs->v, segs->nents * sizeof(*v), GFP_ATOMIC);
-	if (v)
-		*n = iub_vec_trim(v, segs->nents, len);
+	v = kmalloc_array(k, sizeof(*v), IUB_GFP_CUT);
+	if (!v)
+		return NULL;
+	memcpy(v, segs->v, k * sizeof(*v));
+	*n = iub_vec_trim(v, k, len);
 	return v;
 }
 EXPORT_SYMBOL_GPL(iub_segs_trim_vec);
@@ -1042,7 +1092,7 @@ EXPORT_SYMBOL_GPL(iub_segs_trim_vec);
 /**
  * iub_segs_trim_sgt() - the same as a DMA-side scatterlist
  * @segs: the table, covering at least @len bytes
- * @len: the length the transfer was cut to
+ * @len: the length the transfer was cut to, not 0
  * @sgt: the table to allocate and fill (sg_free_table() frees it); its
  *	@nents is the number of entries that hold the @len bytes
  *
@@ -1053,9 +1103,10 @@ EXPORT_SYMBOL_GPL(iub_segs_trim_vec);
 int iub_segs_trim_sgt(const struct iub_segs *segs, u32 len,
 		      struct sg_table *sgt)
 {
+	unsigned int k = iub_segs_count(segs, len);
 	int ret;
 
-	ret = iub_vec_to_sgt(segs->v, segs->nents, sgt, GFP_ATOMIC);
+	ret = iub_vec_to_sgt(segs->v, k, sgt, IUB_GFP_CUT);
 	if (!ret)
 		sgt->nents = iub_sgt_trim(sgt, len);
 	return ret;
@@ -1089,7 +1140,7 @@ unsigned int iub_vec_trim(struct dma_vec *v, unsigned int n, u32 len)
 
 /**
  * iub_sgt_trim() - the same for a DMA-side scatterlist
- * @sgt: built by iub_xfer_sgt()
+ * @sgt: built by iub_xfer_sgt() or iub_segs_trim_sgt()
  * @len: the new total
  *
  * Return: the number of entries kept.
