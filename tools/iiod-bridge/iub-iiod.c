@@ -1156,7 +1156,12 @@ static void *pipe_main(void *arg)
 		if (ret < 0)
 			break;
 	}
-	if (ret != -ECANCELED && ret != -ESHUTDOWN)
+	/*
+	 * The host closed the pipe (ECANCELED), or the link or the function
+	 * went away: its transfers in flight end with ESHUTDOWN, and one
+	 * submitted after its ports were unregistered finds no port (ENODEV)
+	 */
+	if (ret != -ECANCELED && ret != -ESHUTDOWN && ret != -ENODEV)
 		logmsg("pipe %u: ends: %s\n", p->k, strerror(-ret));
 	else
 		dbg("pipe %u: ends: %s\n", p->k, strerror(-ret));
