@@ -21,6 +21,7 @@
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -33,8 +34,21 @@
 #define IUB_SIM_WORK_BUDGET	16
 /* The rate limiter moves at least 1 ms worth of data per step. */
 #define IUB_SIM_STEPS_PER_SEC	1000
-/* Length of a rate window before it is rebased. */
-#define IUB_SIM_WINDOW_NS	(10 * NSEC_PER_SEC)
+/*
+ * Length of a rate window before it is rebased, in ms (default 10 s); a
+ * test shortens it to rebase all the time. Read without a lock: a step
+ * sees the old length or the new one.
+ */
+static uint window_ms = 10000;
+module_param(window_ms, uint, 0644);
+MODULE_PARM_DESC(window_ms,
+		 "length of a rate window before it is rebased, 1 to 60000 ms (default 10000)");
+
+static s64 iub_sim_window_ns(void)
+{
+	return (s64)clamp_t(uint, READ_ONCE(window_ms), 1, 60000) *
+	       NSEC_PER_MSEC;
+}
 
 /*
  * A channel serves both directions, so either side of a slave config may
@@ -107,16 +121,23 @@ static bool iub_sim_rt(struct iub_sim_chan *c, struct iub_sim_desc *desc)
 	return c->realtime && c->rate && desc->dir == DMA_DEV_TO_MEM;
 }
 
-/* Bytes the running converter has produced by @t, not rounded. */
+/*
+ * Bytes the running converter has produced by @t, not rounded. @t may be
+ * before the window's start (a descriptor issued before the rebase): then
+ * count back from it at the current rate, never to what the window began
+ * with, which would count the samples produced since @t as lost.
+ */
 static u64 iub_sim_rt_bytes(struct iub_sim_chan *c, ktime_t t)
 {
 	s64 ns = ktime_to_ns(ktime_sub(t, c->rt_epoch));
+	u64 back;
 
 	lockdep_assert_held(&c->lock);
-	if (ns <= 0)
-		return c->rt_epoch_bytes;
-	return c->rt_epoch_bytes + mul_u64_u64_div_u64(c->rate, ns,
-						       NSEC_PER_SEC);
+	if (ns >= 0)
+		return c->rt_epoch_bytes + mul_u64_u64_div_u64(c->rate, ns,
+							       NSEC_PER_SEC);
+	back = mul_u64_u64_div_u64(c->rate, -ns, NSEC_PER_SEC);
+	return c->rt_epoch_bytes > back ? c->rt_epoch_bytes - back : 0;
 }
 
 /* The same in whole words: what a descriptor may have been given by @t. */
@@ -587,7 +608,7 @@ static size_t iub_sim_rt_step_len(struct iub_sim_chan *c, size_t len,
 	if (!c->rt_running)
 		iub_sim_rt_start(c, now);
 	elapsed = ktime_to_ns(ktime_sub(now, c->rt_epoch));
-	if (elapsed > IUB_SIM_WINDOW_NS) {
+	if (elapsed > iub_sim_window_ns()) {
 		/* keep the products of iub_sim_rt_bytes() small */
 		c->rt_epoch_bytes = iub_sim_rt_bytes(c, now);
 		c->rt_epoch = now;
@@ -640,7 +661,7 @@ static size_t iub_sim_step_len(struct iub_sim_chan *c,
 		c->epoch_bytes = 0;
 	}
 	elapsed = ktime_to_ns(ktime_sub(now, c->epoch));
-	if (elapsed > IUB_SIM_WINDOW_NS) {
+	if (elapsed > iub_sim_window_ns()) {
 		/*
 		 * Start a new window now and then, so that the products
 		 * below stay far from 64-bit overflow. A busy channel loses
