@@ -61,8 +61,9 @@ struct sg_table;
  * struct iub_ctx - state of one open file of /dev/iio-usb-bridge
  * @ref: held by the open file and by every request created on it, until
  *	the request is freed
- * @inflight: requests created on this file and not yet freed; bounded by
- *	the max_inflight module parameter. Atomic, no lock.
+ * @inflight: requests created on this file and not yet freed, plus those
+ *	its streams reserved for their routes (&struct iub_req.charge);
+ *	bounded by the max_inflight module parameter. Atomic, no lock.
  * @bufs: handle -> struct iub_buf; the xarray's own lock protects it, and
  *	a buffer is looked up under RCU with a reference taken
  * @attach_lock: serializes BUF_ATTACH and BUF_DETACH of this file, so that
@@ -320,8 +321,9 @@ struct iub_port_ops {
  * @align: required alignment of offsets and lengths
  * @max_transfer: largest transfer in bytes
  * @max_seg: longest DMA segment the hardware takes (the DMA device's
- *	dma_get_max_seg_size(), a multiple of @align); longer ones are
- *	split. 0: no limit (USB ports: the UDC splits)
+ *	dma_get_max_seg_size(), on USB ports at most what every UDC's
+ *	descriptor holds; a multiple of @align); longer ones are split.
+ *	0: no limit (USB ports on the CPU path)
  * @caps: %IUB_PORT_F_DMA_VEC, %IUB_PORT_F_SLAVE_SG, %IUB_PORT_F_CYCLIC,
  *	%IUB_PORT_F_USB_SG, %IUB_PORT_F_USB_CPU, %IUB_PORT_F_ONLINE; the
  *	kind may change them later under @lock
@@ -517,6 +519,10 @@ struct iub_req_ops {
  *	the request is on its port(s) effective once it is
  * @ref: the request's own reference, dropped when its result was
  *	delivered, plus one held by a submitter that still uses it
+ * @charge: requests of the file's max_inflight budget this request holds
+ *	until it is freed: 1; a stream's also those of its routes
+ *	(iub_req_charge()), whose own requests then hold none. Set before
+ *	the request is visible, not changed after
  *
  * Embedded at the start of the kind's own structure (struct iub_xfer, the
  * NOP's), which iub_req_alloc() allocates. Freed by iub_req_put() after
@@ -532,6 +538,7 @@ struct iub_req {
 	u64 result2;
 	unsigned long state;
 	refcount_t ref;
+	unsigned int charge;
 	void (*parent_done)(struct iub_req *req);
 	struct iub_req *parent;
 };
@@ -666,6 +673,7 @@ void iub_req_commit(struct iub_cmd *cmd, struct iub_req *req);
 void iub_req_arm(struct iub_req *req);
 void iub_req_get(struct iub_req *req);
 void iub_req_put(struct iub_req *req);
+int iub_req_charge(struct iub_req *req, unsigned int n);
 void iub_req_complete(struct iub_req *req, int result);
 void iub_req_cancel(struct iub_req *req);
 int iub_req_wait(struct iub_req *req);

@@ -22,9 +22,11 @@
  * @ops: what cancelling and releasing this kind of request does
  * @size: size of the kind's structure, which starts with struct iub_req
  *
- * Counts the request against the per-file limit. The request is not yet
- * visible to io_uring: iub_req_commit() makes it so; until then it can
- * still be thrown away with iub_req_put().
+ * Counts the request against the per-file limit, unless it is part of a
+ * stream (&struct iub_cmd.stream), whose request counted it when the
+ * stream was submitted. The request is not yet visible to io_uring:
+ * iub_req_commit() makes it so; until then it can still be thrown away
+ * with iub_req_put().
  *
  * Return: the request, or ERR_PTR(-EBUSY) when the file has max_inflight
  * requests already, or ERR_PTR(-ENOMEM).
@@ -32,20 +34,22 @@
 struct iub_req *iub_req_alloc(struct iub_cmd *cmd,
 			      const struct iub_req_ops *ops, size_t size)
 {
+	unsigned int charge = cmd->stream ? 0 : 1;
 	struct iub_ctx *ctx = cmd->ctx;
 	struct iub_req *req;
 
-	if (atomic_inc_return(&ctx->inflight) > iub_max_inflight) {
+	if (charge && atomic_inc_return(&ctx->inflight) > iub_max_inflight) {
 		atomic_dec(&ctx->inflight);
 		return ERR_PTR(-EBUSY);
 	}
 	req = kzalloc(size, GFP_KERNEL);
 	if (!req) {
-		atomic_dec(&ctx->inflight);
+		atomic_sub(charge, &ctx->inflight);
 		return ERR_PTR(-ENOMEM);
 	}
 	iub_ctx_get(ctx);
 	req->ctx = ctx;
+	req->charge = charge;
 	req->ops = ops;
 	req->ioucmd = cmd->ioucmd;
 	if (cmd->parent) {
@@ -94,9 +98,36 @@ void iub_req_put(struct iub_req *req)
 		return;
 	if (req->ops->release)
 		req->ops->release(req);
+	atomic_sub(req->charge, &ctx->inflight);
 	kfree(req);
-	atomic_dec(&ctx->inflight);
 	iub_ctx_put(ctx);
+}
+
+/**
+ * iub_req_charge() - reserve more of the per-file budget for a request
+ * @req: the request, from iub_req_alloc(), not yet committed
+ * @n: requests to reserve: those the request will create as parts of it
+ *	(a stream's routes and their stages), which then count nothing
+ *
+ * The reservation is held until @req is freed, so that a stream whose
+ * routes fit when it was submitted never fails for want of requests,
+ * however late a stage of an ended route is freed.
+ *
+ * Return: 0, or -EBUSY when the file's max_inflight requests would be
+ * exceeded (nothing reserved).
+ */
+int iub_req_charge(struct iub_req *req, unsigned int n)
+{
+	struct iub_ctx *ctx = req->ctx;
+
+	if (n > iub_max_inflight)
+		return -EBUSY;
+	if (atomic_add_return(n, &ctx->inflight) > iub_max_inflight) {
+		atomic_sub(n, &ctx->inflight);
+		return -EBUSY;
+	}
+	req->charge += n;
+	return 0;
 }
 
 /**

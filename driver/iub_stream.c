@@ -583,6 +583,9 @@ int iub_stream_submit(struct iub_cmd *cmd)
 		if (!s->slot[i].buf)
 			ret = -ENOENT;	/* detached since the check */
 	}
+	/* every route in flight at once: itself and its two stages */
+	if (!ret)
+		ret = iub_req_charge(req, 3 * s->nr);
 	if (!ret)
 		ret = iub_stream_take_port(s, from);
 	if (!ret) {

@@ -6,8 +6,10 @@
  * verifies every sample (continuity across all buffers). A stream ends at
  * its byte count (the last range shortened), on PORT_CANCEL, ring exit,
  * a signal to the blocking ioctl, an error of a route, or its task's
- * SIGKILL; holds its ports meanwhile (EBUSY); and every invalid stream is
- * refused before anything runs. Nothing leaks (DMABUFs, ports).
+ * SIGKILL; holds its ports meanwhile (EBUSY); takes its share of the
+ * file's max_inflight when submitted (EBUSY then, never later); and every
+ * invalid stream is refused before anything runs. Nothing leaks (DMABUFs,
+ * ports).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -317,6 +319,99 @@ TEST_F(st, many_ranges_of_one_buffer)
 	EXPECT_EQ(4 * MiB, extra);
 	EXPECT_EQ(4 * MiB, sim_get(SIM_CH_DAC0, "consumed_bytes"));
 	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
+}
+
+/* the file's max_inflight (IUB_IOC_GET_FEATURES) */
+static unsigned int budget(struct __test_metadata *_metadata, int fd)
+{
+	struct iub_features f;
+	struct iub_query q = { .data = (__u64)(uintptr_t)&f,
+			       .size = sizeof(f) };
+
+	EXPECT_EQ((int)sizeof(f), iub_test_ioctl(fd, IUB_IOC_GET_FEATURES, &q));
+	return f.max_inflight;
+}
+
+/* @n NOPs parked on @fd through @ring (one request each) */
+static int park(struct io_uring *ring, int fd, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+		if (!sqe)
+			return -ENOSPC;
+		iub_prep_nop(sqe, fd, IUB_NOP_PARK, 0);
+	}
+	return io_uring_submit(ring);
+}
+
+/*
+ * A stream of the most ranges of 1 KiB of one buffer: one request and
+ * three per range (a route and its two stages) of the file's max_inflight,
+ * the rest taken by parked NOPs.
+ */
+static void ring_of_64(FIXTURE_DATA(st) *self)
+{
+	self->d.s.nr_ranges = IUB_STREAM_RANGES_MAX;
+	for (int i = 0; i < IUB_STREAM_RANGES_MAX; i++) {
+		self->d.r[i].handle = self->h[0];
+		self->d.r[i].offset = i * 1024;
+		self->d.r[i].length = 1024;
+	}
+}
+
+/*
+ * A stream that does not fit in what is left of max_inflight fails with
+ * EBUSY before it moves anything; the parked commands are untouched.
+ */
+TEST_F(st, too_big_for_the_budget)
+{
+	unsigned int need = 1 + 3 * IUB_STREAM_RANGES_MAX;
+	unsigned int max = budget(_metadata, self->fd);
+	__u64 ud = 0, extra = 0;
+	unsigned long long produced = sim_get(SIM_CH_ADC0, "produced_bytes");
+	struct io_uring nops;
+
+	ASSERT_LT(need, max);
+	ASSERT_EQ(0, io_uring_queue_init(512, &nops, 0));
+	ASSERT_EQ((int)(max - need + 1), park(&nops, self->fd, max - need + 1));
+	ring_of_64(self);
+	self->d.s.bytes = MiB;
+	submit(_metadata, self, 1);
+	EXPECT_EQ(-EBUSY, reap(&self->ring, 20, &ud, &extra));
+	EXPECT_EQ(0, extra);
+	EXPECT_EQ(produced, sim_get(SIM_CH_ADC0, "produced_bytes"));
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "consumed_bytes"));
+	EXPECT_EQ(-ETIME, iub_test_wait_cqe(&nops, 100, NULL));
+	io_uring_queue_exit(&nops);
+}
+
+/*
+ * A stream that fits exactly runs to its end: its routes never fail with
+ * EBUSY, however late the stages of an ended route are freed, and the
+ * file has no request left meanwhile.
+ */
+TEST_F(st, fits_the_budget_exactly)
+{
+	unsigned int need = 1 + 3 * IUB_STREAM_RANGES_MAX;
+	unsigned int max = budget(_metadata, self->fd);
+	struct iub_nop n = { .flags = IUB_NOP_ASYNC };
+	__u64 ud = 0, extra = 0;
+	struct io_uring nops;
+
+	ASSERT_LT(need, max);
+	ASSERT_EQ(0, io_uring_queue_init(512, &nops, 0));
+	ASSERT_EQ((int)(max - need), park(&nops, self->fd, max - need));
+	ring_of_64(self);
+	self->d.s.bytes = 4 * MiB;
+	submit(_metadata, self, 1);
+	ASSERT_TRUE(dac_played(MiB));
+	EXPECT_EQ(-EBUSY, iub_test_ioctl(self->fd, IUB_IOC_NOP, &n));
+	EXPECT_EQ(0, reap(&self->ring, 60, &ud, &extra));
+	EXPECT_EQ(4 * MiB, extra);
+	EXPECT_EQ(4 * MiB, sim_get(SIM_CH_DAC0, "consumed_bytes"));
+	EXPECT_EQ(0, sim_get(SIM_CH_DAC0, "mismatches"));
+	io_uring_queue_exit(&nops);
 }
 
 /*
