@@ -24,10 +24,12 @@
  * (dma_buf_vmap) and the UDC reads or writes the buffer itself.
  */
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/property.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/usb/composite.h>
@@ -40,6 +42,15 @@
 #define IUB_USB_NAME_MAX	20	/* of the instance, for port names */
 #define IUB_USB_OUT_ALIGN	1024	/* OUT lengths: whole packets at any speed */
 #define IUB_USB_EVENTS		64	/* queued for IUB_IOC_PORT_EVENT */
+
+/*
+ * The longest DMA segment an SG port hands its UDC. A UDC turns each entry
+ * of a request's scatterlist into one descriptor, whose length field is
+ * narrower than the DMA device's max_seg_size says: dwc3 says UINT_MAX
+ * where a TRB holds 24 bits, cdns3's TRB holds 17. 64 KiB fits all of
+ * them, and is what the DMA API assumes of a device that says nothing.
+ */
+#define IUB_USB_MAX_SEG		SZ_64K
 
 /* libiio's ep0 requests (bRequest; bmRequestType 0x41, wLength 0) */
 #define IUB_LIBIIO_RESET_PIPES	0
@@ -854,6 +865,11 @@ static int iub_usb_port_create(struct f_iub *fi, struct iub_usb_ep *e,
 	port->align = in ? 1 : IUB_USB_OUT_ALIGN;
 	port->max_transfer = rounddown(INT_MAX, IUB_USB_OUT_ALIGN);
 	port->caps = up->sg ? IUB_PORT_F_USB_SG : IUB_PORT_F_USB_CPU;
+	/* longer segments are split (iub_xfer_segs()); the CPU path has none */
+	if (up->sg)
+		port->max_seg = rounddown(min_t(unsigned int, IUB_USB_MAX_SEG,
+						dma_get_max_seg_size(port->dma_dev)),
+					  port->align) ?: port->align;
 	port->present = true;
 
 	up->ev = fi->ev;

@@ -60,6 +60,8 @@
  * @IUB_SIM_UDC_DBG_QUEUED: requests queued now
  * @IUB_SIM_UDC_DBG_SG_REQUESTS: requests that came with a scatterlist
  * @IUB_SIM_UDC_DBG_PREMAPPED: requests the gadget driver had already mapped
+ * @IUB_SIM_UDC_DBG_LONG_SEGS: requests refused for a segment longer than
+ *	the max_seg module parameter
  * @IUB_SIM_UDC_DBG_RATE: bytes per second, 0 = as fast as possible
  * @IUB_SIM_UDC_DBG_PAUSE: 1 = the host stops polling the endpoint
  * @IUB_SIM_UDC_DBG_RESET: write: counters and stream state back to zero
@@ -86,6 +88,7 @@ enum iub_sim_udc_dbg_id {
 	IUB_SIM_UDC_DBG_QUEUED,
 	IUB_SIM_UDC_DBG_SG_REQUESTS,
 	IUB_SIM_UDC_DBG_PREMAPPED,
+	IUB_SIM_UDC_DBG_LONG_SEGS,
 	IUB_SIM_UDC_DBG_RATE,
 	IUB_SIM_UDC_DBG_PAUSE,
 	IUB_SIM_UDC_DBG_RESET,
@@ -124,6 +127,8 @@ struct iub_sim_udc_dbg_file {
  * @sg_requests: requests with a scatterlist (num_sgs != 0)
  * @premapped: requests whose memory the gadget driver had mapped already
  *	(sg_was_mapped, or a mapping of its own)
+ * @long_segs: scatterlist requests refused with -EINVAL: a DMA segment
+ *	longer than &struct iub_sim_udc.max_seg
  */
 struct iub_sim_udc_stats {
 	u64 bytes;
@@ -132,6 +137,7 @@ struct iub_sim_udc_stats {
 	u64 zlps;
 	u64 sg_requests;
 	u64 premapped;
+	u64 long_segs;
 };
 
 /**
@@ -403,6 +409,8 @@ struct iub_sim_udc_ctrl {
  * @ep0_wait: woken when ep0 completes a stage or @abort is set
  * @ctrl: the control transfer in progress
  * @max_speed: highest speed (module parameter); constant
+ * @max_seg: longest DMA segment of a scatterlist request, what its
+ *	descriptors hold; 0: any (module parameter); constant
  * @misuse: gadget API violations the controller caught since probe
  * @dbg_root: /sys/kernel/debug/iub-sim-udc
  */
@@ -438,6 +446,7 @@ struct iub_sim_udc {
 	struct iub_sim_udc_ctrl ctrl;
 
 	enum usb_device_speed max_speed;
+	u32 max_seg;
 	atomic_t misuse;
 	struct dentry *dbg_root;
 };

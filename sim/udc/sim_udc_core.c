@@ -46,6 +46,11 @@ enum iub_sim_udc_dma {
 static enum iub_sim_udc_dma iub_sim_udc_dma;
 static struct platform_device *iub_sim_udc_glue;
 
+static uint max_seg;
+module_param(max_seg, uint, 0444);
+MODULE_PARM_DESC(max_seg,
+		 "longest DMA segment of a scatterlist request, as the DMA device's max_seg_size; longer ones are refused with EINVAL (default: 0, any)");
+
 static ulong rate;
 module_param(rate, ulong, 0444);
 MODULE_PARM_DESC(rate,
@@ -566,7 +571,8 @@ static int iub_sim_udc_probe(struct platform_device *pdev)
 
 	/*
 	 * requests are DMA-mapped against this device: any address will do,
-	 * in segments of any length (scatter-gather of whole DMABUFs). With
+	 * in segments of any length (scatter-gather of whole DMABUFs), or of
+	 * at most max_seg bytes, which the device then says. With
 	 * a glue device, the glue does the DMA; the controller keeps the
 	 * platform bus's default 32-bit mask (dma_dev=parent), like a dwc3
 	 * core whose sysdev is its parent, or has none at all (hidden).
@@ -576,7 +582,7 @@ static int iub_sim_udc_probe(struct platform_device *pdev)
 	ret = dma_coerce_mask_and_coherent(dma, DMA_BIT_MASK(64));
 	if (ret)
 		return ret;
-	dma_set_max_seg_size(dma, UINT_MAX);
+	dma_set_max_seg_size(dma, max_seg ?: UINT_MAX);
 	if (iub_sim_udc_dma == IUB_SIM_UDC_DMA_HIDDEN)
 		pdev->dev.dma_mask = NULL;
 
@@ -595,6 +601,7 @@ static int iub_sim_udc_probe(struct platform_device *pdev)
 	init_waitqueue_head(&udc->ep0_wait);
 	INIT_WORK(&udc->host_work, iub_sim_udc_host_work);
 	udc->max_speed = iub_sim_udc_max_speed;
+	udc->max_seg = max_seg;
 	udc->speed = udc->max_speed;
 	udc->want_host = true;
 

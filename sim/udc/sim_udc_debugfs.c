@@ -41,6 +41,8 @@ static const struct {
 					  IUB_SIM_UDC_DIR_BOTH },
 	[IUB_SIM_UDC_DBG_PREMAPPED] = { "premapped", 0400,
 					IUB_SIM_UDC_DIR_BOTH },
+	[IUB_SIM_UDC_DBG_LONG_SEGS] = { "long_segs", 0400,
+					IUB_SIM_UDC_DIR_BOTH },
 	[IUB_SIM_UDC_DBG_RATE] = { "rate", 0600, IUB_SIM_UDC_DIR_BOTH },
 	[IUB_SIM_UDC_DBG_PAUSE] = { "pause", 0600, IUB_SIM_UDC_DIR_BOTH },
 	[IUB_SIM_UDC_DBG_RESET] = { "reset", 0200, IUB_SIM_UDC_DIR_BOTH },
@@ -88,6 +90,9 @@ static int iub_sim_udc_dbg_get(void *data, u64 *val)
 		break;
 	case IUB_SIM_UDC_DBG_PREMAPPED:
 		*val = ep->stats.premapped;
+		break;
+	case IUB_SIM_UDC_DBG_LONG_SEGS:
+		*val = ep->stats.long_segs;
 		break;
 	case IUB_SIM_UDC_DBG_RATE:
 		*val = ep->rate;
@@ -257,6 +262,7 @@ static int iub_sim_udc_ep_info_show(struct seq_file *s, void *unused)
 	seq_printf(s, "zlps: %llu\n", st.zlps);
 	seq_printf(s, "sg_requests: %llu\n", st.sg_requests);
 	seq_printf(s, "premapped: %llu\n", st.premapped);
+	seq_printf(s, "long_segs: %llu\n", st.long_segs);
 	if (ep->is_in) {
 		seq_printf(s, "verify: %d\n", verify);
 		seq_printf(s, "words_checked: %llu\n", c.words);

@@ -506,6 +506,27 @@ static int iub_sim_udc_map(struct iub_sim_udc_ep *ep,
 }
 
 /*
+ * Whether a scatterlist request has a DMA segment longer than the
+ * controller's descriptor holds (module parameter max_seg): a real one
+ * would truncate it (dwc3: 24 bits of length per TRB), this one refuses
+ * the request.
+ */
+static bool iub_sim_udc_long_seg(struct iub_sim_udc *udc,
+				 struct usb_request *req)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (!udc->max_seg || !req->num_sgs)
+		return false;
+	for_each_sg(req->sg, sg, req->num_mapped_sgs, i) {
+		if (sg_dma_len(sg) > udc->max_seg)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Next DMA segment of a scatterlist request. The walk counts DMA entries
  * (num_mapped_sgs, sg_dma_len): with an IOMMU they can be fewer than the
  * CPU entries, and a DMA length of 0 ends the mapped part of the table.
@@ -1047,6 +1068,19 @@ static int iub_sim_udc_queue(struct usb_ep *_ep, struct usb_request *req,
 		sreq->state = IUB_SIM_UDC_REQ_IDLE;
 		spin_unlock_irqrestore(&ep->lock, flags);
 		return ret;
+	}
+	if (iub_sim_udc_long_seg(ep->udc, req)) {
+		if (sreq->mapped) {
+			usb_gadget_unmap_request_by_dev(ep->udc->dma_dev, req,
+							ep->is_in);
+			req->num_mapped_sgs = 0;
+			sreq->mapped = false;
+		}
+		spin_lock_irqsave(&ep->lock, flags);
+		ep->stats.long_segs++;
+		sreq->state = IUB_SIM_UDC_REQ_IDLE;
+		spin_unlock_irqrestore(&ep->lock, flags);
+		return -EINVAL;
 	}
 
 	spin_lock_irqsave(&ep->lock, flags);
