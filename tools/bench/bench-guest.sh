@@ -809,7 +809,9 @@ if [ $profile = 1 ]; then
 	echo -1 > /proc/sys/kernel/perf_event_paranoid
 	for spec in "dummy copy 1 $M" "dummy mixed 8 $M" "dummy bridge 8 $M" \
 		    "dummy sourcesink 8 $M" "sg pair 8 $M" "sg bridge 8 $M" \
-		    "dummy bridge 4 4096" "sg bridge 4 4096" "sg pair 4 4096"; do
+		    "dummy bridge 4 4096" "sg bridge 4 4096" "sg pair 4 4096" \
+		    "sg stream 8 $M" "sg pair 8 65536" "sg bridge 8 65536" \
+		    "sg stream 8 65536"; do
 		# shellcheck disable=SC2086 # split into its words
 		set -- $spec
 		tag=$1-$2-$4
